@@ -1,0 +1,83 @@
+/// Money is integer cents, never `Double`.
+public typealias Cents = Int
+
+public enum Money {
+    /// French format with a space as thousands separator: `98900000` → `989 000 €`, `12345` → `123,45 €`.
+    public static func format(_ cents: Cents) -> String {
+        var text = groupThousands(cents.magnitude / 100)
+        let rest = cents.magnitude % 100
+        if rest != 0 { text += rest < 10 ? ",0\(rest)" : ",\(rest)" }
+        return (cents < 0 ? "-" : "") + text + " €"
+    }
+
+    public static func groupThousands(_ value: UInt) -> String {
+        if value < 1000 { return String(value) }
+        var digits: [UInt8] = []
+        digits.reserveCapacity(26)
+        var v = value, n = 0
+        while v > 0 {
+            if n > 0, n % 3 == 0 { digits.append(UInt8(ascii: " ")) }
+            digits.append(UInt8(ascii: "0") + UInt8(v % 10))
+            v /= 10; n += 1
+        }
+        digits.reverse()
+        return String(decoding: digits, as: UTF8.self)
+    }
+}
+
+/// The seven sectors ("couloirs") of the programme [000], [001].
+public enum Sector: String, CaseIterable, Sendable, Hashable {
+    case PA, PH, DOM, PDS, PDE, AHI, PJM
+
+    /// PA, PH and DOM form the medico-social field; PDS, PDE, AHI and PJM the social field [004], [003] Q17.
+    public var isMedicoSocial: Bool { self == .PA || self == .PH || self == .DOM }
+
+    public var label: String {
+        switch self {
+        case .PA: return "personnes âgées"
+        case .PH: return "personnes handicapées"
+        case .DOM: return "domicile"
+        case .PDS: return "personnes en difficultés spécifiques"
+        case .PDE: return "protection de l'enfance"
+        case .AHI: return "accueil, hébergement, insertion"
+        case .PJM: return "protection juridique des majeurs"
+        }
+    }
+}
+
+/// A calendar date of the rules, in Europe/Paris: no time, no time zone.
+public struct CalendarDate: Comparable, Hashable, Sendable, CustomStringConvertible {
+    public let year: Int, month: Int, day: Int
+
+    public init?(iso text: String) {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
+              let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]),
+              (1...12).contains(m), d >= 1, d <= CalendarDate.daysIn(month: m, year: y) else { return nil }
+        year = y; month = m; day = d
+    }
+
+    static func daysIn(month: Int, year: Int) -> Int {
+        switch month {
+        case 2: return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+        case 4, 6, 9, 11: return 30
+        default: return 31
+        }
+    }
+
+    public static func < (a: CalendarDate, b: CalendarDate) -> Bool {
+        (a.year, a.month, a.day) < (b.year, b.month, b.day)
+    }
+
+    /// ISO 8601: `2022-05-17`.
+    public var description: String {
+        func pad(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
+        return "\(year)-\(pad(month))-\(pad(day))"
+    }
+
+    /// French: `17/05/2022`.
+    public var french: String {
+        func pad(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
+        return "\(pad(day))/\(pad(month))/\(year)"
+    }
+}
