@@ -56,6 +56,7 @@ public struct JSONSyntaxError: Error, Sendable, Equatable, CustomStringConvertib
     public let line: Int
     public let column: Int
     public let reason: String
+    public init(line: Int, column: Int, reason: String) { self.line = line; self.column = column; self.reason = reason }
     public var description: String { "JSON mal formé (ligne \(line), colonne \(column)) : \(reason)" }
 }
 

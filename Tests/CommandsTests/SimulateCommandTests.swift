@@ -1,0 +1,155 @@
+import Commands
+import Foundation
+import Rules
+import Testing
+
+let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+/// Runs the built `esms` executable, as other programs call it.
+func runESMS(_ arguments: [String], stdin: String? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
+    let candidates = [".build/debug/esms", ".build/release/esms"].map { packageRoot.appendingPathComponent($0) }
+    guard let binary = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
+        Issue.record("exécutable esms introuvable sous .build/")
+        return (-1, "", "")
+    }
+    let process = Process()
+    process.executableURL = binary
+    process.arguments = arguments
+    process.currentDirectoryURL = packageRoot
+    let out = Pipe(), err = Pipe(), input = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    process.standardInput = input
+    try process.run()
+    if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+    try input.fileHandleForWriting.close()
+    let o = out.fileHandleForReading.readDataToEndOfFile()
+    let e = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+}
+
+let example = try! String(contentsOf: packageRoot.appendingPathComponent("examples/acquisition-46-occitanie.json"), encoding: .utf8)
+
+/// The example with one JSON fragment replaced, to make a bad input.
+func mutated(_ from: String, _ to: String) -> String {
+    precondition(example.contains(from), "fragment absent de l'exemple : \(from)")
+    return example.replacingOccurrences(of: from, with: to, options: [], range: example.range(of: from))
+}
+
+@Suite("esms simulate")
+struct SimulateCommandTests {
+    @Test func exampleGivesTheContractOutput() throws {
+        let run = try runESMS(["simulate", "examples/acquisition-46-occitanie.json"])
+        #expect(run.status == 0)
+        #expect(run.stderr.isEmpty)
+        let json = try JSON.parse(run.stdout)
+        #expect(json["outcome"] == .string("recevable"))
+        #expect(json["instruction"] == .string("ARS"))
+        #expect(json["pivotRegion"] == .string("76"))
+        #expect(json["eligibleEstablishments"] == .number("46"))
+        #expect(json["funding"]?["total"] == .number("989000"))
+        #expect(json["payments"] == .array([
+            .object([("instalment", .string("avance")), ("share", .number("0.5")), ("amount", .number("494500"))]),
+            .object([("instalment", .string("solde")), ("share", .number("0.5")), ("amount", .number("494500"))]),
+        ]))
+        #expect(json["excluded"]?.rendered(indent: false).contains("\"rule\":\"E3\"") == true)
+    }
+
+    @Test func readsStandardInput() throws {
+        let run = try runESMS(["simulate", "-", "--format", "text"], stdin: example)
+        #expect(run.status == 0)
+        #expect(run.stdout.contains("Résultat : RECEVABLE — instruit par l'ARS Occitanie (région pivot 76)"))
+        #expect(run.stdout.contains("Financement ESMS numérique : 989 000 €"))
+        #expect(run.stdout.contains("Avance 50 % : 494 500 €"))
+        #expect(run.stdout.contains("✗ 310002001 EHPAD Le Capitole : a déjà reçu un financement ESMS numérique"))
+    }
+
+    @Test func nonReceivableIsAResultNotAnError() throws {
+        let run = try runESMS(["simulate", "-"], stdin: mutated("\"procurement\": \"sad\"", "\"procurement\": \"none\""))
+        #expect(run.status == 0)
+        let json = try JSON.parse(run.stdout)
+        #expect(json["outcome"] == .string("nonRecevable"))
+        #expect(json["funding"]?["total"] == .number("0"))
+        #expect(json["refusals"]?.rendered(indent: false).contains("\"rule\":\"D8\"") == true)
+    }
+
+    @Test(arguments: [
+        (mutated("\"finessET\": \"310001037\"", "\"finessET\": \"310001038\""), "establishments[3].finessET : clé de contrôle FINESS invalide (« 310001038 »)"),
+        (mutated("\"finessET\": \"310001037\"", "\"finessET\": \"31000103\""), "establishments[3].finessET : un numéro FINESS a 9 caractères (« 31000103 »)"),
+        (mutated("\"finessET\": \"310001037\"", "\"finessET\": \"3X0001032\""), "establishments[3].finessET : numéro FINESS mal formé (attendu : 9 chiffres, ou 2A/2B suivi de 7 chiffres) (« 3X0001032 »)"),
+        (mutated("\"campaign\": \"2022\"", "\"campaign\": \"2019\""), "campaign : campagne inconnue « 2019 » ; campagnes connues : 2022, 2022-normandie, 2022-occitanie, 2025-idf"),
+        (mutated("\"department\": \"31\"", "\"department\": \"96\""), "establishments[0].department : département INSEE inconnu « 96 » ; attendu 01…95, 2A, 2B, 971…974 ou 976"),
+        (mutated("\"sector\": \"PA\"", "\"sector\": \"EHPAD\""), "establishments[0].sector : valeur « EHPAD » inconnue ; valeurs admises : PA, PH, DOM, PDS, PDE, AHI, PJM"),
+        (mutated("\"kind\": \"acquisition\"", "\"kind\": 3"), "kind : une chaîne est attendue, trouvé un nombre"),
+        (mutated("\"porteur\": \"310000013\"", "\"porteur\": \"310000021\""), "porteur : le porteur 310000021 doit figurer dans organismes"),
+        (mutated("\"essmsCount\": 60", "\"essmsCount\": -4"), "organismes[0].essmsCount : un nombre entier positif ou nul est attendu, trouvé -4"),
+        (mutated("\"essmsCount\": 60", "\"nombre\": 60"), "organismes[0].essmsCount : champ obligatoire manquant"),
+        (mutated("\"priorEsmsNumeriqueFunding\": false", "\"priorEsmsNumeriqueFunding\": \"non\""), "establishments[0].priorEsmsNumeriqueFunding : true ou false est attendu, trouvé une chaîne"),
+        (mutated("\"referencing\": \"segur\"", "\"referencing\": \"ségur\""), "solution.referencing : valeur « ségur » inconnue ; valeurs admises : segur, segurCandidate, sad, none"),
+        ("{\"campaign\": \"2022\",", "JSON mal formé (ligne 1, colonne 21) : nom de champ entre guillemets attendu"),
+        ("[1, 2]", "un objet est attendu, trouvé un tableau"),
+        ("", "JSON mal formé (ligne 1, colonne 1) : document vide"),
+    ])
+    func badInputNamesTheFieldAndPrintsNothing(input: String, message: String) throws {
+        let run = try runESMS(["simulate", "-"], stdin: input)
+        #expect(run.status == 1)
+        #expect(run.stdout.isEmpty)
+        #expect(run.stderr == "esms : \(message)\n")
+    }
+
+    @Test func missingFileIsNamed() throws {
+        let run = try runESMS(["simulate", "absent.json"])
+        #expect(run.status == 1)
+        #expect(run.stdout.isEmpty)
+        #expect(run.stderr == "esms : fichier introuvable : absent.json\n")
+    }
+
+    @Test func invalidUTF8IsRefused() throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("esms-latin1-\(UUID().uuidString).json")
+        try Data([0x7B, 0x22, 0xE9, 0x22, 0x7D]).write(to: url)
+        defer { try? FileManager.default.removeItem(at: url) }
+        let run = try runESMS(["simulate", url.path])
+        #expect(run.status == 1)
+        #expect(run.stderr.contains("n'est pas un texte UTF-8 valide"))
+    }
+
+    @Test func unknownFormatIsAUsageError() throws {
+        let run = try runESMS(["simulate", "examples/acquisition-46-occitanie.json", "--format", "pdf"])
+        #expect(run.status == 64)
+        #expect(run.stdout.isEmpty)
+    }
+}
+
+@Suite("esms campaigns")
+struct CampaignsCommandTests {
+    @Test func listsEveryCampaignWithSources() throws {
+        let run = try runESMS(["campaigns"])
+        #expect(run.status == 0)
+        guard case let .array(campaigns) = try JSON.parse(run.stdout) else { Issue.record("tableau attendu"); return }
+        #expect(campaigns.map { $0["id"]! } == ["2022", "2022-normandie", "2022-occitanie", "2025-idf"].map(JSON.string))
+        for campaign in campaigns {
+            guard case let .array(parameters)? = campaign["parameters"] else { Issue.record("paramètres attendus"); continue }
+            #expect(parameters.count == ParameterKey.allCases.count)
+            for p in parameters {
+                guard case let .string(source)? = p["source"] else { Issue.record("source manquante"); continue }
+                #expect(!source.isEmpty)
+            }
+        }
+    }
+
+    @Test func overlayShowsInheritedAndOwnParameters() throws {
+        let text = try CampaignListing.render(id: "2022-occitanie", format: .text)
+        #expect(text.contains("étend la grille nationale 2022"))
+        #expect(text.contains("W.enveloppe = 4186783 EUR  — [002]"))
+        #expect(text.contains("F-usage.acquisition"))
+        #expect(text.contains("(hérité de 2022)"))
+        #expect(text.contains("autre lecture : toutSonsExclut ([004])"))
+    }
+
+    @Test func unknownCampaignIsAnError() throws {
+        let run = try runESMS(["campaigns", "2030"])
+        #expect(run.status == 1)
+        #expect(run.stderr.hasPrefix("esms : campagne inconnue « 2030 »"))
+    }
+}
