@@ -104,8 +104,9 @@ public enum NationalBatch {
             }
             let kindRoll = rng.next(10)
             let kind: ProjectKind = kindRoll < 5 ? .acquisition : (kindRoll < 9 ? .miseEnConformite : .mixte)
-            let referencing: Referencing = [.segur, .segur, .segur, .segur, .segur, .segur, .sad, .sad, .segurCandidate, .none][rng.next(10)]
-            let procurement: Project.Procurement = [.sad, .sad, .sad, .sad, .sad, .sad, .competition, .competition, .existingPublicContract, .none][rng.next(10)]
+            // Mostly projects that can be funded, as filed projects are; a tenth with a defect.
+            let referencing: Referencing = rng.next(10) == 0 ? [.sad, .segurCandidate, .none][rng.next(3)] : .segur
+            let procurement: Project.Procurement = rng.next(10) == 0 ? [.competition, .existingPublicContract, .none][rng.next(3)] : .sad
             var list: [Project.Establishment] = []
             list.reserveCapacity(size)
             let mainSector = Sector.allCases[rng.next(7)]
@@ -125,7 +126,7 @@ public enum NationalBatch {
                 campaign: campaigns[rng.next(campaigns.count)], kind: kind,
                 solution: .init(name: "Logiciel X", editor: "Éditeur Y", referencing: referencing),
                 porteur: organismes[0].finessEJ, nationalRepresentativeness: rng.next(50) == 0,
-                matureProjectOwner: rng.next(2) == 0, procurement: procurement,
+                matureProjectOwner: rng.next(4) != 0, procurement: procurement,
                 organismes: organismes, establishments: list,
                 filingDate: rng.next(3) == 0 ? CalendarDate(iso: "2022-05-02") : nil))
         }

@@ -4,24 +4,34 @@ public typealias Cents = Int
 public enum Money {
     /// French format with a space as thousands separator: `98900000` → `989 000 €`, `12345` → `123,45 €`.
     public static func format(_ cents: Cents) -> String {
-        var text = groupThousands(cents.magnitude / 100)
-        let rest = cents.magnitude % 100
-        if rest != 0 { text += rest < 10 ? ",0\(rest)" : ",\(rest)" }
-        return (cents < 0 ? "-" : "") + text + " €"
+        // Written right to left into one buffer: this runs for every line of every explanation.
+        String(unsafeUninitializedCapacity: 40) { buffer in
+            var i = 40
+            func put(_ byte: UInt8) { i -= 1; buffer[i] = byte }
+            // " €" in UTF-8
+            put(0xAC); put(0x82); put(0xE2); put(UInt8(ascii: " "))
+            let magnitude = cents.magnitude
+            let rest = magnitude % 100
+            if rest != 0 {
+                put(UInt8(ascii: "0") + UInt8(rest % 10)); put(UInt8(ascii: "0") + UInt8(rest / 10)); put(UInt8(ascii: ","))
+            }
+            var units = magnitude / 100, n = 0
+            repeat {
+                if n > 0, n % 3 == 0 { put(UInt8(ascii: " ")) }
+                put(UInt8(ascii: "0") + UInt8(units % 10))
+                units /= 10; n += 1
+            } while units > 0
+            if cents < 0 { put(UInt8(ascii: "-")) }
+            let count = 40 - i
+            for k in 0..<count { buffer[k] = buffer[i + k] }
+            return count
+        }
     }
 
+    /// `1234567` → `1 234 567`.
     public static func groupThousands(_ value: UInt) -> String {
-        if value < 1000 { return String(value) }
-        var digits: [UInt8] = []
-        digits.reserveCapacity(26)
-        var v = value, n = 0
-        while v > 0 {
-            if n > 0, n % 3 == 0 { digits.append(UInt8(ascii: " ")) }
-            digits.append(UInt8(ascii: "0") + UInt8(v % 10))
-            v /= 10; n += 1
-        }
-        digits.reverse()
-        return String(decoding: digits, as: UTF8.self)
+        let text = format(Cents(value) * 100)
+        return String(text.dropLast(2))
     }
 }
 

@@ -348,15 +348,16 @@ private struct Evaluation {
 
     mutating func windows(_ eligible: [Member], pivot: Region) {
         guard let date = project.filingDate, !grid.windows.isEmpty else { return }
-        var regions = Set<Int>()
-        for m in eligible { regions.insert(m.regionIndex) }
-        let scope: FilingWindow.Scope = regions.count > 1 ? .multiRegional : .regional
+        let first = eligible[0].regionIndex
+        let scope: FilingWindow.Scope = eligible.contains { $0.regionIndex != first } ? .multiRegional : .regional
         var missing: [String] = []
         var used: [String] = []
-        var pairs = Set<String>()
+        var seen: UInt32 = 0 // one bit per (kind, sector) pair already checked
         for e in eligible {
             let k = e.kind
-            guard pairs.insert("\(k.rawValue)/\(e.sector.rawValue)").inserted else { continue }
+            let bit: UInt32 = 1 << (e.sector.index + (k == .acquisition ? 0 : 8))
+            guard seen & bit == 0 else { continue }
+            seen |= bit
             if let w = grid.windows.first(where: { $0.kinds.contains(k) && $0.sectors.contains(e.sector) && ($0.scope == .any || $0.scope == scope) && $0.from <= date && date <= $0.to }) {
                 if !used.contains(w.label) { used.append(w.label) }
             } else {
@@ -459,12 +460,12 @@ private struct Evaluation {
             return []
         }
         var orders: [Assessment.SonsOrder] = []
-        var social = Set<Sector>()
+        var social: UInt8 = 0 // one bit per social sector
         for (o, og) in project.organismes.enumerated() {
             var n = 0
             for m in eligible where m.organisme == o && m.kind == .miseEnConformite {
                 n += 1
-                if !m.sector.isMedicoSocial { social.insert(m.sector) }
+                if !m.sector.isMedicoSocial { social |= 1 << m.sector.index }
             }
             guard n > 0 else { continue }
             let base = grid.sonsPerOGTotal ? max(og.essmsCount, n) : n
@@ -479,8 +480,8 @@ private struct Evaluation {
         explain(.D4, grid.sonsPerOGTotal
                 ? "tranche lue sur le nombre total d'ESSMS de l'OG (libellé du barème)"
                 : "tranche lue sur le nombre d'ESSMS de l'OG dans la commande, comme dans chaque exemple de [002]", source: campaign.source(.sonsBase))
-        if !social.isEmpty {
-            let list = Sector.allCases.filter(social.contains).map(\.rawValue).joined(separator: ", ")
+        if social != 0 {
+            let list = Sector.allCases.filter { social & (1 << $0.index) != 0 }.map(\.rawValue).joined(separator: ", ")
             flag(.S2, "secteurs \(list) : domaines SONS MS2 (PDS, PDE, à partir du second semestre 2022) et MS3 (AHI, PJM, fin 2022), ouverts après MS1 (PA, PH, DOM)")
         }
         if referencing == .segurCandidate {

@@ -25,57 +25,60 @@ public enum RuleID: String, CaseIterable, Sendable, Hashable {
     // §11 Our decisions where the sources are silent
     case D1, D2, D3, D4, D5, D6, D7, D8
 
-    public var source: String { RuleID.catalogue[self]!.source }
-    public var title: String { RuleID.catalogue[self]!.title }
+    public var source: String { info.source }
+    public var title: String { info.title }
 
-    static let catalogue: [RuleID: (title: String, source: String)] = [
-        .E1: ("ESSMS relevant de l'art. L.312-1 CASF", "[000], [003] Q1"),
-        .E2: ("numéro FINESS géographique (ET) obligatoire", "[003] Q9"),
-        .E3: ("un seul financement ESMS numérique par ESSMS", "[003] Q30"),
-        .E4: ("aucune Prestation Ségur (SONS) commandée pour un autre logiciel", "[000], [003] Q35"),
-        .E5: ("services à domicile mêlant confort et activités essentielles", "[003] Q2"),
-        .E6: ("financement d'acquisition ESMS numérique exclusif de la Prestation Ségur vague 1", "[002] SONS"),
-        .G1: ("une seule solution DUI pour tout le projet", "[003] Q10"),
-        .G2: ("dominante de secteur d'une grappe mixant les publics", "[003] Q5"),
-        .G3: ("taille de la grappe : seuils 15 (8 outre-mer et Corse) et 50", "[004]"),
-        .G4: ("porteur à représentativité nationale : dépôt sur le portail CNSA", "[003] Q23"),
-        .G5: ("projet multi-régional : ARS pivot", "[003] Q25"),
-        .G6: ("2025 : taille cible entre 15 et 49 ESSMS", "[001]"),
-        .R0: ("acquisition : référencement de la solution et procédure d'achat", "[004]"),
-        .R1: ("publics mixtes : la majorité décide", "[003] Q17"),
-        .R2: ("grappe mixte avec un OG soumis au CCP : procédure CCP pour tout le projet", "[003] Q12"),
-        .R3: ("mise en conformité : solution référencée Ségur", "[000], [003] Q16"),
-        .R4: ("2025 : référencement Ségur obligatoire pour tous les secteurs", "[001]"),
-        .R5: ("ESSMS rattaché à une entité nationale : accord écrit", "[003] Q13"),
-        .fUsage: ("forfait usages par ESSMS, 49 premiers puis à partir du 50e", "[002] annexes"),
-        .fLogiciel: ("financement logiciel (éditeur) par ESSMS", "[002] annexes"),
-        .fMateriel: ("petit OG : équipements et infrastructures par ESSMS (plafond)", "[002] annexes"),
-        .fAmoaMarche: ("petit OG : AMOA marché par projet (plafond)", "[002] annexes"),
-        .fAmoaProjet: ("petit OG : AMOA projet par projet (plafond)", "[002] annexes"),
-        .fErratum: ("exemple publié dont le total ne suit pas les taux", "[002] annexes"),
-        .S1: ("bénéficiaire de la Prestation Ségur : l'OG (FINESS EJ)", "[002] SONS"),
-        .S2: ("ESSMS éligibles au SONS par domaine (MS1, MS2, MS3)", "[002] SONS"),
-        .S3: ("seules les versions référencées Ségur sont financées", "[002] SONS"),
-        .S4: ("barème de la Prestation Ségur par tranche", "[002] SONS"),
-        .S5: ("paiement de l'éditeur : avance 30 %, solde 70 % sur VA", "[002] SONS"),
-        .S6: ("calendrier MS1 du SONS", "[002] SONS"),
-        .S7: ("contenu de la Prestation Ségur", "[002] SONS"),
-        .S8: ("2025 : commande SONS non annulable, contrôle du double financement", "[001]"),
-        .P1: ("avance de 50 % à la signature des conventions", "[000], [002]"),
-        .P2: ("solde de 50 % à l'atteinte des cibles d'usage", "[004]"),
-        .P3: ("délais d'atteinte des cibles", "[000], [002]"),
-        .P4: ("financements petit OG versés aux mêmes conditions", "[002]"),
-        .W1: ("fenêtres de dépôt Normandie 2022", "[000]"),
-        .W2: ("fenêtres de dépôt Occitanie 2022", "[002]"),
-        .W3: ("fenêtres de dépôt Île-de-France 2025", "[001]"),
-        .envelope: ("enveloppe régionale", "[001], [002]"),
-        .D1: ("seuils outre-mer et Corse selon la région pivot", "programme-rules.md §11 D1"),
-        .D2: ("petit OG jugé selon le département de l'OG", "programme-rules.md §11 D2"),
-        .D3: ("financements petit OG : plafonds modulés par l'ARS", "programme-rules.md §11 D3"),
-        .D4: ("tranche SONS lue sur le nombre d'ESSMS de l'OG dans la commande", "programme-rules.md §11 D4"),
-        .D5: ("égalité pour la région pivot : région du porteur", "programme-rules.md §11 D5"),
-        .D6: ("grappe mixte : à décider par l'ARS, rangs comptés par nature", "programme-rules.md §11 D6, [003] Q11"),
-        .D7: ("majorité : strictement plus de la moitié des ESSMS éligibles", "programme-rules.md §11 D7"),
-        .D8: ("acquisition sans procédure d'achat non recevable", "programme-rules.md §11 D8, [003] Q15"),
-    ]
+    /// A switch rather than a dictionary: a raw-valued enum hashes its raw string.
+    var info: (title: String, source: String) {
+        switch self {
+        case .E1: return ("ESSMS relevant de l'art. L.312-1 CASF", "[000], [003] Q1")
+        case .E2: return ("numéro FINESS géographique (ET) obligatoire", "[003] Q9")
+        case .E3: return ("un seul financement ESMS numérique par ESSMS", "[003] Q30")
+        case .E4: return ("aucune Prestation Ségur (SONS) commandée pour un autre logiciel", "[000], [003] Q35")
+        case .E5: return ("services à domicile mêlant confort et activités essentielles", "[003] Q2")
+        case .E6: return ("financement d'acquisition ESMS numérique exclusif de la Prestation Ségur vague 1", "[002] SONS")
+        case .G1: return ("une seule solution DUI pour tout le projet", "[003] Q10")
+        case .G2: return ("dominante de secteur d'une grappe mixant les publics", "[003] Q5")
+        case .G3: return ("taille de la grappe : seuils 15 (8 outre-mer et Corse) et 50", "[004]")
+        case .G4: return ("porteur à représentativité nationale : dépôt sur le portail CNSA", "[003] Q23")
+        case .G5: return ("projet multi-régional : ARS pivot", "[003] Q25")
+        case .G6: return ("2025 : taille cible entre 15 et 49 ESSMS", "[001]")
+        case .R0: return ("acquisition : référencement de la solution et procédure d'achat", "[004]")
+        case .R1: return ("publics mixtes : la majorité décide", "[003] Q17")
+        case .R2: return ("grappe mixte avec un OG soumis au CCP : procédure CCP pour tout le projet", "[003] Q12")
+        case .R3: return ("mise en conformité : solution référencée Ségur", "[000], [003] Q16")
+        case .R4: return ("2025 : référencement Ségur obligatoire pour tous les secteurs", "[001]")
+        case .R5: return ("ESSMS rattaché à une entité nationale : accord écrit", "[003] Q13")
+        case .fUsage: return ("forfait usages par ESSMS, 49 premiers puis à partir du 50e", "[002] annexes")
+        case .fLogiciel: return ("financement logiciel (éditeur) par ESSMS", "[002] annexes")
+        case .fMateriel: return ("petit OG : équipements et infrastructures par ESSMS (plafond)", "[002] annexes")
+        case .fAmoaMarche: return ("petit OG : AMOA marché par projet (plafond)", "[002] annexes")
+        case .fAmoaProjet: return ("petit OG : AMOA projet par projet (plafond)", "[002] annexes")
+        case .fErratum: return ("exemple publié dont le total ne suit pas les taux", "[002] annexes")
+        case .S1: return ("bénéficiaire de la Prestation Ségur : l'OG (FINESS EJ)", "[002] SONS")
+        case .S2: return ("ESSMS éligibles au SONS par domaine (MS1, MS2, MS3)", "[002] SONS")
+        case .S3: return ("seules les versions référencées Ségur sont financées", "[002] SONS")
+        case .S4: return ("barème de la Prestation Ségur par tranche", "[002] SONS")
+        case .S5: return ("paiement de l'éditeur : avance 30 %, solde 70 % sur VA", "[002] SONS")
+        case .S6: return ("calendrier MS1 du SONS", "[002] SONS")
+        case .S7: return ("contenu de la Prestation Ségur", "[002] SONS")
+        case .S8: return ("2025 : commande SONS non annulable, contrôle du double financement", "[001]")
+        case .P1: return ("avance de 50 % à la signature des conventions", "[000], [002]")
+        case .P2: return ("solde de 50 % à l'atteinte des cibles d'usage", "[004]")
+        case .P3: return ("délais d'atteinte des cibles", "[000], [002]")
+        case .P4: return ("financements petit OG versés aux mêmes conditions", "[002]")
+        case .W1: return ("fenêtres de dépôt Normandie 2022", "[000]")
+        case .W2: return ("fenêtres de dépôt Occitanie 2022", "[002]")
+        case .W3: return ("fenêtres de dépôt Île-de-France 2025", "[001]")
+        case .envelope: return ("enveloppe régionale", "[001], [002]")
+        case .D1: return ("seuils outre-mer et Corse selon la région pivot", "programme-rules.md §11 D1")
+        case .D2: return ("petit OG jugé selon le département de l'OG", "programme-rules.md §11 D2")
+        case .D3: return ("financements petit OG : plafonds modulés par l'ARS", "programme-rules.md §11 D3")
+        case .D4: return ("tranche SONS lue sur le nombre d'ESSMS de l'OG dans la commande", "programme-rules.md §11 D4")
+        case .D5: return ("égalité pour la région pivot : région du porteur", "programme-rules.md §11 D5")
+        case .D6: return ("grappe mixte : à décider par l'ARS, rangs comptés par nature", "programme-rules.md §11 D6, [003] Q11")
+        case .D7: return ("majorité : strictement plus de la moitié des ESSMS éligibles", "programme-rules.md §11 D7")
+        case .D8: return ("acquisition sans procédure d'achat non recevable", "programme-rules.md §11 D8, [003] Q15")
+        }
+    }
 }
