@@ -11,6 +11,9 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+        .package(url: "https://github.com/vapor/sql-kit.git", from: "3.36.0"),
+        .package(url: "https://github.com/vapor/sqlite-kit.git", from: "4.5.2"),
+        .package(url: "https://github.com/vapor/postgres-kit.git", from: "2.17.0"),
     ],
     targets: [
         // The programme's rules as code: standard library and Foundation value types only.
@@ -18,15 +21,30 @@ let package = Package(
             name: "Rules",
             resources: [.copy("Campaigns")]
         ),
+        // The public FINESS files and the nomenclatures: no I/O beyond the bytes it is given.
+        .target(name: "Registry", dependencies: ["Rules"], resources: [.copy("Nomenclature")]),
+        // What users create and import, in SQLite (embedded) or PostgreSQL (shared), in transactions.
+        .target(
+            name: "Store",
+            dependencies: [
+                "Rules", "Registry",
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "SQLiteKit", package: "sqlite-kit"),
+                .product(name: "PostgresKit", package: "postgres-kit"),
+            ]
+        ),
         // The command line: parses input, calls the layers below, renders output.
         .target(
             name: "Commands",
             dependencies: [
-                "Rules",
+                "Rules", "Registry", "Store",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .executableTarget(name: "esms", dependencies: ["Commands"]),
+        .executableTarget(
+            name: "esms",
+            dependencies: ["Commands", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
         .testTarget(
             name: "RulesTests",
             dependencies: [
@@ -35,6 +53,8 @@ let package = Package(
             ],
             resources: [.copy("Cases")]
         ),
-        .testTarget(name: "CommandsTests", dependencies: ["Commands", "Rules"]),
+        .testTarget(name: "RegistryTests", dependencies: ["Registry", "Rules"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "Registry", "Rules"]),
+        .testTarget(name: "CommandsTests", dependencies: ["Commands", "Rules", "Store"]),
     ]
 )

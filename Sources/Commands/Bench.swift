@@ -3,7 +3,7 @@ import Foundation
 import Rules
 
 /// `esms bench`: the performance figures the issues ask for, printed, never asserted by tests.
-struct Bench: ParsableCommand {
+struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Mesures de performance (à lancer en build release).",
         subcommands: [BenchSimulate.self]

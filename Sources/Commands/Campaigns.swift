@@ -3,7 +3,7 @@ import Foundation
 import Rules
 
 /// `esms campaigns [ID]`: the campaigns with every parameter, its source and notes.
-struct Campaigns: ParsableCommand {
+struct Campaigns: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Liste les campagnes connues, avec chaque paramètre, sa source et ses notes."
     )
@@ -14,8 +14,8 @@ struct Campaigns: ParsableCommand {
     @Option(help: "Format de sortie : json ou text.")
     var format: OutputFormat = .json
 
-    func run() throws {
-        try reporting {
+    func run() async throws {
+        try await reporting {
             print(try CampaignListing.render(id: id, format: format), terminator: "")
         }
     }

@@ -1,13 +1,14 @@
 import ArgumentParser
 import Foundation
 import Rules
+import Store
 
 /// `esms`: the command line of the ESMS numérique platform.
-public struct ESMS: ParsableCommand {
+public struct ESMS: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "esms",
         abstract: "Programme ESMS numérique : règles, simulation et suivi des projets.",
-        subcommands: [Simulate.self, Campaigns.self, Bench.self]
+        subcommands: [Simulate.self, Campaigns.self, Finess.self, Bench.self]
     )
 
     public init() {}
@@ -15,6 +16,38 @@ public struct ESMS: ParsableCommand {
 
 public enum OutputFormat: String, ExpressibleByArgument, CaseIterable, Sendable {
     case json, text
+}
+
+/// `--database`: the store, else `ESMS_DATABASE_URL`, else `esms.sqlite` here (`shared/spec/registry.md`).
+struct StoreOptions: ParsableArguments {
+    @Option(help: "Base de données : chemin SQLite, sqlite:///chemin ou postgres://utilisateur:motdepasse@hôte:port/base (défaut : ESMS_DATABASE_URL, sinon esms.sqlite).")
+    var database: String?
+
+    func location() throws -> DatabaseLocation {
+        do { return try DatabaseLocation.resolve(flag: database) } catch { throw UserFacingError("\(error)") }
+    }
+
+    /// Opens the store; with `mustExist`, an absent SQLite file is an error rather than a new empty base.
+    func open(mustExist: Bool = false) async throws -> Store {
+        let location = try location()
+        if mustExist, case let .sqlite(path) = location, !FileManager.default.fileExists(atPath: path) {
+            throw UserFacingError("base \(path) absente : importez d'abord le registre (esms finess import FICHIER…)")
+        }
+        do { return try await Store.open(location) } catch { throw UserFacingError("\(error)") }
+    }
+
+    /// Runs `body` with the store open, and closes it whatever happens.
+    func with<T>(mustExist: Bool = false, _ body: (Store) async throws -> T) async throws -> T {
+        let store = try await open(mustExist: mustExist)
+        do {
+            let result = try await body(store)
+            try? await store.close()
+            return result
+        } catch {
+            try? await store.close()
+            throw error
+        }
+    }
 }
 
 /// A failure the user can act on: one French message on standard error, a non-zero exit.
@@ -25,26 +58,31 @@ public struct UserFacingError: Error, CustomStringConvertible {
     public var description: String { message }
 }
 
+func printError(_ message: String) {
+    FileHandle.standardError.write(Data("esms : \(message)\n".utf8))
+}
+
 /// Runs a command body; a `UserFacingError` prints its message to standard error and exits with its code.
-func reporting(_ body: () throws -> Void) throws {
+func reporting(_ body: () async throws -> Void) async throws {
     do {
-        try body()
+        try await body()
     } catch let error as UserFacingError {
-        FileHandle.standardError.write(Data("esms : \(error.message)\n".utf8))
+        printError(error.message)
         throw ExitCode(error.exitCode)
     }
 }
 
+/// Reads a file, or standard input for `-`, as bytes.
+func readBytes(_ path: String) throws -> Data {
+    if path == "-" { return FileHandle.standardInput.readDataToEndOfFile() }
+    guard FileManager.default.fileExists(atPath: path) else { throw UserFacingError("fichier introuvable : \(path)") }
+    guard let d = FileManager.default.contents(atPath: path) else { throw UserFacingError("fichier illisible : \(path)") }
+    return d
+}
+
 /// Reads a file, or standard input for `-`, as UTF-8 text.
 func readInput(_ path: String) throws -> String {
-    let data: Data
-    if path == "-" {
-        data = FileHandle.standardInput.readDataToEndOfFile()
-    } else {
-        guard FileManager.default.fileExists(atPath: path) else { throw UserFacingError("fichier introuvable : \(path)") }
-        guard let d = FileManager.default.contents(atPath: path) else { throw UserFacingError("fichier illisible : \(path)") }
-        data = d
-    }
+    let data = try readBytes(path)
     guard let text = String(data: data, encoding: .utf8) else {
         throw UserFacingError("\(path == "-" ? "l'entrée standard" : path) n'est pas un texte UTF-8 valide")
     }

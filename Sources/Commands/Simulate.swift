@@ -1,16 +1,18 @@
 import ArgumentParser
 import Foundation
 import Rules
+import Store
 
 /// `esms simulate FILE|-`: one project in, its assessment out (`shared/spec/simulation.md`).
-struct Simulate: ParsableCommand {
+struct Simulate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Évalue un projet (JSON) selon les règles de sa campagne.",
         discussion: """
         Lit un projet au format JSON (fichier, ou - pour l'entrée standard) et imprime son évaluation :
         recevabilité, instruction, montants, versements, Prestation Ségur et explication, chaque règle
-        citant sa source. Code de sortie 0 quand le projet est évalué, même non recevable ; 1 quand
-        l'entrée ne peut pas être évaluée, avec un message qui nomme le champ.
+        citant sa source. Les établissements donnés par leur seul numéro FINESS ET sont complétés depuis
+        le registre (esms finess import). Code de sortie 0 quand le projet est évalué, même non
+        recevable ; 1 quand l'entrée ne peut pas être évaluée, avec un message qui nomme le champ.
         """
     )
 
@@ -20,10 +22,22 @@ struct Simulate: ParsableCommand {
     @Option(help: "Format de sortie : json ou text.")
     var format: OutputFormat = .json
 
-    func run() throws {
-        try reporting {
+    @OptionGroup var store: StoreOptions
+
+    func run() async throws {
+        try await reporting {
             let text = try readInput(file)
-            print(try SimulationRunner().simulate(text, format: format), terminator: "")
+            let runner = SimulationRunner()
+            let json = try runner.parse(text)
+            var assessment: Assessment
+            if ProjectCompletion.needsRegistry(json) {
+                assessment = try await store.with(mustExist: true) {
+                    try await runner.assess(json, completion: ProjectCompletion(repository: FinessRepository(store: $0)))
+                }
+            } else {
+                assessment = try runner.assess(json)
+            }
+            print(runner.render(assessment, format: format), terminator: "")
         }
     }
 }
@@ -34,24 +48,42 @@ public struct SimulationRunner: Sendable {
 
     public init(engine: Engine = Engine()) { self.engine = engine }
 
-    public func assess(_ text: String) throws(UserFacingError) -> Assessment {
+    public func parse(_ text: String) throws(UserFacingError) -> JSON {
+        do { return try JSON.parse(text) } catch { throw UserFacingError(error.description) }
+    }
+
+    public func assess(_ json: JSON) throws(UserFacingError) -> Assessment {
         do {
-            let project = try Project.decode(json: text)
-            return try engine.assess(project)
+            return try evaluate(try Project.decode(json))
         } catch let error as InputError {
             throw UserFacingError(error.description)
-        } catch let error as AssessmentError {
-            throw UserFacingError("\(error.path) : \(error.description)")
         } catch {
-            throw UserFacingError("\(error)")
+            throw error as! UserFacingError
         }
     }
 
-    public func simulate(_ text: String, format: OutputFormat) throws(UserFacingError) -> String {
-        let assessment = try assess(text)
+    public func assess(_ json: JSON, completion: ProjectCompletion) async throws -> Assessment {
+        let project: Project
+        do {
+            project = try await completion.complete(json).project
+        } catch let error as InputError {
+            throw UserFacingError(error.description)
+        }
+        return try evaluate(project)
+    }
+
+    func evaluate(_ project: Project) throws(UserFacingError) -> Assessment {
+        do { return try engine.assess(project) } catch { throw UserFacingError("\(error.path) : \(error.description)") }
+    }
+
+    public func render(_ assessment: Assessment, format: OutputFormat) -> String {
         switch format {
         case .json: return assessment.json.rendered() + "\n"
         case .text: return assessment.text
         }
+    }
+
+    public func simulate(_ text: String, format: OutputFormat) throws(UserFacingError) -> String {
+        render(try assess(try parse(text)), format: format)
     }
 }

@@ -116,6 +116,9 @@ private struct Evaluation {
     // MARK: Main
 
     mutating func run() -> Assessment {
+        for p in project.provenance {
+            if p.needsConfirmation { flag(.finess, p.text, source: p.source) } else { explain(.finess, p.text, source: p.source) }
+        }
         let eligible = eligibility()
         let size = eligible.count
         var nAcquisition = 0

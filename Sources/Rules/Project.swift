@@ -76,6 +76,18 @@ public struct Project: Sendable {
     public var establishments: [Establishment]
     /// The date the project is filed, to check the call's windows (W1–W3). Optional.
     public var filingDate: CalendarDate?
+    /// Where values not given in the input came from (the FINESS registry): each becomes a line of
+    /// the explanation (or a flag when a person must confirm it).
+    public var provenance: [Provenance] = []
+
+    public struct Provenance: Sendable {
+        public let text: String
+        public let source: String
+        public let needsConfirmation: Bool
+        public init(text: String, source: String, needsConfirmation: Bool = false) {
+            self.text = text; self.source = source; self.needsConfirmation = needsConfirmation
+        }
+    }
 
     public init(campaign: String, kind: ProjectKind, solution: Solution, porteur: String,
                 nationalRepresentativeness: Bool = false, matureProjectOwner: Bool = false,

@@ -24,6 +24,8 @@ public enum RuleID: String, CaseIterable, Sendable, Hashable {
     case envelope = "W-enveloppe"
     // §11 Our decisions where the sources are silent
     case D1, D2, D3, D4, D5, D6, D7, D8
+    // Values read from the FINESS registry (`shared/spec/registry.md`, last section)
+    case finess = "FINESS"
 
     public var source: String { info.source }
     public var title: String { info.title }
@@ -78,6 +80,7 @@ public enum RuleID: String, CaseIterable, Sendable, Hashable {
         case .D5: return ("égalité pour la région pivot : région du porteur", "programme-rules.md §11 D5")
         case .D6: return ("grappe mixte : à décider par l'ARS, rangs comptés par nature", "programme-rules.md §11 D6, [003] Q11")
         case .D7: return ("majorité : strictement plus de la moitié des ESSMS éligibles", "programme-rules.md §11 D7")
+        case .finess: return ("valeurs lues dans le registre FINESS", "registre FINESS")
         case .D8: return ("acquisition sans procédure d'achat non recevable", "programme-rules.md §11 D8, [003] Q15")
         }
     }

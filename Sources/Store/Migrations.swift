@@ -1,0 +1,100 @@
+import Foundation
+import Registry
+import SQLKit
+
+/// Numbered, append-only migrations: a shipped migration is never edited; a change is a new one.
+/// Each has one SQL text per dialect where they differ.
+struct Migration: Sendable {
+    let version: Int
+    let name: String
+    let sqlite: [String]
+    let postgres: [String]
+}
+
+enum Migrations {
+    static let establishmentColumns: [String] = establishmentFields + [
+        "coordxet", "coordyet", "sourcecoordet", "datemajcoord",
+        // Derived at import from the nomenclature ([finess.md] §3–§4), for search and counts.
+        "essms", "sector", "sector_decision", "department_insee", "region",
+        "search_text", "row_hash", "extraction_date", "closed_on",
+    ]
+
+    static let legalEntityColumns: [String] = legalEntityFields + [
+        "department_insee", "search_text", "row_hash", "extraction_date", "closed_on",
+    ]
+
+    static func table(_ name: String, key: String, columns: [String], types: [String: (sqlite: String, postgres: String)]) -> (String, String) {
+        func body(_ postgres: Bool) -> String {
+            columns.map { c in
+                let type = types[c].map { postgres ? $0.postgres : $0.sqlite } ?? "TEXT"
+                return "\(c) \(type)\(c == key ? " PRIMARY KEY" : "")"
+            }.joined(separator: ", ")
+        }
+        return ("CREATE TABLE \(name) (\(body(false)))", "CREATE TABLE \(name) (\(body(true)))")
+    }
+
+    static let all: [Migration] = {
+        let numericTypes: [String: (sqlite: String, postgres: String)] = [
+            "coordxet": ("REAL", "DOUBLE PRECISION"), "coordyet": ("REAL", "DOUBLE PRECISION"),
+            "essms": ("INTEGER NOT NULL", "BOOLEAN NOT NULL"), "row_hash": ("INTEGER NOT NULL", "BIGINT NOT NULL"),
+            "nofinessej": ("TEXT NOT NULL", "TEXT NOT NULL"), "extraction_date": ("TEXT NOT NULL", "TEXT NOT NULL"),
+        ]
+        let et = table("finess_establishment", key: "nofinesset", columns: establishmentColumns, types: numericTypes)
+        let ej = table("finess_legal_entity", key: "nofiness", columns: legalEntityColumns, types: numericTypes)
+        let common = [
+            "CREATE INDEX finess_establishment_ej ON finess_establishment (nofinessej)",
+            "CREATE INDEX finess_establishment_department ON finess_establishment (department_insee)",
+        ]
+        return [
+            Migration(
+                version: 1, name: "registre FINESS",
+                sqlite: [
+                    et.0, ej.0,
+                    "CREATE TABLE finess_import (id INTEGER PRIMARY KEY AUTOINCREMENT, file TEXT NOT NULL, kind TEXT NOT NULL, extraction_date TEXT NOT NULL, encoding TEXT NOT NULL, lines INTEGER NOT NULL, added INTEGER NOT NULL, updated INTEGER NOT NULL, closed INTEGER NOT NULL, warnings INTEGER NOT NULL, imported_at TEXT NOT NULL)",
+                ] + common,
+                postgres: [
+                    et.1, ej.1,
+                    "CREATE TABLE finess_import (id BIGSERIAL PRIMARY KEY, file TEXT NOT NULL, kind TEXT NOT NULL, extraction_date TEXT NOT NULL, encoding TEXT NOT NULL, lines INTEGER NOT NULL, added INTEGER NOT NULL, updated INTEGER NOT NULL, closed INTEGER NOT NULL, warnings INTEGER NOT NULL, imported_at TEXT NOT NULL)",
+                ] + common),
+        ]
+    }()
+
+    static var latest: Int { all.last?.version ?? 0 }
+
+    /// Brings the schema to the latest migration. Several processes may start at once on a shared
+    /// database: PostgreSQL serialises them with an advisory lock, SQLite with a write transaction.
+    static func run(on store: Store) async throws {
+        if store.dialect == .postgres { try await store.sql.raw("SELECT pg_advisory_lock(\(literal: lockKey))").run() }
+        do {
+            try await migrate(store)
+            if store.dialect == .postgres { try await store.sql.raw("SELECT pg_advisory_unlock(\(literal: lockKey))").run() }
+        } catch {
+            if store.dialect == .postgres { try? await store.sql.raw("SELECT pg_advisory_unlock(\(literal: lockKey))").run() }
+            throw error
+        }
+    }
+
+    /// "esms" in ASCII: the advisory lock of the migrations.
+    static let lockKey = 0x6573_6D73
+
+    private static func migrate(_ store: Store) async throws {
+        try await store.sql.raw("CREATE TABLE IF NOT EXISTS esms_migration (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)").run()
+        for migration in all {
+            try await store.transaction(immediate: true) {
+                let rows = try await store.sql.raw("SELECT version FROM esms_migration").all()
+                let applied = Set(try rows.map { try $0.decode(column: "version", as: Int.self) })
+                if let newest = applied.max(), newest > latest {
+                    throw StoreError("la base \(store.location) est au schéma \(newest), plus récent que celui de cette version d'esms (\(latest)) : mettez esms à jour")
+                }
+                guard !applied.contains(migration.version) else { return }
+                for statement in store.dialect == .sqlite ? migration.sqlite : migration.postgres {
+                    try await store.sql.raw(SQLQueryString(statement)).run()
+                }
+                try await store.sql.insert(into: "esms_migration")
+                    .columns("version", "name", "applied_at")
+                    .values(SQLBind(migration.version), SQLBind(migration.name), SQLBind(ISO8601DateFormatter().string(from: Date())))
+                    .run()
+            }
+        }
+    }
+}

@@ -1,0 +1,159 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import PostgresKit
+import SQLKit
+import SQLiteKit
+
+/// Where the data lives: an SQLite file (embedded, the default) or a PostgreSQL server (shared).
+public enum DatabaseLocation: Sendable, Equatable, CustomStringConvertible {
+    case sqlite(path: String)
+    /// `schema`: the PostgreSQL schema to work in (`?schema=` in the URL), default `public`.
+    case postgres(host: String, port: Int, user: String, password: String?, database: String, schema: String? = nil)
+
+    /// The file `esms.sqlite` in the working directory.
+    public static let defaultFile = DatabaseLocation.sqlite(path: "esms.sqlite")
+
+    /// `--database URL`, else `ESMS_DATABASE_URL`, else the default file (`shared/spec/registry.md`).
+    public static func resolve(flag: String?, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> DatabaseLocation {
+        if let flag { return try parse(flag) }
+        if let url = environment["ESMS_DATABASE_URL"], !url.isEmpty { return try parse(url) }
+        return defaultFile
+    }
+
+    /// A file path, `sqlite:///abs/path.sqlite`, or `postgres://user:pass@host:port/db`.
+    public static func parse(_ text: String) throws -> DatabaseLocation {
+        if text.hasPrefix("postgres://") || text.hasPrefix("postgresql://") {
+            guard let url = URL(string: text), let host = url.host, !host.isEmpty else {
+                throw StoreError("adresse PostgreSQL invalide « \(text) » (attendu postgres://utilisateur:motdepasse@hôte:port/base)")
+            }
+            let database = url.path.hasPrefix("/") ? String(url.path.dropFirst()) : url.path
+            guard !database.isEmpty else { throw StoreError("adresse PostgreSQL sans nom de base : « \(text) »") }
+            var schema: String? = nil
+            if let query = URLComponents(url: url, resolvingAgainstBaseURL: false)?.queryItems {
+                for item in query {
+                    guard item.name == "schema", let value = item.value,
+                          value.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }), !value.isEmpty else {
+                        throw StoreError("paramètre « \(item.name) » inconnu ou invalide dans « \(text) » (seul schema=nom est admis)")
+                    }
+                    schema = value
+                }
+            }
+            return .postgres(host: host, port: url.port ?? 5432, user: url.user ?? "postgres",
+                             password: url.password?.removingPercentEncoding, database: database, schema: schema)
+        }
+        if text.hasPrefix("sqlite://") {
+            let path = String(text.dropFirst("sqlite://".count))
+            guard !path.isEmpty else { throw StoreError("adresse SQLite sans chemin : « \(text) »") }
+            return .sqlite(path: path)
+        }
+        if text.contains("://") { throw StoreError("type de base inconnu « \(text) » (attendu un chemin de fichier, sqlite:// ou postgres://)") }
+        guard !text.isEmpty else { throw StoreError("chemin de base vide") }
+        return .sqlite(path: text)
+    }
+
+    public var description: String {
+        switch self {
+        case let .sqlite(path): return "SQLite \(path)"
+        case let .postgres(host, port, user, _, database, schema):
+            return "PostgreSQL \(user)@\(host):\(port)/\(database)\(schema.map { " (schéma \($0))" } ?? "")"
+        }
+    }
+}
+
+public struct StoreError: Error, CustomStringConvertible, Sendable {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// One open database: a single connection, migrated on open. Commands hold one for their run.
+public final class Store: Sendable {
+    public enum Dialect: String, Sendable { case sqlite, postgres }
+
+    enum Connection: Sendable {
+        case sqlite(SQLiteConnection)
+        case postgres(PostgresConnection)
+    }
+
+    let connection: Connection
+    public let sql: any SQLDatabase
+    public let location: DatabaseLocation
+
+    public var dialect: Dialect {
+        switch connection {
+        case .sqlite: return .sqlite
+        case .postgres: return .postgres
+        }
+    }
+
+    private init(connection: Connection, location: DatabaseLocation) {
+        self.connection = connection
+        self.location = location
+        switch connection {
+        case let .sqlite(c): sql = c.sql()
+        case let .postgres(c): sql = c.sql(queryLogLevel: nil)
+        }
+    }
+
+    /// Opens the database and brings its schema to the latest migration.
+    public static func open(_ location: DatabaseLocation, logger: Logger = Logger(label: "esms.store")) async throws -> Store {
+        var quiet = logger
+        quiet.logLevel = .warning
+        let store: Store
+        switch location {
+        case let .sqlite(path):
+            let connection: SQLiteConnection
+            do {
+                connection = try await SQLiteConnection.open(storage: .file(path: path), logger: quiet)
+            } catch {
+                throw StoreError("impossible d'ouvrir la base SQLite \(path) : \(error)")
+            }
+            store = Store(connection: .sqlite(connection), location: location)
+            // WAL: readers never wait for the importer; foreign keys on.
+            try await store.sql.raw("PRAGMA journal_mode = WAL").run()
+            try await store.sql.raw("PRAGMA foreign_keys = ON").run()
+            try await store.sql.raw("PRAGMA busy_timeout = 5000").run()
+        case let .postgres(host, port, user, password, database, schema):
+            var configuration = PostgresConnection.Configuration(
+                host: host, port: port, username: user, password: password, database: database, tls: .disable)
+            if let schema { configuration.options.additionalStartupParameters = [("search_path", schema)] }
+            let connection: PostgresConnection
+            do {
+                connection = try await PostgresConnection.connect(configuration: configuration, id: 1, logger: quiet)
+            } catch {
+                throw StoreError("impossible de joindre PostgreSQL (\(location)) : \(String(reflecting: error))")
+            }
+            store = Store(connection: .postgres(connection), location: location)
+        }
+        do {
+            try await Migrations.run(on: store)
+        } catch {
+            try? await store.close()
+            throw error
+        }
+        return store
+    }
+
+    public func close() async throws {
+        switch connection {
+        case let .sqlite(c): try await c.close()
+        case let .postgres(c): try await c.close()
+        }
+    }
+
+    /// Runs `body` in one transaction: all of it is committed, or none of it.
+    /// `immediate` takes SQLite's write lock at once (PostgreSQL locks rows as it goes).
+    public func transaction<T: Sendable>(immediate: Bool = false, _ body: () async throws -> T) async throws -> T {
+        try await sql.raw(immediate && dialect == .sqlite ? "BEGIN IMMEDIATE" : "BEGIN").run()
+        do {
+            let result = try await body()
+            try await sql.raw("COMMIT").run()
+            return result
+        } catch {
+            try? await sql.raw("ROLLBACK").run()
+            throw error
+        }
+    }
+}
