@@ -91,13 +91,13 @@ struct FinessRepositoryTests {
             lines[1] = lines[1].replacingOccurrences(of: "EHPAD LES ACACIAS;EHPAD LES ACACIAS (SYNTHETIQUE)", with: "EHPAD LES ACACIAS;EHPAD LES ACACIAS RENOVE (SYNTHETIQUE)")
             let removed = lines.remove(at: 2) // 315000026
             #expect(removed.hasPrefix("structureet;315000026;"))
-            lines.insert("structureet;315999992;310100011;EHPAD NOUVEAU;;;;;;;;;555;31;HAUTE GARONNE;31000 TOULOUSE;;;500;EHPAD;4401;H;;;;;;;;;2026-05-30;", at: 2)
+            lines.insert("structureet;315999995;310100011;EHPAD NOUVEAU;;;;;;;;;555;31;HAUTE GARONNE;31000 TOULOUSE;;;500;EHPAD;4401;H;;;;;;;;;2026-05-30;", at: 2)
             let report = try await repository.importExtractions([read(lines.joined(separator: "\n"), "newer.csv")])
             #expect(report.establishments == counts(added: 1, updated: 1, closed: 1, unchanged: 107))
             let closed = try #require(try await repository.establishment("315000026"))
             #expect(closed.closedOn == "2026-06-01")
             #expect(try await repository.establishment("315000018")?.longName == "EHPAD LES ACACIAS RENOVE (SYNTHETIQUE)")
-            #expect(try await repository.establishment("315999992")?.extractionDate == "2026-06-01")
+            #expect(try await repository.establishment("315999995")?.extractionDate == "2026-06-01")
             #expect(try await repository.establishment("315000034")?.extractionDate == "2026-06-01")
             #expect(try await repository.essmsCount(ofLegalEntity: "310100011") == 48)
             #expect(try await repository.search("315000026").isEmpty)
@@ -117,7 +117,7 @@ struct FinessRepositoryTests {
             lines[0] = "finess;etalab;98;2026-06-01"
             lines[5] = String(lines[5].prefix(40))
             lines[9] = lines[9].replacingOccurrences(of: ";EHPAD", with: ";\"EHPAD")
-            lines.append("structureet;315999992;310100011;EHPAD NOUVEAU;;;;;;;;;555;31;HAUTE GARONNE;31000 TOULOUSE;;;500;EHPAD;4401;H;;;;;;;;;2026-05-30;")
+            lines.append("structureet;315999995;310100011;EHPAD NOUVEAU;;;;;;;;;555;31;HAUTE GARONNE;31000 TOULOUSE;;;500;EHPAD;4401;H;;;;;;;;;2026-05-30;")
             do {
                 _ = try await repository.importExtractions([read(lines.joined(separator: "\n"), "bad.csv")])
                 Issue.record("l'import aurait dû être refusé")
