@@ -6,11 +6,11 @@ import Rules
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Mesures de performance (à lancer en build release).",
-        subcommands: [BenchSimulate.self]
+        subcommands: [BenchSimulate.self, BenchImport.self]
     )
 }
 
-struct BenchSimulate: ParsableCommand {
+struct BenchSimulate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "simulate",
         abstract: "Évalue le lot national (2 000 grappes, 40 000 établissements) avec explications, sur un cœur."

@@ -1,3 +1,4 @@
+import Dispatch
 import Rules
 
 /// The public FINESS extraction files (`shared/spec/finess.md` §1): `cs1100507` and `cs1100502`
@@ -96,32 +97,82 @@ public enum FinessFile {
                                             reason: "octet 0x\(String(byte, radix: 16, uppercase: true)) indécodable, ni UTF-8 ni Windows-1252"))
             }
         }
-        var parser = Parser(file: file, bytes: text, problems: problems)
-        return parser.run(encoding: encoding)
+        // A large file is parsed in two halves at once, split at a line boundary.
+        let half = text.count / 2
+        var split = half
+        while split < text.count, text[split] != 0x0A { split += 1 }
+        guard text.count > 1 << 20, split < text.count else {
+            var parser = Parser(file: file, bytes: text, range: 0..<text.count, firstLine: 1)
+            parser.problems = problems
+            parser.run()
+            return parser.extraction(encoding: encoding)
+        }
+        let linesBefore = text.withUnsafeBufferPointer { b in
+            var n = 0
+            for i in 0...split where b[i] == 0x0A { n += 1 }
+            return n
+        }
+        let parts = [Parser(file: file, bytes: text, range: 0..<(split + 1), firstLine: 1),
+                     Parser(file: file, bytes: text, range: (split + 1)..<text.count, firstLine: linesBefore + 1)]
+        let results = ParserResults(parts)
+        DispatchQueue.concurrentPerform(iterations: 2) { results.run($0) }
+        var first = results.parsers[0], second = results.parsers[1]
+        first.problems = problems + first.problems
+        first.merge(&second)
+        return first.extraction(encoding: encoding)
+    }
+}
+
+/// The two halves of a large file, each parsed on its own thread into its own slot.
+private final class ParserResults: @unchecked Sendable {
+    var parsers: [Parser]
+    init(_ parsers: [Parser]) { self.parsers = parsers }
+    func run(_ index: Int) {
+        // Each iteration touches only its own element; the array is not resized.
+        parsers.withUnsafeMutableBufferPointer { buffer in buffer[index].run() }
     }
 }
 
 private struct Parser {
     let file: String
     let bytes: [UInt8]
-    var problems: [LineProblem]
+    let range: Range<Int>
+    let firstLine: Int
+    var problems: [LineProblem] = []
 
     var establishments: [FinessRecord] = []
     var geolocations: [FinessRecord] = []
     var legalEntities: [FinessRecord] = []
+    var extractionDate: CalendarDate? = nil
+    var sawEstablishment = false, sawLegalEntity = false, sawGeolocation = false
+    var lastLine = 0
+
+    init(file: String, bytes: [UInt8], range: Range<Int>, firstLine: Int) {
+        self.file = file; self.bytes = bytes; self.range = range; self.firstLine = firstLine
+    }
+
+    /// Appends what `other`, the next part of the same file, found.
+    mutating func merge(_ other: inout Parser) {
+        problems += other.problems
+        establishments += other.establishments
+        geolocations += other.geolocations
+        legalEntities += other.legalEntities
+        sawEstablishment = sawEstablishment || other.sawEstablishment
+        sawLegalEntity = sawLegalEntity || other.sawLegalEntity
+        sawGeolocation = sawGeolocation || other.sawGeolocation
+        lastLine = max(lastLine, other.lastLine)
+    }
 
     mutating func problem(_ line: Int, _ field: String?, _ kind: LineProblem.Kind, _ severity: LineProblem.Severity, _ reason: String) {
         problems.append(LineProblem(file: file, line: line, field: field, kind: kind, severity: severity, reason: reason))
     }
 
-    mutating func run(encoding: String) -> FinessExtraction {
-        var lineNumber = 0
-        var start = 0
-        var extractionDate: CalendarDate? = nil
-        var sawEstablishment = false, sawLegalEntity = false, sawGeolocation = false
+    mutating func run() {
+        var lineNumber = firstLine - 1
+        var start = range.lowerBound
         var fields: [String] = []
         fields.reserveCapacity(33)
-        let count = bytes.count
+        let count = range.upperBound
         while start < count {
             var end = start
             while end < count, bytes[end] != 0x0A { end += 1 }
@@ -161,7 +212,11 @@ private struct Parser {
                 problem(lineNumber, "type", .recordType, .malformed, "type d'enregistrement inconnu « \(type.prefix(40)) » (attendu structureet, geolocalisation ou structureej)")
             }
         }
-        if lineNumber == 0 {
+        lastLine = lineNumber
+    }
+
+    mutating func extraction(encoding: String) -> FinessExtraction {
+        if lastLine == 0 {
             problem(1, nil, .header, .malformed, "fichier vide")
         }
         let kind: FinessFileKind
@@ -175,9 +230,10 @@ private struct Parser {
         } else {
             kind = .establishments
         }
+        problems.sort { $0.line < $1.line }
         return FinessExtraction(file: file, kind: kind, extractionDate: extractionDate ?? CalendarDate(iso: "1900-01-01")!, encoding: encoding,
                                 establishments: establishments, geolocations: geolocations, legalEntities: legalEntities,
-                                problems: problems, lines: lineNumber)
+                                problems: problems, lines: lastLine)
     }
 
     mutating func header(_ start: Int, _ end: Int) -> CalendarDate? {

@@ -60,11 +60,21 @@ public struct CalendarDate: Comparable, Hashable, Sendable, CustomStringConverti
     public let year: Int, month: Int, day: Int
 
     public init?(iso text: String) {
-        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
-        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
-              let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]),
-              (1...12).contains(m), d >= 1, d <= CalendarDate.daysIn(month: m, year: y) else { return nil }
-        year = y; month = m; day = d
+        var text = text
+        guard let parsed = text.withUTF8({ b -> (Int, Int, Int)? in
+            guard b.count == 10, b[4] == UInt8(ascii: "-"), b[7] == UInt8(ascii: "-") else { return nil }
+            func number(_ range: Range<Int>) -> Int? {
+                var v = 0
+                for i in range {
+                    guard b[i] >= UInt8(ascii: "0"), b[i] <= UInt8(ascii: "9") else { return nil }
+                    v = v * 10 + Int(b[i] - UInt8(ascii: "0"))
+                }
+                return v
+            }
+            guard let y = number(0..<4), let m = number(5..<7), let d = number(8..<10) else { return nil }
+            return (y, m, d)
+        }), (1...12).contains(parsed.1), parsed.2 >= 1, parsed.2 <= CalendarDate.daysIn(month: parsed.1, year: parsed.0) else { return nil }
+        (year, month, day) = parsed
     }
 
     static func daysIn(month: Int, year: Int) -> Int {

@@ -92,25 +92,27 @@ public enum FinessNumber {
 
     /// Nil when the number is valid; otherwise what is wrong with it.
     public static func problem(_ number: String) -> Problem? {
-        let c = Array(number.utf8)
-        guard c.count == 9 else { return .length }
-        var sum = 0
-        for i in 0..<9 {
-            let b = c[8 - i]
-            var d: Int
-            if b >= UInt8(ascii: "0"), b <= UInt8(ascii: "9") {
-                d = Int(b - UInt8(ascii: "0"))
-            } else if 8 - i == 1, b == UInt8(ascii: "A") {
-                d = 1
-            } else if 8 - i == 1, b == UInt8(ascii: "B") {
-                d = 2
-            } else {
-                return .format
+        var number = number
+        return number.withUTF8 { c -> Problem? in
+            guard c.count == 9 else { return .length }
+            var sum = 0
+            for i in 0..<9 {
+                let b = c[8 - i]
+                var d: Int
+                if b >= UInt8(ascii: "0"), b <= UInt8(ascii: "9") {
+                    d = Int(b - UInt8(ascii: "0"))
+                } else if 8 - i == 1, b == UInt8(ascii: "A") {
+                    d = 1
+                } else if 8 - i == 1, b == UInt8(ascii: "B") {
+                    d = 2
+                } else {
+                    return .format
+                }
+                if i % 2 == 1 { d *= 2; if d > 9 { d -= 9 } }
+                sum += d
             }
-            if i % 2 == 1 { d *= 2; if d > 9 { d -= 9 } }
-            sum += d
+            return sum % 10 == 0 ? nil : .key
         }
-        return sum % 10 == 0 ? nil : .key
     }
 
     public static func isValid(_ number: String) -> Bool { problem(number) == nil }

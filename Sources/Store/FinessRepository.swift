@@ -102,23 +102,44 @@ public struct FinessRepository: Sendable {
         let establishmentFiles = extractions.filter { $0.kind != .legalEntities }
         let legalEntityFiles = extractions.filter { $0.kind == .legalEntities }
         report.extractionDate = extractions.map(\.extractionDate).max()
-        return try await store.transaction {
+        return try await inTransaction { writer in
             if !establishmentFiles.isEmpty {
-                report.establishments = try await importEstablishments(establishmentFiles)
+                report.establishments = try await importEstablishments(establishmentFiles, writer)
             }
             if !legalEntityFiles.isEmpty {
-                report.legalEntities = try await importLegalEntities(legalEntityFiles)
+                report.legalEntities = try await importLegalEntities(legalEntityFiles, writer)
             }
+            let now = ISO8601DateFormatter().string(from: Date())
             for e in extractions {
                 let counts = e.kind == .legalEntities ? report.legalEntities : report.establishments
-                try await store.sql.insert(into: "finess_import")
-                    .columns("file", "kind", "extraction_date", "encoding", "lines", "added", "updated", "closed", "warnings", "imported_at")
-                    .values(SQLBind(e.file), SQLBind(e.kind.rawValue), SQLBind(e.extractionDate.description), SQLBind(e.encoding),
-                            SQLBind(e.lines), SQLBind(counts.added), SQLBind(counts.updated), SQLBind(counts.closed),
-                            SQLBind(e.warnings.count), SQLBind(ISO8601DateFormatter().string(from: Date())))
-                    .run()
+                try await writer.record([
+                    .text(e.file), .text(e.kind.rawValue), .text(e.extractionDate.description), .text(e.encoding),
+                    .int(Int64(e.lines)), .int(Int64(counts.added)), .int(Int64(counts.updated)), .int(Int64(counts.closed)),
+                    .int(Int64(e.warnings.count)), .text(now),
+                ])
             }
             return report
+        }
+    }
+
+    /// Runs the writes of one import in a single transaction: on SQLite through a direct
+    /// connection with reused prepared statements, on PostgreSQL through `COPY` and SQLKit.
+    private func inTransaction<T: Sendable>(_ body: (any ImportWriter) async throws -> T) async throws -> T {
+        switch store.connection {
+        case .sqlite:
+            guard case let .sqlite(path) = store.location else { throw StoreError("base SQLite sans chemin") }
+            let bulk = try SQLiteBulk(path: path)
+            try bulk.execute("BEGIN IMMEDIATE")
+            do {
+                let result = try await body(SQLiteImportWriter(bulk: bulk))
+                try bulk.execute("COMMIT")
+                return result
+            } catch {
+                try? bulk.execute("ROLLBACK")
+                throw error
+            }
+        case let .postgres(connection):
+            return try await store.transaction { try await body(PostgresImportWriter(store: store, connection: connection)) }
         }
     }
 
@@ -128,67 +149,77 @@ public struct FinessRepository: Sendable {
         return try row?.decodeNil(column: "d") == false ? row?.decode(column: "d", as: String.self) : nil
     }
 
-    private func existing(_ table: String, key: String) async throws -> [String: (hash: Int64, closed: Bool)] {
-        var map: [String: (Int64, Bool)] = [:]
-        let rows = try await store.sql.raw(SQLQueryString("SELECT \(unsafeRaw: key) AS k, row_hash AS h, closed_on AS c FROM \(unsafeRaw: table)")).all()
-        map.reserveCapacity(rows.count)
-        for row in rows {
-            map[try row.decode(column: "k", as: String.self)] = (try row.decode(column: "h", as: Int64.self), try !row.decodeNil(column: "c"))
-        }
-        return map
-    }
-
-    private func importEstablishments(_ files: [FinessExtraction]) async throws -> ImportReport.Counts {
+    private func importEstablishments(_ files: [FinessExtraction], _ writer: any ImportWriter) async throws -> ImportReport.Counts {
         // Later files win; geolocation joins its establishment by FINESS ET.
-        var records: [String: (FinessRecord, FinessRecord?, CalendarDate)] = [:]
-        var order: [String] = []
+        var entries: [(record: FinessRecord, geolocation: FinessRecord?, date: CalendarDate)] = []
+        var position: [String: Int] = [:]
         for file in files {
             var geo: [String: FinessRecord] = [:]
             for g in file.geolocations { geo[g[0]] = g }
+            entries.reserveCapacity(entries.count + file.establishments.count)
+            position.reserveCapacity(position.count + file.establishments.count)
             for r in file.establishments {
-                if records[r[0]] == nil { order.append(r[0]) }
-                records[r[0]] = (r, geo[r[0]], file.extractionDate)
+                let entry = (r, geo[r[0]], file.extractionDate)
+                if let i = position[r[0]] { entries[i] = entry } else { position[r[0]] = entries.count; entries.append(entry) }
             }
         }
-        let before = try await existing("finess_establishment", key: "nofinesset")
+        let before = try await writer.existing("finess_establishment", key: "nofinesset")
         var counts = ImportReport.Counts()
-        var rows: [[Cell]] = []
-        rows.reserveCapacity(order.count)
-        for key in order {
-            let (record, geo, date) = records[key]!
-            let row = EstablishmentRow(record: record, geolocation: geo, extractionDate: date)
-            if let old = before[key] {
-                if old.hash == row.hash && !old.closed { counts.unchanged += 1; continue }
-                counts.updated += 1
-            } else {
-                counts.added += 1
+        // Rows are built a chunk ahead while the previous chunk is written: two cores, two jobs.
+        let snapshot = entries
+        func build(_ range: Range<Int>) -> Task<([[Cell]], ImportReport.Counts), Never> {
+            Task {
+                var derived = DerivedColumns()
+                var counts = ImportReport.Counts()
+                var rows: [[Cell]] = []
+                rows.reserveCapacity(range.count)
+                for (record, geo, date) in snapshot[range] {
+                    let hash = rowHash(record.fields, geo?.fields)
+                    if let old = before[record[0]] {
+                        if old.hash == hash && !old.closed { counts.unchanged += 1; continue }
+                        counts.updated += 1
+                    } else {
+                        counts.added += 1
+                    }
+                    rows.append(derived.establishmentRow(record, geolocation: geo, hash: hash, extractionDate: date))
+                }
+                return (rows, counts)
             }
-            rows.append(row.cells)
         }
-        try await upsert("finess_establishment", key: "nofinesset", columns: Migrations.establishmentColumns, rows: rows)
+        let chunk = 8_192
+        var next: Task<([[Cell]], ImportReport.Counts), Never>? = entries.isEmpty ? nil : build(0..<min(chunk, entries.count))
+        var start = 0
+        while let pending = next {
+            let (rows, chunkCounts) = await pending.value
+            start += chunk
+            next = start < entries.count ? build(start..<min(start + chunk, entries.count)) : nil
+            counts.added += chunkCounts.added
+            counts.updated += chunkCounts.updated
+            counts.unchanged += chunkCounts.unchanged
+            try await writer.upsert("finess_establishment", key: "nofinesset", columns: Migrations.establishmentColumns, rows: rows, fresh: before.isEmpty)
+        }
         let date = files.map(\.extractionDate).max()!.description
-        let missing = before.filter { !$0.value.closed && records[$0.key] == nil }.map(\.key)
+        let missing = before.filter { !$0.value.closed && position[$0.key] == nil }.map(\.key)
         counts.closed = missing.count
-        try await close("finess_establishment", key: "nofinesset", keys: missing, on: date)
-        try await store.sql.raw("UPDATE finess_establishment SET extraction_date = \(bind: date) WHERE closed_on IS NULL AND extraction_date <> \(bind: date)").run()
+        try await writer.close("finess_establishment", key: "nofinesset", keys: missing, on: date)
+        try await writer.touch("finess_establishment", on: date)
         return counts
     }
 
-    private func importLegalEntities(_ files: [FinessExtraction]) async throws -> ImportReport.Counts {
+    private func importLegalEntities(_ files: [FinessExtraction], _ writer: any ImportWriter) async throws -> ImportReport.Counts {
         var records: [String: (FinessRecord, CalendarDate)] = [:]
         var order: [String] = []
         for file in files {
             for r in file.legalEntities {
-                if records[r[0]] == nil { order.append(r[0]) }
-                records[r[0]] = (r, file.extractionDate)
+                if records.updateValue((r, file.extractionDate), forKey: r[0]) == nil { order.append(r[0]) }
             }
         }
-        let before = try await existing("finess_legal_entity", key: "nofiness")
+        let before = try await writer.existing("finess_legal_entity", key: "nofiness")
         var counts = ImportReport.Counts()
         var rows: [[Cell]] = []
         for key in order {
             let (record, date) = records[key]!
-            let hash = rowHash(record.fields)
+            let hash = rowHash(record.fields, nil)
             if let old = before[key] {
                 if old.hash == hash && !old.closed { counts.unchanged += 1; continue }
                 counts.updated += 1
@@ -203,82 +234,13 @@ public struct FinessRepository: Sendable {
             cells.append(.null)
             rows.append(cells)
         }
-        try await upsert("finess_legal_entity", key: "nofiness", columns: Migrations.legalEntityColumns, rows: rows)
+        try await writer.upsert("finess_legal_entity", key: "nofiness", columns: Migrations.legalEntityColumns, rows: rows, fresh: before.isEmpty)
         let date = files.map(\.extractionDate).max()!.description
         let missing = before.filter { !$0.value.closed && records[$0.key] == nil }.map(\.key)
         counts.closed = missing.count
-        try await close("finess_legal_entity", key: "nofiness", keys: missing, on: date)
-        try await store.sql.raw("UPDATE finess_legal_entity SET extraction_date = \(bind: date) WHERE closed_on IS NULL AND extraction_date <> \(bind: date)").run()
+        try await writer.close("finess_legal_entity", key: "nofiness", keys: missing, on: date)
+        try await writer.touch("finess_legal_entity", on: date)
         return counts
-    }
-
-    private func close(_ table: String, key: String, keys: [String], on date: String) async throws {
-        for chunk in stride(from: 0, to: keys.count, by: 500).map({ Array(keys[$0..<min($0 + 500, keys.count)]) }) {
-            try await store.sql.update(table)
-                .set("closed_on", to: SQLBind(date))
-                .set("extraction_date", to: SQLBind(date))
-                .where(SQLIdentifier(key), .in, SQLBind.group(chunk))
-                .run()
-        }
-    }
-
-    /// Inserts or replaces rows by key: multi-row statements on SQLite, `COPY` into a staging table on PostgreSQL.
-    private func upsert(_ table: String, key: String, columns: [String], rows: [[Cell]]) async throws {
-        guard !rows.isEmpty else { return }
-        let updates = columns.filter { $0 != key }.map { "\($0) = excluded.\($0)" }.joined(separator: ", ")
-        let columnList = columns.joined(separator: ", ")
-        switch store.connection {
-        case let .sqlite(connection):
-            let perStatement = max(1, 32_000 / columns.count)
-            let group = "(" + Array(repeating: "?", count: columns.count).joined(separator: ",") + ")"
-            var start = 0
-            while start < rows.count {
-                let end = min(start + perStatement, rows.count)
-                let placeholders = Array(repeating: group, count: end - start).joined(separator: ",")
-                var binds: [SQLiteData] = []
-                binds.reserveCapacity((end - start) * columns.count)
-                for row in rows[start..<end] {
-                    for cell in row {
-                        switch cell {
-                        case let .text(s): binds.append(.text(s))
-                        case let .real(d): binds.append(.float(d))
-                        case let .int(i): binds.append(.integer(Int(i)))
-                        case let .bool(b): binds.append(.integer(b ? 1 : 0))
-                        case .null: binds.append(.null)
-                        }
-                    }
-                }
-                try await connection.query("INSERT INTO \(table) (\(columnList)) VALUES \(placeholders) ON CONFLICT (\(key)) DO UPDATE SET \(updates)", binds) { _ in }
-                start = end
-            }
-        case let .postgres(connection):
-            let stage = "stage_\(table)"
-            try await store.sql.raw(SQLQueryString("CREATE TEMP TABLE \(unsafeRaw: stage) (LIKE \(unsafeRaw: table)) ON COMMIT DROP")).run()
-            try await connection.copyFrom(table: stage, columns: columns, logger: Logger(label: "esms.store.copy")) { writer in
-                var buffer = ByteBuffer()
-                buffer.reserveCapacity(1 << 20)
-                for row in rows {
-                    for (i, cell) in row.enumerated() {
-                        if i > 0 { buffer.writeInteger(UInt8(ascii: "\t")) }
-                        switch cell {
-                        case let .text(s): writeCopyText(s, to: &buffer)
-                        case let .real(d): buffer.writeString(String(d))
-                        case let .int(n): buffer.writeString(String(n))
-                        case let .bool(b): buffer.writeString(b ? "t" : "f")
-                        case .null: buffer.writeString("\\N")
-                        }
-                    }
-                    buffer.writeInteger(UInt8(ascii: "\n"))
-                    if buffer.readableBytes > 1 << 20 {
-                        try await writer.write(buffer)
-                        buffer.clear()
-                    }
-                }
-                if buffer.readableBytes > 0 { try await writer.write(buffer) }
-            }
-            try await store.sql.raw(SQLQueryString("INSERT INTO \(unsafeRaw: table) (\(unsafeRaw: columnList)) SELECT \(unsafeRaw: columnList) FROM \(unsafeRaw: stage) ON CONFLICT (\(unsafeRaw: key)) DO UPDATE SET \(unsafeRaw: updates)")).run()
-            try await store.sql.raw(SQLQueryString("DROP TABLE \(unsafeRaw: stage)")).run()
-        }
     }
 
     // MARK: Look-up
@@ -357,12 +319,14 @@ public struct FinessRepository: Sendable {
     }
 }
 
-/// One `structureet` line (with its geolocation) as stored, with the derived columns.
-struct EstablishmentRow {
-    let cells: [Cell]
-    let hash: Int64
+/// The derived columns of an establishment row ([finess.md] §3–§4), with the look-ups of one
+/// import cached: a 100,000-line extraction has a few dozen categories and departments.
+struct DerivedColumns {
+    private var readings: [String: (essms: Cell, sector: Cell, decision: Cell)] = [:]
+    private var departments: [String: (insee: Cell, region: Cell)] = [:]
+    private var dates: [CalendarDate: Cell] = [:]
 
-    init(record: FinessRecord, geolocation: FinessRecord?, extractionDate: CalendarDate) {
+    mutating func establishmentRow(_ record: FinessRecord, geolocation: FinessRecord?, hash: Int64, extractionDate: CalendarDate) -> [Cell] {
         let f = record.fields
         var cells: [Cell] = []
         cells.reserveCapacity(Migrations.establishmentColumns.count)
@@ -375,87 +339,97 @@ struct EstablishmentRow {
         } else {
             cells += [.null, .null, .null, .null]
         }
-        let reading = Nomenclature.reading(category: f[17], aggregate: f[19])
-        let insee = FinessDepartment.insee(f[12])
-        cells.append(.bool(reading.essms))
-        cells.append(reading.sector.map { .text($0.rawValue) } ?? .null)
-        cells.append(.text(reading.decision.rawValue))
-        cells.append(insee.map(Cell.text) ?? .null)
-        cells.append(insee.flatMap { Territory.department($0) }.map { .text($0.region.code) } ?? .null)
+        let readingKey = f[17] + "/" + f[19]
+        let reading = readings[readingKey] ?? {
+            let r = Nomenclature.reading(category: f[17], aggregate: f[19])
+            let value = (Cell.bool(r.essms), r.sector.map { Cell.text($0.rawValue) } ?? .null, Cell.text(r.decision.rawValue))
+            readings[readingKey] = value
+            return value
+        }()
+        let department = departments[f[12]] ?? {
+            let insee = FinessDepartment.insee(f[12])
+            let region = insee.flatMap { Territory.department($0) }?.region.code
+            let value = (insee.map(Cell.text) ?? .null, region.map(Cell.text) ?? .null)
+            departments[f[12]] = value
+            return value
+        }()
+        cells.append(reading.essms)
+        cells.append(reading.sector)
+        cells.append(reading.decision)
+        cells.append(department.insee)
+        cells.append(department.region)
         cells.append(.text(searchText([f[2], f[3], f[14], f[0]])))
-        hash = rowHash(f + (geolocation?.fields ?? []))
         cells.append(.int(hash))
-        cells.append(.text(extractionDate.description))
+        cells.append(dates[extractionDate] ?? {
+            let value = Cell.text(extractionDate.description)
+            dates[extractionDate] = value
+            return value
+        }())
         cells.append(.null)
-        self.cells = cells
+        return cells
     }
 }
 
 /// FNV-1a over the fields, to tell a changed line from an unchanged one on re-import.
-func rowHash(_ fields: [String]) -> Int64 {
+func rowHash(_ fields: [String], _ more: [String]?) -> Int64 {
     var h: UInt64 = 0xcbf2_9ce4_8422_2325
-    for field in fields {
-        for b in field.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+    func add(_ field: String) {
+        var field = field
+        field.withUTF8 { bytes in
+            for b in bytes { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+        }
         h = (h ^ 0x1F) &* 0x100_0000_01b3
     }
+    for field in fields { add(field) }
+    if let more { for field in more { add(field) } }
     return Int64(bitPattern: h)
 }
 
 /// Upper case without accents, words separated by one space: what `search` compares.
 func searchText(_ parts: [String]) -> String {
-    var out = String.UnicodeScalarView()
-    var space = true
+    var out: [UInt8] = []
+    out.reserveCapacity(96)
     for part in parts {
-        for scalar in part.unicodeScalars {
-            let v = scalar.value
-            var c: Unicode.Scalar
-            if v < 0x80 {
-                c = scalar
-                if v >= 0x61 && v <= 0x7A { c = Unicode.Scalar(v - 32)! }
-            } else {
-                c = foldAccent(scalar)
-            }
-            let letterOrDigit = (c.value >= 0x30 && c.value <= 0x39) || (c.value >= 0x41 && c.value <= 0x5A) || c.value >= 0x80
-            if letterOrDigit {
-                out.append(c); space = false
-            } else if !space {
-                out.append(" "); space = true
+        var part = part
+        part.withUTF8 { bytes in
+            var i = 0
+            while i < bytes.count {
+                var b = bytes[i]
+                var width = 1
+                if b >= 0x80 {
+                    // Two-byte Latin letters with accents (U+00C0…U+00FF) and œ/Œ fold to their base letter.
+                    if b == 0xC3, i + 1 < bytes.count {
+                        b = latinFold[Int(bytes[i + 1] & 0x3F)]
+                        width = 2
+                    } else if b == 0xC5, i + 1 < bytes.count, bytes[i + 1] == 0x92 || bytes[i + 1] == 0x93 {
+                        b = UInt8(ascii: "O")
+                        width = 2
+                    } else {
+                        // Any other character is kept as it is.
+                        var end = i + 1
+                        while end < bytes.count, bytes[end] & 0xC0 == 0x80 { end += 1 }
+                        out.append(contentsOf: bytes[i..<end])
+                        i = end
+                        continue
+                    }
+                } else if b >= 0x61 && b <= 0x7A {
+                    b -= 32
+                }
+                let letterOrDigit = (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A)
+                if letterOrDigit {
+                    out.append(b)
+                } else if let last = out.last, last != 0x20 {
+                    out.append(0x20)
+                }
+                i += width
             }
         }
-        if !space { out.append(" "); space = true }
+        if let last = out.last, last != 0x20 { out.append(0x20) }
     }
-    var s = String(out)
-    if s.hasSuffix(" ") { s.removeLast() }
-    return s
+    if out.last == 0x20 { out.removeLast() }
+    return String(decoding: out, as: UTF8.self)
 }
 
-private func foldAccent(_ s: Unicode.Scalar) -> Unicode.Scalar {
-    switch s {
-    case "à", "â", "ä", "á", "ã", "À", "Â", "Ä", "Á", "Ã": return "A"
-    case "é", "è", "ê", "ë", "É", "È", "Ê", "Ë": return "E"
-    case "î", "ï", "í", "Î", "Ï", "Í": return "I"
-    case "ô", "ö", "ó", "õ", "Ô", "Ö", "Ó", "Õ": return "O"
-    case "ù", "û", "ü", "ú", "Ù", "Û", "Ü", "Ú": return "U"
-    case "ç", "Ç": return "C"
-    case "ÿ", "Ÿ": return "Y"
-    case "ñ", "Ñ": return "N"
-    case "œ", "Œ": return "O"
-    default: return s
-    }
-}
+/// U+00C0…U+00FF by their second UTF-8 byte's low six bits: the base letter, upper case.
+private let latinFold: [UInt8] = Array("AAAAAAACEEEEIIIIDNOOOOO OUUUUY SAAAAAAACEEEEIIIIDNOOOOO OUUUUY Y".utf8)
 
-/// PostgreSQL COPY text format: backslash, tab, newline and carriage return escaped.
-private func writeCopyText(_ s: String, to buffer: inout ByteBuffer) {
-    var plain = true
-    for b in s.utf8 where b == UInt8(ascii: "\\") || b == 0x09 || b == 0x0A || b == 0x0D { plain = false; break }
-    if plain { buffer.writeString(s); return }
-    for b in s.utf8 {
-        switch b {
-        case UInt8(ascii: "\\"): buffer.writeString("\\\\")
-        case 0x09: buffer.writeString("\\t")
-        case 0x0A: buffer.writeString("\\n")
-        case 0x0D: buffer.writeString("\\r")
-        default: buffer.writeInteger(b)
-        }
-    }
-}

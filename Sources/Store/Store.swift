@@ -115,6 +115,9 @@ public final class Store: Sendable {
             try await store.sql.raw("PRAGMA journal_mode = WAL").run()
             try await store.sql.raw("PRAGMA foreign_keys = ON").run()
             try await store.sql.raw("PRAGMA busy_timeout = 5000").run()
+            // In WAL mode NORMAL stays consistent after a crash; only the last commits may be lost on power loss.
+            try await store.sql.raw("PRAGMA synchronous = NORMAL").run()
+            try await store.sql.raw("PRAGMA cache_size = -65536").run()
         case let .postgres(host, port, user, password, database, schema):
             var configuration = PostgresConnection.Configuration(
                 host: host, port: port, username: user, password: password, database: database, tls: .disable)
