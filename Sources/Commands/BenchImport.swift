@@ -21,6 +21,9 @@ struct BenchImport: AsyncParsableCommand {
     @Option(help: "Nombre de passages ; le meilleur est retenu.")
     var runs = 3
 
+    @Option(help: "Écrire l'extraction générée dans ce fichier, sans rien mesurer.")
+    var writeExtraction: String?
+
     func run() async throws {
         try await reporting {
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("esms-bench-\(UUID().uuidString.prefix(8))")
@@ -28,6 +31,11 @@ struct BenchImport: AsyncParsableCommand {
             defer { try? FileManager.default.removeItem(at: directory) }
             let file = directory.appendingPathComponent("etalab-cs1100502-stock-20260512-0339.csv")
             let text = SyntheticExtraction.generate(lines: lines)
+            if let writeExtraction {
+                try Data(text.utf8).write(to: URL(fileURLWithPath: writeExtraction))
+                print("Extraction synthétique de \(Money.groupThousands(UInt(lines))) lignes écrite dans \(writeExtraction)")
+                return
+            }
             try Data(text.utf8).write(to: file)
             print("Extraction synthétique : \(Money.groupThousands(UInt(lines))) lignes structureet, \(Money.groupThousands(UInt(text.utf8.count / 1024))) Kio")
 

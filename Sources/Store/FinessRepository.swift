@@ -167,7 +167,7 @@ public struct FinessRepository: Sendable {
         var counts = ImportReport.Counts()
         // Rows are built a chunk ahead while the previous chunk is written: two cores, two jobs.
         let snapshot = entries
-        func build(_ range: Range<Int>) -> Task<([[Cell]], ImportReport.Counts), Never> {
+        func build(_ range: Range<Int>) -> Task<(EncodedRows, ImportReport.Counts), Never> {
             Task {
                 var derived = DerivedColumns()
                 var counts = ImportReport.Counts()
@@ -183,11 +183,12 @@ public struct FinessRepository: Sendable {
                     }
                     rows.append(derived.establishmentRow(record, geolocation: geo, hash: hash, extractionDate: date))
                 }
-                return (rows, counts)
+                return (writer.encode(rows), counts)
             }
         }
+        let indexes = before.isEmpty ? try await writer.dropSecondaryIndexes("finess_establishment") : []
         let chunk = 8_192
-        var next: Task<([[Cell]], ImportReport.Counts), Never>? = entries.isEmpty ? nil : build(0..<min(chunk, entries.count))
+        var next: Task<(EncodedRows, ImportReport.Counts), Never>? = entries.isEmpty ? nil : build(0..<min(chunk, entries.count))
         var start = 0
         while let pending = next {
             let (rows, chunkCounts) = await pending.value
@@ -198,11 +199,12 @@ public struct FinessRepository: Sendable {
             counts.unchanged += chunkCounts.unchanged
             try await writer.upsert("finess_establishment", key: "nofinesset", columns: Migrations.establishmentColumns, rows: rows, fresh: before.isEmpty)
         }
+        try await writer.createIndexes(indexes)
         let date = files.map(\.extractionDate).max()!.description
         let missing = before.filter { !$0.value.closed && position[$0.key] == nil }.map(\.key)
         counts.closed = missing.count
         try await writer.close("finess_establishment", key: "nofinesset", keys: missing, on: date)
-        try await writer.touch("finess_establishment", on: date)
+        if !before.isEmpty { try await writer.touch("finess_establishment", on: date) }
         return counts
     }
 
@@ -234,12 +236,12 @@ public struct FinessRepository: Sendable {
             cells.append(.null)
             rows.append(cells)
         }
-        try await writer.upsert("finess_legal_entity", key: "nofiness", columns: Migrations.legalEntityColumns, rows: rows, fresh: before.isEmpty)
+        try await writer.upsert("finess_legal_entity", key: "nofiness", columns: Migrations.legalEntityColumns, rows: writer.encode(rows), fresh: before.isEmpty)
         let date = files.map(\.extractionDate).max()!.description
         let missing = before.filter { !$0.value.closed && records[$0.key] == nil }.map(\.key)
         counts.closed = missing.count
         try await writer.close("finess_legal_entity", key: "nofiness", keys: missing, on: date)
-        try await writer.touch("finess_legal_entity", on: date)
+        if !before.isEmpty { try await writer.touch("finess_legal_entity", on: date) }
         return counts
     }
 

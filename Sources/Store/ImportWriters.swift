@@ -6,18 +6,39 @@ import SQLKit
 
 /// The writes of one import, inside its single transaction, per dialect: a direct SQLite
 /// connection with reused prepared statements, or `COPY` and SQLKit on PostgreSQL.
-protocol ImportWriter {
+/// Rows ready for a writer: cells to bind, or PostgreSQL COPY text already encoded.
+enum EncodedRows: Sendable {
+    case cells([[Cell]])
+    case copy(ByteBuffer, count: Int)
+
+    var isEmpty: Bool {
+        switch self {
+        case let .cells(rows): return rows.isEmpty
+        case let .copy(_, count): return count == 0
+        }
+    }
+}
+
+protocol ImportWriter: Sendable {
+    /// Prepares rows for `upsert`; called off the writing task, so that encoding overlaps writing.
+    func encode(_ rows: [[Cell]]) -> EncodedRows
+
     /// Every key of `table` with its row hash and whether it is closed.
     func existing(_ table: String, key: String) async throws -> [String: (hash: Int64, closed: Bool)]
     /// Inserts the rows, or replaces those whose key exists; `fresh`: the table held no row of
     /// these keys when the import began, so plain inserts suffice (the first import of a registry).
-    func upsert(_ table: String, key: String, columns: [String], rows: [[Cell]], fresh: Bool) async throws
+    func upsert(_ table: String, key: String, columns: [String], rows: EncodedRows, fresh: Bool) async throws
     /// Marks the keys closed as of the extraction `date`.
     func close(_ table: String, key: String, keys: [String], on date: String) async throws
     /// Open rows of an older extraction were in this one, unchanged: they now date from it.
     func touch(_ table: String, on date: String) async throws
     /// One line of `finess_import`.
     func record(_ values: [Cell]) async throws
+    /// Drops the secondary indexes of `table` and returns their definitions, read from the
+    /// database's catalogue: loading an empty table and indexing it afterwards is faster.
+    func dropSecondaryIndexes(_ table: String) async throws -> [String]
+    /// Runs index definitions returned by `dropSecondaryIndexes`.
+    func createIndexes(_ definitions: [String]) async throws
 }
 
 let importColumns = ["file", "kind", "extraction_date", "encoding", "lines", "added", "updated", "closed", "warnings", "imported_at"]
@@ -28,16 +49,20 @@ func upsertSQL(_ table: String, key: String, columns: [String], values: String, 
     return "INSERT INTO \(table) (\(columns.joined(separator: ", "))) \(values) ON CONFLICT (\(key)) DO UPDATE SET \(updates)"
 }
 
-struct SQLiteImportWriter: ImportWriter {
+struct SQLiteImportWriter: ImportWriter, @unchecked Sendable {
+    /// Used by the importing task only.
     let bulk: SQLiteBulk
+
+    func encode(_ rows: [[Cell]]) -> EncodedRows { .cells(rows) }
 
     func existing(_ table: String, key: String) async throws -> [String: (hash: Int64, closed: Bool)] {
         try bulk.keyed("SELECT \(key), row_hash, closed_on FROM \(table)")
     }
 
-    func upsert(_ table: String, key: String, columns: [String], rows: [[Cell]], fresh: Bool) async throws {
+    func upsert(_ table: String, key: String, columns: [String], rows: EncodedRows, fresh: Bool) async throws {
+        guard case let .cells(cells) = rows else { preconditionFailure("rows encoded for another writer") }
         let placeholders = "VALUES (" + Array(repeating: "?", count: columns.count).joined(separator: ", ") + ")"
-        try bulk.run(upsertSQL(table, key: key, columns: columns, values: placeholders, fresh: fresh), rows: rows)
+        try bulk.run(upsertSQL(table, key: key, columns: columns, values: placeholders, fresh: fresh), rows: cells)
     }
 
     func close(_ table: String, key: String, keys: [String], on date: String) async throws {
@@ -47,6 +72,16 @@ struct SQLiteImportWriter: ImportWriter {
 
     func touch(_ table: String, on date: String) async throws {
         try bulk.run("UPDATE \(table) SET extraction_date = ? WHERE closed_on IS NULL AND extraction_date <> ?", rows: [[.text(date), .text(date)]])
+    }
+
+    func dropSecondaryIndexes(_ table: String) async throws -> [String] {
+        let indexes = try bulk.texts("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = '\(table)' AND sql IS NOT NULL")
+        for (name, _) in indexes { try bulk.execute("DROP INDEX \(name)") }
+        return indexes.map(\.1)
+    }
+
+    func createIndexes(_ definitions: [String]) async throws {
+        for definition in definitions { try bulk.execute(definition) }
     }
 
     func record(_ values: [Cell]) async throws {
@@ -70,33 +105,37 @@ struct PostgresImportWriter: ImportWriter {
 
     /// `COPY` straight into the table when it is fresh; otherwise into a staging table, then one
     /// `INSERT … SELECT … ON CONFLICT`.
-    func upsert(_ table: String, key: String, columns: [String], rows: [[Cell]], fresh: Bool) async throws {
-        guard !rows.isEmpty else { return }
+    /// COPY text format: tab-separated, `\\N` for null, one line a row.
+    func encode(_ rows: [[Cell]]) -> EncodedRows {
+        var buffer = ByteBuffer()
+        buffer.reserveCapacity(rows.count * 400)
+        for row in rows {
+            for (i, cell) in row.enumerated() {
+                if i > 0 { buffer.writeInteger(UInt8(ascii: "\t")) }
+                switch cell {
+                case let .text(s): writeCopyText(s, to: &buffer)
+                case let .real(d): buffer.writeString(String(d))
+                case let .int(n): buffer.writeString(String(n))
+                case let .bool(b): buffer.writeString(b ? "t" : "f")
+                case .null: buffer.writeString("\\N")
+                }
+            }
+            buffer.writeInteger(UInt8(ascii: "\n"))
+        }
+        return .copy(buffer, count: rows.count)
+    }
+
+    /// `COPY` straight into the table when it is fresh; otherwise into a staging table, then one
+    /// `INSERT … SELECT … ON CONFLICT`.
+    func upsert(_ table: String, key: String, columns: [String], rows: EncodedRows, fresh: Bool) async throws {
+        guard case let .copy(buffer, count) = rows else { preconditionFailure("rows encoded for another writer") }
+        guard count > 0 else { return }
         let stage = "stage_\(table)"
         if !fresh {
             try await store.sql.raw("CREATE TEMP TABLE \(unsafeRaw: stage) (LIKE \(unsafeRaw: table)) ON COMMIT DROP").run()
         }
         try await connection.copyFrom(table: fresh ? table : stage, columns: columns, logger: Logger(label: "esms.store.copy")) { writer in
-            var buffer = ByteBuffer()
-            buffer.reserveCapacity(1 << 20)
-            for row in rows {
-                for (i, cell) in row.enumerated() {
-                    if i > 0 { buffer.writeInteger(UInt8(ascii: "\t")) }
-                    switch cell {
-                    case let .text(s): writeCopyText(s, to: &buffer)
-                    case let .real(d): buffer.writeString(String(d))
-                    case let .int(n): buffer.writeString(String(n))
-                    case let .bool(b): buffer.writeString(b ? "t" : "f")
-                    case .null: buffer.writeString("\\N")
-                    }
-                }
-                buffer.writeInteger(UInt8(ascii: "\n"))
-                if buffer.readableBytes > 1 << 20 {
-                    try await writer.write(buffer)
-                    buffer.clear()
-                }
-            }
-            if buffer.readableBytes > 0 { try await writer.write(buffer) }
+            try await writer.write(buffer)
         }
         guard !fresh else { return }
         let columnList = columns.joined(separator: ", ")
@@ -117,6 +156,25 @@ struct PostgresImportWriter: ImportWriter {
 
     func touch(_ table: String, on date: String) async throws {
         try await store.sql.raw("UPDATE \(unsafeRaw: table) SET extraction_date = \(bind: date) WHERE closed_on IS NULL AND extraction_date <> \(bind: date)").run()
+    }
+
+    func dropSecondaryIndexes(_ table: String) async throws -> [String] {
+        let rows = try await store.sql.raw("""
+            SELECT i.indexname AS name, i.indexdef AS definition FROM pg_indexes i
+            WHERE i.schemaname = current_schema() AND i.tablename = \(bind: table)
+              AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)
+            """).all()
+        var definitions: [String] = []
+        for row in rows {
+            let name = try row.decode(column: "name", as: String.self)
+            definitions.append(try row.decode(column: "definition", as: String.self))
+            try await store.sql.raw("DROP INDEX \(ident: name)").run()
+        }
+        return definitions
+    }
+
+    func createIndexes(_ definitions: [String]) async throws {
+        for definition in definitions { try await store.sql.raw(SQLQueryString(definition)).run() }
     }
 
     func record(_ values: [Cell]) async throws {

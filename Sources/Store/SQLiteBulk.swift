@@ -59,6 +59,20 @@ final class SQLiteBulk {
         }
     }
 
+    /// The first two columns of a query, as text.
+    func texts(_ sql: String) throws -> [(String, String)] {
+        var statement: OpaquePointer?
+        guard sqlite_nio_sqlite3_prepare_v2(handle, sql, -1, &statement, nil) == SQLITE_OK else {
+            throw StoreError("SQLite (\(path)) : \(message)")
+        }
+        defer { sqlite_nio_sqlite3_finalize(statement) }
+        var out: [(String, String)] = []
+        while sqlite_nio_sqlite3_step(statement) == SQLITE_ROW {
+            out.append((String(cString: sqlite_nio_sqlite3_column_text(statement, 0)), String(cString: sqlite_nio_sqlite3_column_text(statement, 1))))
+        }
+        return out
+    }
+
     /// The first two columns of a query: a text key and an integer, and whether the third is non-null.
     func keyed(_ sql: String) throws -> [String: (hash: Int64, closed: Bool)] {
         var statement: OpaquePointer?

@@ -111,7 +111,9 @@ public final class Store: Sendable {
                 throw StoreError("impossible d'ouvrir la base SQLite \(path) : \(error)")
             }
             store = Store(connection: .sqlite(connection), location: location)
-            // WAL: readers never wait for the importer; foreign keys on.
+            // Larger pages for the wide FINESS rows (only takes effect on a new file); WAL: readers
+            // never wait for the importer; foreign keys on.
+            try await store.sql.raw("PRAGMA page_size = 16384").run()
             try await store.sql.raw("PRAGMA journal_mode = WAL").run()
             try await store.sql.raw("PRAGMA foreign_keys = ON").run()
             try await store.sql.raw("PRAGMA busy_timeout = 5000").run()
