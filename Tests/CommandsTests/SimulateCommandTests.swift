@@ -153,3 +153,74 @@ struct CampaignsCommandTests {
         #expect(run.stderr.hasPrefix("esms : campagne inconnue « 2030 »"))
     }
 }
+
+@Suite("esms finess")
+struct FinessCommandTests {
+    func temporaryDatabase() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("esms-cli-\(UUID().uuidString).sqlite").path
+    }
+
+    @Test func importShowSearchAndSimulateFromTheDemoRegistry() throws {
+        let db = temporaryDatabase()
+        defer { for s in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: db + s) } }
+        let imported = try runESMS(["finess", "import", "demo/finess/etalab-cs1100507-stock-20260512-0339.csv",
+                                    "demo/finess/etalab-cs1100501-stock-20260512-0338.csv", "--database", db])
+        #expect(imported.status == 0, "\(imported.stderr)")
+        #expect(imported.stdout.contains("établissements : 109 ajoutés, 0 modifiés, 0 fermés, 0 inchangés"))
+        #expect(imported.stdout.contains("entités juridiques : 12 ajoutées"))
+        #expect(imported.stdout.contains("Windows-1252"))
+
+        let shown = try runESMS(["finess", "show", "970350013", "--database", db])
+        #expect(shown.status == 0)
+        let json = try JSON.parse(shown.stdout)
+        #expect(json["department"] == .string("973"))
+        #expect(json["region"] == .string("03"))
+        #expect(json["overseasOrCorsica"] == .bool(true))
+        #expect(json["sector"] == .string("PA"))
+        #expect(json["sectorDecision"] == .string("rule"))
+        #expect(json["extractionDate"] == .string("2026-05-12"))
+
+        let og = try runESMS(["finess", "show", "2A0100012", "--database", db, "--format", "text"])
+        #expect(og.stdout.contains("5 ESSMS ouverts dans FINESS : petit OG (moins de 8)"))
+
+        let found = try runESMS(["finess", "search", "mecs", "--department", "93", "--database", db, "--format", "text"])
+        #expect(found.stdout.split(separator: "\n").count == 5)
+
+        let unknown = try runESMS(["finess", "show", "315999995", "--database", db])
+        #expect(unknown.status == 1)
+        #expect(unknown.stderr == "esms : FINESS 315999995 inconnu du registre\n")
+        let badKey = try runESMS(["finess", "show", "315999990", "--database", db])
+        #expect(badKey.stderr == "esms : FINESS 315999990 inconnu du registre ; attention : clé de contrôle FINESS invalide\n")
+
+        let simulated = try runESMS(["simulate", "examples/grappe-finess-occitanie.json", "--database", db, "--format", "text"])
+        #expect(simulated.status == 0, "\(simulated.stderr)")
+        #expect(simulated.stdout.contains("Financement ESMS numérique : 989 000 €"))
+        #expect(simulated.stdout.contains("46 établissements complétés depuis FINESS (finessEJ, name, sector, department)"))
+        #expect(simulated.stdout.contains("(FINESS, extraction FINESS du 12/05/2026)"))
+    }
+
+    @Test func aMalformedFileIsRefusedWithEveryLineNamed() throws {
+        let db = temporaryDatabase()
+        defer { for s in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: db + s) } }
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("esms-bad-\(UUID().uuidString).csv")
+        try Data("finess;etalab;98;2026-05-12\nstructureet;315000018;310100011;EHPAD\nstructureet;315000026;310100011;\"EHPAD;\n".utf8).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let run = try runESMS(["finess", "import", file.path, "--database", db])
+        #expect(run.status == 1)
+        #expect(run.stdout.isEmpty)
+        #expect(run.stderr == """
+        esms : import refusé : 2 ligne(s) mal formée(s), rien n'a été modifié
+          \(file.path), ligne 2 : 4 champs au lieu de 32 pour un enregistrement structureet
+          \(file.path), ligne 3, champ rs : guillemet ouvrant sans guillemet fermant
+
+        """)
+    }
+
+    @Test func simulatingFromFinessNumbersWithoutARegistryIsExplained() throws {
+        let db = temporaryDatabase()
+        let run = try runESMS(["simulate", "examples/grappe-finess-occitanie.json", "--database", db])
+        #expect(run.status == 1)
+        #expect(run.stderr == "esms : base \(db) absente : importez d'abord le registre (esms finess import FICHIER…)\n")
+        #expect(!FileManager.default.fileExists(atPath: db))
+    }
+}
