@@ -14,6 +14,9 @@ let package = Package(
         .package(url: "https://github.com/vapor/sql-kit.git", from: "3.36.0"),
         .package(url: "https://github.com/vapor/sqlite-kit.git", from: "4.5.2"),
         .package(url: "https://github.com/vapor/postgres-kit.git", from: "2.17.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // The programme's rules as code: standard library and Foundation value types only.
@@ -33,11 +36,22 @@ let package = Package(
                 .product(name: "PostgresKit", package: "postgres-kit"),
             ]
         ),
+        // The server: JSON API (openapi.yaml) and French pages, over the store and the rules.
+        .target(
+            name: "Web",
+            dependencies: [
+                "Rules", "Registry", "Store",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            resources: [.copy("Demo"), .copy("openapi.yaml"), .copy("Assets")]
+        ),
         // The command line: parses input, calls the layers below, renders output.
         .target(
             name: "Commands",
             dependencies: [
-                "Rules", "Registry", "Store",
+                "Rules", "Registry", "Store", "Web",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -56,5 +70,9 @@ let package = Package(
         .testTarget(name: "RegistryTests", dependencies: ["Registry", "Rules"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "Registry", "Rules"]),
         .testTarget(name: "CommandsTests", dependencies: ["Commands", "Rules", "Store"]),
+        .testTarget(
+            name: "WebTests",
+            dependencies: ["Web", "Rules", "Store", .product(name: "HummingbirdTesting", package: "hummingbird")]
+        ),
     ]
 )

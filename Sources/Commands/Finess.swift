@@ -3,6 +3,7 @@ import Foundation
 import Registry
 import Rules
 import Store
+import Web
 
 /// `esms finess import|show|search` (`shared/spec/registry.md`).
 struct Finess: AsyncParsableCommand {
@@ -179,20 +180,11 @@ struct FinessSearch: AsyncParsableCommand {
     }
 }
 
+/// The registry's records for the command line: JSON as the API gives it, or French text.
 enum RegistryOutput {
-    static func json(_ e: RegistryEstablishment) -> JSON {
-        .object([
-            ("finessET", .string(e.finessET)), ("finessEJ", .string(e.finessEJ)), ("name", .string(e.name)),
-            ("longName", e.longName.map(JSON.string) ?? .null),
-            ("category", .string(e.category)), ("categoryLabel", e.categoryLabel.map(JSON.string) ?? .null),
-            ("aggregate", .string(e.aggregate)), ("essms", .bool(e.essms)),
-            ("sector", e.sector.map { .string($0.rawValue) } ?? .null), ("sectorDecision", .string(e.sectorDecision.rawValue)),
-            ("department", e.department.map(JSON.string) ?? .null), ("finessDepartment", .string(e.finessDepartment)),
-            ("region", e.region.map(JSON.string) ?? .null), ("overseasOrCorsica", .bool(e.overseasOrCorsica)),
-            ("town", e.town.map(JSON.string) ?? .null),
-            ("extractionDate", .string(e.extractionDate)), ("closedOn", e.closedOn.map(JSON.string) ?? .null),
-        ])
-    }
+    static func json(_ e: RegistryEstablishment) -> JSON { RegistryJSON.establishment(e) }
+
+    static func json(_ j: RegistryLegalEntity, essmsCount: Int) -> JSON { RegistryJSON.legalEntity(j, essmsCount: essmsCount) }
 
     static func text(_ e: RegistryEstablishment) -> String {
         let region = e.region.flatMap(Territory.region(code:))
@@ -208,27 +200,13 @@ enum RegistryOutput {
         """
     }
 
-    static func json(_ j: RegistryLegalEntity, essmsCount: Int) -> JSON {
-        let department = j.department.flatMap { Territory.department($0) }
-        let overseas = department?.region.isOverseasOrCorsica ?? false
-        return .object([
-            ("finessEJ", .string(j.finessEJ)), ("name", .string(j.name)), ("longName", j.longName.map(JSON.string) ?? .null),
-            ("department", j.department.map(JSON.string) ?? .null), ("region", department.map { .string($0.region.code) } ?? .null),
-            ("town", j.town.map(JSON.string) ?? .null),
-            ("legalStatus", j.legalStatus.map(JSON.string) ?? .null), ("legalStatusLabel", j.legalStatusLabel.map(JSON.string) ?? .null),
-            ("essmsCount", .int(essmsCount)), ("smallOG", .bool(essmsCount < (overseas ? 8 : 15))),
-            ("extractionDate", .string(j.extractionDate)), ("closedOn", j.closedOn.map(JSON.string) ?? .null),
-        ])
-    }
-
     static func text(_ j: RegistryLegalEntity, essmsCount: Int) -> String {
-        let overseas = j.department.flatMap { Territory.department($0) }?.region.isOverseasOrCorsica ?? false
-        let threshold = overseas ? 8 : 15
+        let (small, threshold) = RegistryJSON.smallOG(j, essmsCount: essmsCount)
         return """
         \(j.finessEJ) — \(j.name)\(j.longName.map { " (\($0))" } ?? "") — entité juridique
           statut : \(j.legalStatusLabel ?? j.legalStatus ?? "?")
           département \(j.department ?? j.finessDepartment) — \(j.town ?? "")
-          \(essmsCount) ESSMS ouverts dans FINESS : \(essmsCount < threshold ? "petit OG (moins de \(threshold))" : "pas un petit OG (seuil \(threshold))")
+          \(essmsCount) ESSMS ouverts dans FINESS : \(small ? "petit OG (moins de \(threshold))" : "pas un petit OG (seuil \(threshold))")
           extraction du \(j.extractionDate)\(j.closedOn.map { ", fermée depuis l'extraction du \($0)" } ?? "")
 
         """

@@ -391,12 +391,7 @@ private struct Evaluation {
         return total
     }
 
-    func isSmall(_ og: Project.Organisme) -> (small: Bool, threshold: Int, department: Department?) {
-        let department = og.department ?? Territory.department(ofFiness: og.finessEJ)
-        let overseas = department?.region.isOverseasOrCorsica ?? false
-        let threshold = overseas ? grid.smallOGThresholdOverseas : grid.smallOGThreshold
-        return (grid.smallOGInclusive ? og.essmsCount <= threshold : og.essmsCount < threshold, threshold, department)
-    }
+    func isSmall(_ og: Project.Organisme) -> (small: Bool, threshold: Int, department: Department?) { campaign.smallOG(og) }
 
     mutating func amounts(_ eligible: [Member], nAcquisition: Int, nConformite: Int) -> Assessment.Funding {
         var f = Assessment.Funding()
@@ -524,6 +519,17 @@ private struct Evaluation {
             let permille = total * 1000 / envelope
             explain(.envelope, "\(Money.format(total)) représentent \(permille / 10),\(permille % 10) % de l'enveloppe régionale de \(Money.format(envelope))", source: source)
         }
+    }
+}
+
+extension Campaign {
+    /// D2: a petit OG has fewer than 15 ESSMS (8 in Corsica and overseas), judged with the OG's own
+    /// department (given, else read from its FINESS EJ number); the comparison is a campaign parameter.
+    public func smallOG(_ og: Project.Organisme) -> (small: Bool, threshold: Int, department: Department?) {
+        let department = og.department ?? Territory.department(ofFiness: og.finessEJ)
+        let overseas = department?.region.isOverseasOrCorsica ?? false
+        let threshold = overseas ? grid.smallOGThresholdOverseas : grid.smallOGThreshold
+        return (grid.smallOGInclusive ? og.essmsCount <= threshold : og.essmsCount < threshold, threshold, department)
     }
 }
 

@@ -56,6 +56,10 @@ enum Migrations {
                     et.1, ej.1,
                     "CREATE TABLE finess_import (id BIGSERIAL PRIMARY KEY, file TEXT NOT NULL, kind TEXT NOT NULL, extraction_date TEXT NOT NULL, encoding TEXT NOT NULL, lines INTEGER NOT NULL, added INTEGER NOT NULL, updated INTEGER NOT NULL, closed INTEGER NOT NULL, warnings INTEGER NOT NULL, imported_at TEXT NOT NULL)",
                 ] + common),
+            Migration(
+                version: 2, name: "grappes",
+                sqlite: ["CREATE TABLE grappe (id TEXT PRIMARY KEY, name TEXT NOT NULL, project TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL)"],
+                postgres: ["CREATE TABLE grappe (id TEXT PRIMARY KEY, name TEXT NOT NULL, project TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL)"]),
         ]
     }()
 

@@ -163,8 +163,8 @@ struct FinessCommandTests {
     @Test func importShowSearchAndSimulateFromTheDemoRegistry() throws {
         let db = temporaryDatabase()
         defer { for s in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: db + s) } }
-        let imported = try runESMS(["finess", "import", "demo/finess/etalab-cs1100507-stock-20260512-0339.csv",
-                                    "demo/finess/etalab-cs1100501-stock-20260512-0338.csv", "--database", db])
+        let imported = try runESMS(["finess", "import", "Sources/Web/Demo/etalab-cs1100507-stock-20260512-0339.csv",
+                                    "Sources/Web/Demo/etalab-cs1100501-stock-20260512-0338.csv", "--database", db])
         #expect(imported.status == 0, "\(imported.stderr)")
         #expect(imported.stdout.contains("établissements : 109 ajoutés, 0 modifiés, 0 fermés, 0 inchangés"))
         #expect(imported.stdout.contains("entités juridiques : 12 ajoutées"))

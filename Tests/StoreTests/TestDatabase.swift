@@ -65,7 +65,7 @@ struct PostgresAvailabilityTests {
 }
 
 let demoFiles: [(name: String, bytes: [UInt8])] = {
-    let directory = packageRoot.appendingPathComponent("demo/finess")
+    let directory = packageRoot.appendingPathComponent("Sources/Web/Demo")
     let names = try! FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".csv") }.sorted()
     return names.map { ($0, [UInt8](try! Data(contentsOf: directory.appendingPathComponent($0)))) }
 }()

@@ -1,0 +1,54 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import Store
+import Web
+
+/// `esms serve`: the JSON API and the French pages.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Démarre le serveur : API JSON (openapi.yaml) et pages web en français.",
+        discussion: "Par défaut sur 127.0.0.1:8080 avec la base SQLite esms.sqlite ; importe le registre FINESS de démonstration si le registre est vide. Arrêt propre sur SIGINT ou SIGTERM."
+    )
+
+    @Option(help: "Adresse d'écoute (défaut : ESMS_HOST, sinon 127.0.0.1).")
+    var host: String?
+
+    @Option(help: "Port (défaut : ESMS_PORT, sinon 8080).")
+    var port: String?
+
+    @Option(help: "Base de données (défaut : ESMS_DATABASE_URL, sinon esms.sqlite).")
+    var database: String?
+
+    @Option(help: "Niveau de journal : trace, debug, info, notice, warning, error, critical (défaut : ESMS_LOG_LEVEL, sinon info).")
+    var logLevel: String?
+
+    @Flag(help: "Ne pas importer le registre de démonstration, même si le registre est vide.")
+    var noDemo = false
+
+    func run() async throws {
+        try await reporting {
+            let configuration: ServerConfiguration
+            do {
+                configuration = try ServerConfiguration.resolve(host: host, port: port, database: database, logLevel: logLevel, demo: !noDemo)
+            } catch { throw UserFacingError("\(error)") }
+            var logger = Logger(label: "esms")
+            logger.logLevel = configuration.logLevel
+            let store: Store
+            do { store = try await Store.open(configuration.database) } catch { throw UserFacingError("\(error)") }
+            if configuration.demo, try await DemoRegistry.importIfEmpty(into: store) {
+                logger.info("registre FINESS vide : registre de démonstration importé")
+            }
+            logger.info("esms sur http://\(configuration.host):\(configuration.port) — base \(configuration.database)")
+            let app = buildApplication(site: Site(store: store), configuration: configuration, logger: logger)
+            do {
+                try await app.runService()
+            } catch {
+                try? await store.close()
+                throw UserFacingError("le serveur s'est arrêté : \(error)")
+            }
+            try? await store.close()
+        }
+    }
+}

@@ -1,0 +1,189 @@
+import Foundation
+import Hummingbird
+import Registry
+import Rules
+import Store
+
+/// The JSON API described by `openapi.yaml`. Errors are JSON with the field path and a French
+/// message; malformed input is a 4xx, never a 5xx.
+struct API: Sendable {
+    let site: Site
+
+    static let maxBody = 2 << 20
+
+    func register(on group: RouterGroup<BasicRequestContext>) {
+        group.post("simulations") { request, context in try await simulate(request, context) }
+        group.get("campaigns") { _, _ in JSONResponse.make(.ok, .array(site.engine.catalogue.campaigns.map(\.json))) }
+        group.get("campaigns/:id") { _, context -> Response in
+            let id = try context.parameters.require("id")
+            guard let campaign = site.engine.catalogue.campaign(id) else {
+                return JSONResponse.error(.notFound, path: "id", "campagne inconnue « \(id) »")
+            }
+            return JSONResponse.make(.ok, campaign.json)
+        }
+        group.get("finess/:number") { _, context in try await finess(try context.parameters.require("number")) }
+        group.get("finess") { request, _ in try await search(request) }
+        group.get("grappes") { _, _ -> Response in
+            let list = try await site.grappes.list()
+            return JSONResponse.make(.ok, .array(list.map { grappeSummary($0) }))
+        }
+        group.post("grappes") { request, context in try await saveGrappe(request, context, id: nil) }
+        group.put("grappes/:id") { request, context in try await saveGrappe(request, context, id: try context.parameters.require("id")) }
+        group.get("grappes/:id") { _, context -> Response in
+            let id = try context.parameters.require("id")
+            guard let grappe = try await site.grappes.find(id) else { return JSONResponse.error(.notFound, path: "id", "grappe inconnue « \(id) »") }
+            return JSONResponse.make(.ok, grappeJSON(grappe))
+        }
+    }
+
+    /// Reads a JSON body, or answers the error response.
+    func body(_ request: Request, _ context: BasicRequestContext) async throws -> Result<JSON, ErrorResponse> {
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: Self.maxBody)
+        } catch {
+            return .failure(ErrorResponse(JSONResponse.error(.contentTooLarge, path: nil, "corps de requête trop grand (2 Mio au plus)")))
+        }
+        do {
+            return .success(try JSON.parse(bytes: Array(buffer.readableBytesView)))
+        } catch {
+            return .failure(ErrorResponse(JSONResponse.error(.badRequest, path: nil, error.description)))
+        }
+    }
+
+    struct ErrorResponse: Error { let response: Response; init(_ r: Response) { response = r } }
+
+    func simulate(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        switch try await body(request, context) {
+        case let .failure(e): return e.response
+        case let .success(json):
+            do {
+                return JSONResponse.make(.ok, try await site.assess(json).assessment.json)
+            } catch {
+                return Self.problem(error)
+            }
+        }
+    }
+
+    /// The response of an input the engine cannot evaluate.
+    static func problem(_ error: any Error) -> Response {
+        switch error {
+        case let e as InputError: return JSONResponse.error(.unprocessableContent, path: e.path.isEmpty ? nil : e.path, e.reason)
+        case let e as AssessmentError: return JSONResponse.error(.unprocessableContent, path: e.path, e.description)
+        default: return JSONResponse.error(.internalServerError, path: nil, "erreur interne : la requête n'a pas pu être traitée")
+        }
+    }
+
+    func finess(_ number: String) async throws -> Response {
+        if let problem = FinessNumber.problem(number), problem != .key {
+            return JSONResponse.error(.badRequest, path: "number", problem.french)
+        }
+        if let e = try await site.finess.establishment(number) { return JSONResponse.make(.ok, RegistryJSON.establishment(e)) }
+        if let j = try await site.finess.legalEntity(number) {
+            return JSONResponse.make(.ok, RegistryJSON.legalEntity(j, essmsCount: try await site.finess.essmsCount(ofLegalEntity: number)))
+        }
+        let note = FinessNumber.problem(number) == .key ? " ; sa clé de contrôle est invalide" : ""
+        return JSONResponse.error(.notFound, path: "number", "FINESS \(number) inconnu du registre\(note)")
+    }
+
+    func search(_ request: Request) async throws -> Response {
+        let query = request.uri.queryParameters
+        guard let text = query.get("q"), !text.trimmingCharacters(in: .whitespaces).isEmpty else {
+            return JSONResponse.error(.badRequest, path: "q", "texte de recherche attendu")
+        }
+        var sector: Sector? = nil
+        if let s = query.get("sector") {
+            guard let value = Sector(rawValue: s) else { return JSONResponse.error(.badRequest, path: "sector", "secteur inconnu « \(s) »") }
+            sector = value
+        }
+        let department = query.get("department")
+        if let department, Territory.department(department) == nil {
+            return JSONResponse.error(.badRequest, path: "department", "département INSEE inconnu « \(department) »")
+        }
+        var limit = 20
+        if let l = query.get("limit") {
+            guard let n = Int(l), (1...200).contains(n) else { return JSONResponse.error(.badRequest, path: "limit", "limit : entier de 1 à 200") }
+            limit = n
+        }
+        let found = try await site.finess.search(text, department: department, sector: sector, limit: limit)
+        return JSONResponse.make(.ok, .array(found.map(RegistryJSON.establishment)))
+    }
+
+    func saveGrappe(_ request: Request, _ context: BasicRequestContext, id: String?) async throws -> Response {
+        switch try await body(request, context) {
+        case let .failure(e): return e.response
+        case let .success(json):
+            guard case let .string(name)? = json["name"], !name.trimmingCharacters(in: .whitespaces).isEmpty else {
+                return JSONResponse.error(.unprocessableContent, path: "name", "nom de la grappe attendu")
+            }
+            guard let project = json["project"], case .object = project else {
+                return JSONResponse.error(.unprocessableContent, path: "project", "projet attendu (contrat de simulation)")
+            }
+            do {
+                _ = try await site.assess(project)
+            } catch {
+                let response = Self.problem(error)
+                if response.status != .internalServerError, let e = error as? InputError {
+                    return JSONResponse.error(.unprocessableContent, path: "project" + (e.path.isEmpty ? "" : "." + e.path), e.reason)
+                }
+                return response
+            }
+            if let id {
+                guard var grappe = try await site.grappes.find(id) else { return JSONResponse.error(.notFound, path: "id", "grappe inconnue « \(id) »") }
+                grappe.name = name
+                grappe.project = project
+                try await site.grappes.update(grappe)
+                return JSONResponse.make(.ok, grappeJSON(try await site.grappes.find(id)!))
+            }
+            let grappe = try await site.grappes.create(name: name, project: project)
+            var response = JSONResponse.make(.created, grappeJSON(grappe))
+            response.headers[.location] = "/api/v1/grappes/\(grappe.id)"
+            return response
+        }
+    }
+
+    func grappeSummary(_ g: SavedGrappe) -> JSON {
+        .object([("id", .string(g.id)), ("name", .string(g.name)), ("updatedAt", .string(g.updatedAt))])
+    }
+
+    func grappeJSON(_ g: SavedGrappe) -> JSON {
+        .object([("id", .string(g.id)), ("name", .string(g.name)), ("project", g.project),
+                 ("createdAt", .string(g.createdAt)), ("updatedAt", .string(g.updatedAt))])
+    }
+}
+
+/// The registry's records in the JSON of `shared/spec/registry.md`.
+public enum RegistryJSON {
+    public static func establishment(_ e: RegistryEstablishment) -> JSON {
+        .object([
+            ("finessET", .string(e.finessET)), ("finessEJ", .string(e.finessEJ)), ("name", .string(e.name)),
+            ("longName", e.longName.map(JSON.string) ?? .null),
+            ("category", .string(e.category)), ("categoryLabel", e.categoryLabel.map(JSON.string) ?? .null),
+            ("aggregate", .string(e.aggregate)), ("essms", .bool(e.essms)),
+            ("sector", e.sector.map { .string($0.rawValue) } ?? .null), ("sectorDecision", .string(e.sectorDecision.rawValue)),
+            ("department", e.department.map(JSON.string) ?? .null), ("finessDepartment", .string(e.finessDepartment)),
+            ("region", e.region.map(JSON.string) ?? .null), ("overseasOrCorsica", .bool(e.overseasOrCorsica)),
+            ("town", e.town.map(JSON.string) ?? .null),
+            ("extractionDate", .string(e.extractionDate)), ("closedOn", e.closedOn.map(JSON.string) ?? .null),
+        ])
+    }
+
+    /// Small-OG status under the national grid (D2): a legal entity is not tied to one campaign.
+    public static func smallOG(_ j: RegistryLegalEntity, essmsCount: Int) -> (small: Bool, threshold: Int) {
+        let og = Project.Organisme(finessEJ: j.finessEJ, name: j.name, essmsCount: essmsCount, department: j.department.flatMap { Territory.department($0) })
+        let judged = CampaignCatalogue.bundled.campaign("2022")!.smallOG(og)
+        return (judged.small, judged.threshold)
+    }
+
+    public static func legalEntity(_ j: RegistryLegalEntity, essmsCount: Int) -> JSON {
+        let department = j.department.flatMap { Territory.department($0) }
+        return .object([
+            ("finessEJ", .string(j.finessEJ)), ("name", .string(j.name)), ("longName", j.longName.map(JSON.string) ?? .null),
+            ("department", j.department.map(JSON.string) ?? .null), ("region", department.map { .string($0.region.code) } ?? .null),
+            ("town", j.town.map(JSON.string) ?? .null),
+            ("legalStatus", j.legalStatus.map(JSON.string) ?? .null), ("legalStatusLabel", j.legalStatusLabel.map(JSON.string) ?? .null),
+            ("essmsCount", .int(essmsCount)), ("smallOG", .bool(smallOG(j, essmsCount: essmsCount).small)),
+            ("extractionDate", .string(j.extractionDate)), ("closedOn", j.closedOn.map(JSON.string) ?? .null),
+        ])
+    }
+}

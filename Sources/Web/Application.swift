@@ -1,0 +1,134 @@
+import Foundation
+import Hummingbird
+import Logging
+import Prometheus
+import Registry
+import Rules
+import Store
+
+/// What the handlers share: the store and its repositories, the engine, the metrics.
+public struct Site: Sendable {
+    public let store: Store
+    public let engine: Engine
+    public let finess: FinessRepository
+    public let grappes: GrappeRepository
+    let metrics: PrometheusCollectorRegistry
+
+    public init(store: Store, engine: Engine = Engine()) {
+        self.store = store
+        self.engine = engine
+        self.finess = FinessRepository(store: store)
+        self.grappes = GrappeRepository(store: store)
+        self.metrics = PrometheusCollectorRegistry()
+    }
+
+    /// A project in the contract of `simulation.md`, completed from the registry when it gives
+    /// establishments by FINESS ET alone, and assessed.
+    func assess(_ json: JSON) async throws -> (project: Project, assessment: Assessment) {
+        let project: Project
+        if ProjectCompletion.needsRegistry(json) {
+            project = try await ProjectCompletion(repository: finess).complete(json).project
+        } else {
+            project = try Project.decode(json)
+        }
+        return (project, try engine.assess(project))
+    }
+}
+
+/// The whole application, as `esms serve` runs it and as the tests call it.
+public func buildApplication(site: Site, configuration: ServerConfiguration, logger: Logger) -> some ApplicationProtocol {
+    Application(
+        router: buildRouter(site: site, logger: logger),
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "esms"),
+        logger: logger
+    )
+}
+
+public func buildRouter(site: Site, logger: Logger) -> Router<BasicRequestContext> {
+    let router = Router(context: BasicRequestContext.self)
+    router.add(middleware: RequestMetrics(registry: site.metrics))
+    router.add(middleware: LogRequestsMiddleware(.info))
+    router.get("/health") { _, _ -> Response in
+        do {
+            _ = try await site.store.sql.raw("SELECT 1 AS ok").first()
+            return JSONResponse.make(.ok, .object([("status", .string("ok")), ("database", .string(site.store.dialect.rawValue))]))
+        } catch {
+            return JSONResponse.make(.serviceUnavailable, .object([("status", .string("indisponible")), ("message", .string("la base ne répond pas"))]))
+        }
+    }
+    router.get("/metrics") { _, _ -> Response in
+        Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                 body: .init(byteBuffer: ByteBuffer(string: site.metrics.emitToString())))
+    }
+    router.get("/openapi.yaml") { _, _ -> Response in
+        try StaticFile.response("openapi.yaml", contentType: "application/yaml; charset=utf-8")
+    }
+    router.get("/assets/:file") { _, context -> Response in
+        let file = try context.parameters.require("file")
+        switch file {
+        case "site.css": return try StaticFile.response("Assets/site.css", contentType: "text/css; charset=utf-8")
+        case "site.js": return try StaticFile.response("Assets/site.js", contentType: "text/javascript; charset=utf-8")
+        default: throw HTTPError(.notFound)
+        }
+    }
+    API(site: site).register(on: router.group("api/v1"))
+    Pages(site: site).register(on: router)
+    return router
+}
+
+/// Files shipped with the server (`Sources/Web`), read once.
+enum StaticFile {
+    static let cache: [String: Data] = {
+        var files: [String: Data] = [:]
+        for name in ["openapi.yaml", "Assets/site.css", "Assets/site.js"] {
+            let parts = name.split(separator: ".")
+            if let url = Bundle.module.url(forResource: String(parts[0]), withExtension: String(parts[1])),
+               let data = try? Data(contentsOf: url) {
+                files[name] = data
+            }
+        }
+        return files
+    }()
+
+    static func response(_ name: String, contentType: String) throws -> Response {
+        guard let data = cache[name] else { throw HTTPError(.notFound) }
+        return Response(status: .ok, headers: [.contentType: contentType, .cacheControl: "public, max-age=300"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}
+
+enum JSONResponse {
+    static func make(_ status: HTTPResponse.Status, _ json: JSON) -> Response {
+        Response(status: status, headers: [.contentType: "application/json; charset=utf-8"],
+                 body: .init(byteBuffer: ByteBuffer(string: json.rendered(indent: false))))
+    }
+
+    /// `{"error": {"status": 422, "path": "establishments[3].finessET", "message": "…"}}`
+    static func error(_ status: HTTPResponse.Status, path: String?, _ message: String) -> Response {
+        make(status, .object([("error", .object([
+            ("status", .int(status.code)), ("path", path.map(JSON.string) ?? .null), ("message", .string(message)),
+        ]))]))
+    }
+}
+
+/// The demo registry shipped with the server: imported when the registry is empty, so that a
+/// fresh machine shows a working site.
+public enum DemoRegistry {
+    public static var files: [(name: String, bytes: [UInt8])] {
+        guard let directory = Bundle.module.url(forResource: "Demo", withExtension: nil),
+              let names = try? FileManager.default.contentsOfDirectory(atPath: directory.path) else { return [] }
+        return names.filter { $0.hasSuffix(".csv") }.sorted().compactMap { name in
+            (try? Data(contentsOf: directory.appendingPathComponent(name))).map { (name, [UInt8]($0)) }
+        }
+    }
+
+    /// Imports the demo extraction when the registry holds no establishment; true when it did.
+    @discardableResult
+    public static func importIfEmpty(into store: Store) async throws -> Bool {
+        let row = try await store.sql.raw("SELECT COUNT(*) AS n FROM finess_establishment").first()
+        guard try row?.decode(column: "n", as: Int.self) == 0 else { return false }
+        let extractions = files.map { FinessFile.read($0.bytes, file: "démo/\($0.name)") }
+        _ = try await FinessRepository(store: store).importExtractions(extractions)
+        return true
+    }
+}

@@ -1,0 +1,375 @@
+import Foundation
+import Hummingbird
+import Registry
+import Rules
+import Store
+
+/// The French pages for porteurs and instructors: server-rendered, usable without JavaScript.
+struct Pages: Sendable {
+    let site: Site
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.get("/") { _, _ in try await home() }
+        router.get("/finess") { request, _ in try await search(request) }
+        router.get("/campagnes") { _, _ in campaigns() }
+        router.get("/grappes") { _, _ in try await grappeList() }
+        router.post("/grappes") { request, _ in try await createGrappe(request) }
+        router.post("/grappes/ajouter") { request, _ -> Response in
+            let form = try await Form.read(request)
+            guard let id = form["grappe"], let et = form["finessET"] else { return notFound("Grappe ou établissement manquant.") }
+            return try await addEstablishment(id, et: et)
+        }
+        router.get("/grappes/:id") { _, context in try await grappePage(try context.parameters.require("id"), print: false) }
+        router.get("/grappes/:id/impression") { _, context in try await grappePage(try context.parameters.require("id"), print: true) }
+        router.post("/grappes/:id/parametres") { request, context in try await updateSettings(try context.parameters.require("id"), request) }
+        router.post("/grappes/:id/etablissements") { request, context in try await addEstablishment(try context.parameters.require("id"), request) }
+        router.post("/grappes/:id/etablissements/:et/retirer") { _, context in
+            try await removeEstablishment(try context.parameters.require("id"), try context.parameters.require("et"))
+        }
+        router.post("/grappes/:id/etablissements/:et/nature") { request, context in
+            try await setKind(try context.parameters.require("id"), try context.parameters.require("et"), request)
+        }
+        router.get("/grappes/:id/etablissements.csv") { _, context in try await establishmentsCSV(try context.parameters.require("id")) }
+        router.get("/grappes/:id/montants.csv") { _, context in try await amountsCSV(try context.parameters.require("id")) }
+    }
+
+    func html(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    func redirect(_ location: String) -> Response {
+        Response(status: .seeOther, headers: [.location: location])
+    }
+
+    func notFound(_ what: String) -> Response {
+        html(HTML.page(title: "Introuvable", body: "<h1>Introuvable</h1><p class=\"error\">\(HTML.escape(what))</p><p><a href=\"/\">Retour à l'accueil</a></p>"), status: .notFound)
+    }
+
+    // MARK: Home, search, campaigns
+
+    func home() async throws -> Response {
+        let grappes = try await site.grappes.list(limit: 10)
+        let list = grappes.isEmpty ? "<p>Aucune grappe enregistrée pour l'instant.</p>" :
+            "<ul>" + grappes.map { "<li><a href=\"/grappes/\($0.id)\">\(HTML.escape($0.name))</a> <span class=\"muted\">modifiée le \(HTML.escape(String($0.updatedAt.prefix(10))))</span></li>" }.joined() + "</ul>"
+        return html(HTML.page(title: "Accueil", active: "home", body: """
+        <h1>Préparer un projet ESMS numérique</h1>
+        <p>Cherchez vos établissements dans FINESS, assemblez-les en grappe et voyez aussitôt si le projet est recevable, qui l'instruit, combien il reçoit et pourquoi, règle par règle et source par source.</p>
+        \(searchForm(text: "", department: nil, sector: nil))
+        <h2>Nouvelle grappe</h2>
+        \(newGrappeForm(preset: nil))
+        <h2>Grappes récentes</h2>
+        \(list)
+        """))
+    }
+
+    func searchForm(text: String, department: String?, sector: String?) -> String {
+        let sectors = ["<option value=\"\">Tous</option>"] + Sector.allCases.map {
+            "<option value=\"\($0.rawValue)\"\(sector == $0.rawValue ? " selected" : "")>\($0.rawValue) — \(HTML.escape($0.label))</option>"
+        }
+        return """
+        <form method="get" action="/finess" role="search" class="grid">
+          <div><label for="q">Nom, commune, numéro FINESS ou code postal</label>
+          <input id="q" name="q" type="search" value="\(HTML.escape(text))" required></div>
+          <div><label for="department">Département (optionnel)</label>
+          <input id="department" name="department" value="\(HTML.escape(department ?? ""))" placeholder="31, 2A, 974…" size="4"></div>
+          <div><label for="sector">Secteur</label><select id="sector" name="sector">\(sectors.joined())</select></div>
+          <div><button type="submit">Rechercher</button></div>
+        </form>
+        """
+    }
+
+    func newGrappeForm(preset: String?) -> String {
+        let campaigns = site.engine.catalogue.campaigns.map { "<option value=\"\($0.id)\">\($0.id) — \(HTML.escape($0.label))</option>" }.joined()
+        return """
+        <form method="post" action="/grappes" class="grid">
+          <div><label for="name">Nom de la grappe</label><input id="name" name="name" required maxlength="120"></div>
+          <div><label for="campaign">Campagne</label><select id="campaign" name="campaign">\(campaigns)</select></div>
+          \(preset.map { "<input type=\"hidden\" name=\"finessET\" value=\"\(HTML.escape($0))\">" } ?? "")
+          <div><button type="submit">Créer la grappe</button></div>
+        </form>
+        """
+    }
+
+    func search(_ request: Request) async throws -> Response {
+        let query = request.uri.queryParameters
+        let text = query.get("q") ?? ""
+        let department = query.get("department").flatMap { $0.isEmpty ? nil : $0 }
+        let sector = query.get("sector").flatMap { $0.isEmpty ? nil : $0 }
+        var body = "<h1>Rechercher dans FINESS</h1>" + searchForm(text: text, department: department, sector: sector)
+        if !text.trimmingCharacters(in: .whitespaces).isEmpty {
+            if let department, Territory.department(department) == nil {
+                body += "<p class=\"error\" role=\"alert\">Département INSEE inconnu « \(HTML.escape(department)) » : attendu 01…95, 2A, 2B, 971…974 ou 976.</p>"
+            } else {
+                let found = try await site.finess.search(text, department: department, sector: sector.flatMap(Sector.init(rawValue:)), limit: 50)
+                let grappes = try await site.grappes.list(limit: 50)
+                body += results(found, grappes: grappes, text: text)
+            }
+        }
+        return html(HTML.page(title: "Rechercher dans FINESS", active: "finess", body: body))
+    }
+
+    func results(_ found: [RegistryEstablishment], grappes: [SavedGrappe], text: String) -> String {
+        guard !found.isEmpty else { return "<p role=\"status\">Aucun établissement ne correspond à « \(HTML.escape(text)) ».</p>" }
+        let options = grappes.map { "<option value=\"\($0.id)\">\(HTML.escape($0.name))</option>" }.joined()
+        let rows = found.map { e -> String in
+            let sector = e.sector.map { "\($0.rawValue)\(e.sectorDecision == .review ? " (à confirmer)" : "")" } ?? (e.essms ? "à préciser" : "hors ESSMS")
+            let add = grappes.isEmpty ? "<span class=\"muted\">créez d'abord une grappe</span>" : """
+            <form method="post" action="/grappes/ajouter" class="inline">
+              <input type="hidden" name="finessET" value="\(e.finessET)">
+              <label for="g-\(e.finessET)">Ajouter \(e.finessET) à la grappe</label>
+              <select id="g-\(e.finessET)" name="grappe">\(options)</select>
+              <button type="submit" class="secondary">Ajouter</button>
+            </form>
+            """
+            return "<tr><td>\(e.finessET)</td><td>\(HTML.escape(e.name))</td><td>\(HTML.escape(e.town ?? ""))</td><td>\(HTML.escape(e.categoryLabel ?? e.category))</td><td>\(HTML.escape(sector))</td><td>\(e.finessEJ)</td><td>\(add)</td></tr>"
+        }.joined()
+        return """
+        <table><caption>\(found.count) établissement\(found.count > 1 ? "s" : "") trouvé\(found.count > 1 ? "s" : "")</caption>
+        <thead><tr><th scope="col">FINESS ET</th><th scope="col">Nom</th><th scope="col">Commune</th><th scope="col">Catégorie</th><th scope="col">Secteur</th><th scope="col">FINESS EJ</th><th scope="col">Grappe</th></tr></thead>
+        <tbody>\(rows)</tbody></table>
+        """
+    }
+
+    func campaigns() -> Response {
+        var body = "<h1>Campagnes et paramètres</h1><p>Chaque montant, seuil et date appliqué par les règles, avec sa source dans les documents du programme et ses notes ; en cas de conflit entre sources, l'autre lecture est indiquée.</p>"
+        for c in site.engine.catalogue.campaigns {
+            let rows = c.parameters.map { p -> String in
+                let value = HTML.escape(p.value.rendered(indent: false))
+                return "<tr><th scope=\"row\"><code>\(HTML.escape(p.key))</code></th><td><code>\(value)</code>\(p.unit.map { " \(HTML.escape($0))" } ?? "")</td><td>\(HTML.escape(p.source))</td><td>\(HTML.escape(p.notes))\(p.alternative.map { "<br><strong>Autre lecture :</strong> \(HTML.escape($0))" } ?? "")\(p.definedIn != c.id ? "<br><span class=\"muted\">hérité de \(HTML.escape(p.definedIn))</span>" : "")</td></tr>"
+            }.joined()
+            body += """
+            <h2 id="\(HTML.escape(c.id))">\(HTML.escape(c.id)) — \(HTML.escape(c.label))</h2>
+            <p>Règles \(HTML.escape(c.ruleSetVersion)), du \(c.period.from.french) au \(c.period.to.french)\(c.extends.map { ", surcouche régionale de la grille \(HTML.escape($0))" } ?? "")\(c.region.flatMap(Territory.region(code:)).map { ", ARS \(HTML.escape($0.name))" } ?? "").</p>
+            <table><caption>Paramètres de la campagne \(HTML.escape(c.id))</caption>
+            <thead><tr><th scope="col">Paramètre</th><th scope="col">Valeur</th><th scope="col">Source</th><th scope="col">Notes</th></tr></thead>
+            <tbody>\(rows)</tbody></table>
+            """
+        }
+        return html(HTML.page(title: "Campagnes et paramètres", active: "campaigns", body: body))
+    }
+
+    // MARK: Grappes
+
+    func grappeList() async throws -> Response {
+        let grappes = try await site.grappes.list()
+        let rows = grappes.map { g -> String in
+            var count = 0
+            if case let .array(items)? = g.project["establishments"] { count = items.count }
+            return "<tr><td><a href=\"/grappes/\(g.id)\">\(HTML.escape(g.name))</a></td><td class=\"num\">\(count)</td><td>\(HTML.escape(String(g.updatedAt.prefix(10))))</td></tr>"
+        }.joined()
+        return html(HTML.page(title: "Grappes", active: "grappes", body: """
+        <h1>Grappes</h1>
+        \(newGrappeForm(preset: nil))
+        \(grappes.isEmpty ? "<p>Aucune grappe enregistrée.</p>" : "<table><caption>Grappes enregistrées</caption><thead><tr><th scope=\"col\">Nom</th><th scope=\"col\" class=\"num\">Établissements</th><th scope=\"col\">Modifiée le</th></tr></thead><tbody>\(rows)</tbody></table>")
+        """))
+    }
+
+    static func emptyProject(campaign: String) -> JSON {
+        .object([
+            ("campaign", .string(campaign)), ("kind", .string("acquisition")),
+            ("solution", .object([("name", .string("À préciser")), ("editor", .string("À préciser")), ("referencing", .string("segur"))])),
+            ("porteur", .null), ("nationalRepresentativeness", .bool(false)), ("matureProjectOwner", .bool(false)),
+            ("procurement", .string("sad")), ("establishments", .array([])),
+        ])
+    }
+
+    func createGrappe(_ request: Request) async throws -> Response {
+        let form = try await Form.read(request)
+        let name = form["name"]?.trimmingCharacters(in: .whitespaces) ?? ""
+        let campaign = form["campaign"] ?? "2022"
+        guard !name.isEmpty, site.engine.catalogue.campaign(campaign) != nil else {
+            return html(HTML.page(title: "Nouvelle grappe", body: "<h1>Nouvelle grappe</h1><p class=\"error\" role=\"alert\">Le nom de la grappe et une campagne connue sont obligatoires.</p>\(newGrappeForm(preset: nil))"), status: .unprocessableContent)
+        }
+        var project = Self.emptyProject(campaign: campaign)
+        if let et = form["finessET"], FinessNumber.isValid(et) {
+            project = project.setting("establishments", .array([.object([("finessET", .string(et))])]))
+        }
+        let grappe = try await site.grappes.create(name: String(name.prefix(120)), project: project)
+        return redirect("/grappes/\(grappe.id)")
+    }
+
+    func updateSettings(_ id: String, _ request: Request) async throws -> Response {
+        guard var grappe = try await site.grappes.find(id) else { return notFound("Grappe inconnue.") }
+        let form = try await Form.read(request)
+        var p = grappe.project
+        if let name = form["name"]?.trimmingCharacters(in: .whitespaces), !name.isEmpty { grappe.name = String(name.prefix(120)) }
+        if let c = form["campaign"], site.engine.catalogue.campaign(c) != nil { p = p.setting("campaign", .string(c)) }
+        if let k = form["kind"], ProjectKind(rawValue: k) != nil { p = p.setting("kind", .string(k)) }
+        if let r = form["procurement"], Project.Procurement(rawValue: r) != nil { p = p.setting("procurement", .string(r)) }
+        var solution = p["solution"] ?? .object([])
+        if let n = form["solutionName"]?.trimmingCharacters(in: .whitespaces), !n.isEmpty { solution = solution.setting("name", .string(n)) }
+        if let e = form["solutionEditor"]?.trimmingCharacters(in: .whitespaces), !e.isEmpty { solution = solution.setting("editor", .string(e)) }
+        if let r = form["referencing"], Referencing(rawValue: r) != nil { solution = solution.setting("referencing", .string(r)) }
+        p = p.setting("solution", solution)
+        if let porteur = form["porteur"] { p = p.setting("porteur", FinessNumber.isValid(porteur) ? .string(porteur) : .null) }
+        p = p.setting("matureProjectOwner", .bool(form["matureProjectOwner"] == "on"))
+        p = p.setting("nationalRepresentativeness", .bool(form["nationalRepresentativeness"] == "on"))
+        if let d = form["filingDate"] { p = p.setting("filingDate", CalendarDate(iso: d).map { .string($0.description) } ?? .null) }
+        grappe.project = p
+        try await site.grappes.update(grappe)
+        return redirect("/grappes/\(id)")
+    }
+
+    func addEstablishment(_ id: String, _ request: Request) async throws -> Response {
+        let form = try await Form.read(request)
+        return try await addEstablishment(id, et: form["finessET"]?.trimmingCharacters(in: .whitespaces) ?? "")
+    }
+
+    func addEstablishment(_ id: String, et: String) async throws -> Response {
+        guard var grappe = try await site.grappes.find(id) else { return notFound("Grappe inconnue.") }
+        guard FinessNumber.isValid(et), try await site.finess.establishment(et) != nil else {
+            return try await grappePage(id, print: false, message: "Numéro FINESS ET « \(et) » invalide ou absent du registre.")
+        }
+        guard case var .array(items)? = grappe.project["establishments"] else { return notFound("Grappe illisible.") }
+        if !items.contains(where: { $0["finessET"] == .string(et) }) {
+            var entry: [(String, JSON)] = [("finessET", .string(et))]
+            if grappe.project["kind"] == .string("mixte") { entry.append(("kind", .string("acquisition"))) }
+            items.append(.object(entry))
+        }
+        grappe.project = grappe.project.setting("establishments", .array(items))
+        if grappe.project["porteur"] == nil || grappe.project["porteur"] == .null, let e = try await site.finess.establishment(et) {
+            grappe.project = grappe.project.setting("porteur", .string(e.finessEJ))
+        }
+        try await site.grappes.update(grappe)
+        return redirect("/grappes/\(id)")
+    }
+
+    func removeEstablishment(_ id: String, _ et: String) async throws -> Response {
+        guard var grappe = try await site.grappes.find(id) else { return notFound("Grappe inconnue.") }
+        guard case let .array(items)? = grappe.project["establishments"] else { return notFound("Grappe illisible.") }
+        grappe.project = grappe.project.setting("establishments", .array(items.filter { $0["finessET"] != .string(et) }))
+        try await site.grappes.update(grappe)
+        return redirect("/grappes/\(id)")
+    }
+
+    func setKind(_ id: String, _ et: String, _ request: Request) async throws -> Response {
+        guard var grappe = try await site.grappes.find(id) else { return notFound("Grappe inconnue.") }
+        let form = try await Form.read(request)
+        guard let kind = form["kind"], kind == "acquisition" || kind == "miseEnConformite",
+              case let .array(items)? = grappe.project["establishments"] else { return redirect("/grappes/\(id)") }
+        grappe.project = grappe.project.setting("establishments", .array(items.map { $0["finessET"] == .string(et) ? $0.setting("kind", .string(kind)) : $0 }))
+        try await site.grappes.update(grappe)
+        return redirect("/grappes/\(id)")
+    }
+
+    /// The project as the engine reads it: per-establishment kinds only in a `mixte` project.
+    func evaluable(_ project: JSON) -> JSON {
+        guard project["kind"] != .string("mixte"), case let .array(items)? = project["establishments"] else { return project }
+        return project.setting("establishments", .array(items.map { $0.removing("kind") }))
+    }
+
+    func grappePage(_ id: String, print: Bool, message: String? = nil) async throws -> Response {
+        guard let grappe = try await site.grappes.find(id) else { return notFound("Grappe inconnue : « \(id) ».") }
+        var body = ""
+        if let message { body += "<p class=\"error\" role=\"alert\">\(HTML.escape(message))</p>" }
+        var assessed: (project: Project, assessment: Assessment)? = nil
+        var problem: String? = nil
+        if case let .array(items)? = grappe.project["establishments"], !items.isEmpty {
+            do { assessed = try await site.assess(evaluable(grappe.project)) } catch let e as InputError {
+                problem = e.description
+            } catch let e as AssessmentError {
+                problem = e.description
+            }
+        }
+        let view = GrappeView(grappe: grappe, project: assessed?.project, assessment: assessed?.assessment, catalogue: site.engine.catalogue)
+        if print {
+            body += view.printable(problem: problem)
+            return html(HTML.page(title: "Évaluation — \(grappe.name)", body: body))
+        }
+        body += view.page(problem: problem)
+        return html(HTML.page(title: grappe.name, active: "grappes", body: body))
+    }
+
+    // MARK: CSV
+
+    func establishmentsCSV(_ id: String) async throws -> Response {
+        guard let grappe = try await site.grappes.find(id) else { return notFound("Grappe inconnue.") }
+        var rows = [["FINESS ET", "Nom", "FINESS EJ", "Organisme", "Secteur", "Département", "Nature", "Éligible", "Règle d'exclusion"]]
+        if case let .array(items)? = grappe.project["establishments"], !items.isEmpty,
+           let (project, assessment) = try? await site.assess(evaluable(grappe.project)) {
+            let excluded = Dictionary(assessment.excluded.compactMap { e in e.finessET.map { ($0, e) } }, uniquingKeysWith: { a, _ in a })
+            for e in project.establishments {
+                let og = project.organismes.first { $0.finessEJ == e.finessEJ }
+                let x = e.finessET.flatMap { excluded[$0] }
+                rows.append([e.finessET ?? "", e.name, e.finessEJ, og?.name ?? "", e.sector.rawValue, e.department.code,
+                             (e.kind ?? project.kind).rawValue, x == nil ? "oui" : "non", x.map { "\($0.rule.rawValue) : \($0.reason)" } ?? ""])
+            }
+        }
+        return CSV.response(rows, filename: "grappe-\(id)-etablissements.csv")
+    }
+
+    func amountsCSV(_ id: String) async throws -> Response {
+        guard let grappe = try await site.grappes.find(id) else { return notFound("Grappe inconnue.") }
+        var rows = [["Poste", "Montant (€)", "Règle", "Source"]]
+        if case let .array(items)? = grappe.project["establishments"], !items.isEmpty,
+           let (_, a) = try? await site.assess(evaluable(grappe.project)) {
+            let f = a.funding
+            let lines: [(String, Cents, RuleID)] = [
+                ("Usages", f.usage, .fUsage), ("Logiciel", f.software, .fLogiciel), ("Matériel (plafond)", f.equipment, .fMateriel),
+                ("AMOA marché (plafond)", f.amoaMarche, .fAmoaMarche), ("AMOA projet (plafond)", f.amoaProjet, .fAmoaProjet),
+            ]
+            for (label, amount, rule) in lines {
+                rows.append([label, CSV.euros(amount), rule.rawValue, a.explanation.first { $0.rule == rule }?.source ?? rule.source])
+            }
+            rows.append(["Total", CSV.euros(f.total), "", ""])
+            for p in a.payments {
+                rows.append([p.instalment == "avance" ? "Avance \(p.percent) %" : "Solde \(p.percent) %", CSV.euros(p.amount), p.instalment == "avance" ? "P1" : "P2", ""])
+            }
+            for s in a.sons {
+                rows.append(["Prestation Ségur (SONS) \(s.finessEJ), tranche \(s.tranche)", CSV.euros(s.total), "S4", RuleID.S4.source])
+            }
+        }
+        return CSV.response(rows, filename: "grappe-\(id)-montants.csv")
+    }
+}
+
+/// `application/x-www-form-urlencoded` bodies.
+enum Form {
+    static func read(_ request: Request) async throws -> [String: String] {
+        let buffer = try await request.body.collect(upTo: 1 << 20)
+        return parse(String(buffer: buffer))
+    }
+
+    static func parse(_ text: String) -> [String: String] {
+        var fields: [String: String] = [:]
+        for pair in text.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            func decode(_ s: Substring) -> String { String(s).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(s) }
+            fields[decode(parts[0])] = parts.count > 1 ? decode(parts[1]) : ""
+        }
+        return fields
+    }
+}
+
+/// Semicolon-separated, UTF-8 with a byte order mark, CRLF: what Excel opens as is in France.
+enum CSV {
+    static func field(_ s: String) -> String {
+        s.contains(where: { $0 == ";" || $0 == "\"" || $0 == "\n" || $0 == "\r" }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+    }
+
+    /// `98900000` → `989000,00`: decimal comma, no thousands separator, so that Excel reads a number.
+    static func euros(_ cents: Cents) -> String {
+        let rest = cents.magnitude % 100
+        return "\(cents < 0 ? "-" : "")\(cents.magnitude / 100),\(rest < 10 ? "0" : "")\(rest)"
+    }
+
+    static func response(_ rows: [[String]], filename: String) -> Response {
+        let text = "\u{FEFF}" + rows.map { $0.map(field).joined(separator: ";") }.joined(separator: "\r\n") + "\r\n"
+        return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"\(filename)\""],
+                        body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+}
+
+extension JSON {
+    /// The object with `key` set (replaced in place, or appended).
+    func setting(_ key: String, _ value: JSON) -> JSON {
+        guard case var .object(members) = self else { return self }
+        if let i = members.firstIndex(where: { $0.0 == key }) { members[i].1 = value } else { members.append((key, value)) }
+        return .object(members)
+    }
+
+    func removing(_ key: String) -> JSON {
+        guard case let .object(members) = self else { return self }
+        return .object(members.filter { $0.0 != key })
+    }
+}

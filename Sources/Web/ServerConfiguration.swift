@@ -1,0 +1,43 @@
+import Foundation
+import Logging
+import Store
+
+/// The server's configuration: flags, then environment, then defaults; validated at start, every
+/// problem reported at once.
+public struct ServerConfiguration: Sendable {
+    public var host: String
+    public var port: Int
+    public var database: DatabaseLocation
+    public var logLevel: Logger.Level
+    /// Import the bundled demo registry when the registry is empty.
+    public var demo: Bool
+
+    public init(host: String = "127.0.0.1", port: Int = 8080, database: DatabaseLocation = .defaultFile, logLevel: Logger.Level = .info, demo: Bool = true) {
+        self.host = host; self.port = port; self.database = database; self.logLevel = logLevel; self.demo = demo
+    }
+
+    /// `flags` win over `ESMS_HOST`, `ESMS_PORT`, `ESMS_DATABASE_URL`, `ESMS_LOG_LEVEL`.
+    public static func resolve(host: String?, port: String?, database: String?, logLevel: String?, demo: Bool,
+                               environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ServerConfiguration {
+        var problems: [String] = []
+        var configuration = ServerConfiguration(demo: demo)
+        if let h = host ?? environment["ESMS_HOST"] {
+            if h.isEmpty { problems.append("hôte vide (--host ou ESMS_HOST)") } else { configuration.host = h }
+        }
+        if let p = port ?? environment["ESMS_PORT"] {
+            if let n = Int(p), (1...65535).contains(n) { configuration.port = n } else { problems.append("port invalide « \(p) » (--port ou ESMS_PORT : 1 à 65535)") }
+        }
+        do {
+            configuration.database = try DatabaseLocation.resolve(flag: database, environment: environment)
+        } catch {
+            problems.append("base de données : \(error)")
+        }
+        if let l = logLevel ?? environment["ESMS_LOG_LEVEL"] {
+            if let level = Logger.Level(rawValue: l.lowercased()) { configuration.logLevel = level } else {
+                problems.append("niveau de journal inconnu « \(l) » (--log-level ou ESMS_LOG_LEVEL : \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+        }
+        if !problems.isEmpty { throw StoreError("configuration invalide :\n  " + problems.joined(separator: "\n  ")) }
+        return configuration
+    }
+}

@@ -1,0 +1,285 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import Rules
+import Store
+import Testing
+import Web
+
+let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+/// The real application over a fresh SQLite file holding the demo registry.
+func withApp(_ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("esms-web-\(UUID().uuidString).sqlite").path
+    defer { for s in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + s) } }
+    let store = try await Store.open(.sqlite(path: path))
+    try await DemoRegistry.importIfEmpty(into: store)
+    var logger = Logger(label: "esms.test")
+    logger.logLevel = .warning
+    let app = buildApplication(site: Site(store: store), configuration: ServerConfiguration(database: .sqlite(path: path)), logger: logger)
+    do {
+        try await app.test(.router) { client in try await body(client) }
+        try await store.close()
+    } catch {
+        try? await store.close()
+        throw error
+    }
+}
+
+func json(_ response: TestResponse) throws -> JSON { try JSON.parse(String(buffer: response.body)) }
+func text(_ response: TestResponse) -> String { String(buffer: response.body) }
+let example = try! String(contentsOf: packageRoot.appendingPathComponent("examples/acquisition-46-occitanie.json"), encoding: .utf8)
+let fromFiness = try! String(contentsOf: packageRoot.appendingPathComponent("examples/grappe-finess-occitanie.json"), encoding: .utf8)
+
+@Suite("API JSON")
+struct APITests {
+    @Test func simulationGivesTheContractAssessment() async throws {
+        try await withApp { client in
+            try await client.execute(uri: "/api/v1/simulations", method: .post, body: ByteBuffer(string: example)) { response in
+                #expect(response.status == .ok)
+                #expect(response.headers[.contentType] == "application/json; charset=utf-8")
+                let a = try json(response)
+                #expect(a["outcome"] == .string("recevable"))
+                #expect(a["funding"]?["total"] == .number("989000"))
+                #expect(a["excluded"]?.rendered(indent: false).contains("\"rule\":\"E3\"") == true)
+            }
+            try await client.execute(uri: "/api/v1/simulations", method: .post, body: ByteBuffer(string: fromFiness)) { response in
+                #expect(response.status == .ok)
+                let parsed = try json(response)
+                #expect(parsed["funding"]?["total"] == .number("989000"))
+            }
+        }
+    }
+
+    @Test(arguments: [
+        ("{bad", 400, nil as String?, "JSON mal formé (ligne 1, colonne 2) : nom de champ entre guillemets attendu"),
+        ("[]", 422, nil, "un objet est attendu, trouvé un tableau"),
+        (example.replacingOccurrences(of: "\"310001037\"", with: "\"310001038\""), 422, "establishments[3].finessET", "clé de contrôle FINESS invalide (« 310001038 »)"),
+        (example.replacingOccurrences(of: "\"campaign\": \"2022\"", with: "\"campaign\": \"2019\""), 422, "campaign", "campagne inconnue « 2019 » ; campagnes connues : 2022, 2022-normandie, 2022-occitanie, 2025-idf"),
+        (fromFiness.replacingOccurrences(of: "315000018", with: "315999995"), 422, "establishments[0].finessET", "établissement 315999995 absent du registre FINESS (extraction du 2026-05-12)"),
+    ])
+    func badSimulationsAreFourHundredsNamingTheField(body: String, status: Int, path: String?, message: String) async throws {
+        try await withApp { client in
+            try await client.execute(uri: "/api/v1/simulations", method: .post, body: ByteBuffer(string: body)) { response in
+                #expect(response.status.code == status)
+                let error = try json(response)["error"]
+                #expect(error?["status"] == .int(status))
+                #expect(error?["path"] == (path.map(JSON.string) ?? .null))
+                #expect(error?["message"] == .string(message))
+            }
+        }
+    }
+
+    @Test func tooLargeABodyIsRefused() async throws {
+        try await withApp { client in
+            let big = "[" + String(repeating: "1,", count: 1_200_000) + "1]"
+            try await client.execute(uri: "/api/v1/simulations", method: .post, body: ByteBuffer(string: big)) { response in
+                #expect(response.status == .contentTooLarge)
+            }
+        }
+    }
+
+    @Test func campaignsAndFiness() async throws {
+        try await withApp { client in
+            try await client.execute(uri: "/api/v1/campaigns", method: .get) { response in
+                guard case let .array(list) = try json(response) else { Issue.record("tableau attendu"); return }
+                #expect(list.count == 4)
+            }
+            try await client.execute(uri: "/api/v1/campaigns/2022-occitanie", method: .get) { response in
+                let parsed = try json(response)
+                #expect(parsed["region"] == .string("76"))
+            }
+            try await client.execute(uri: "/api/v1/campaigns/2030", method: .get) { response in #expect(response.status == .notFound) }
+            try await client.execute(uri: "/api/v1/finess/970350013", method: .get) { response in
+                let e = try json(response)
+                #expect(e["department"] == .string("973"))
+                #expect(e["overseasOrCorsica"] == .bool(true))
+            }
+            try await client.execute(uri: "/api/v1/finess/2A0100012", method: .get) { response in
+                let parsed = try json(response)
+                #expect(parsed["smallOG"] == .bool(true))
+            }
+            try await client.execute(uri: "/api/v1/finess/31500001", method: .get) { response in
+                #expect(response.status == .badRequest)
+                let parsed = try json(response)
+                #expect(parsed["error"]?["message"] == .string("un numéro FINESS a 9 caractères"))
+            }
+            try await client.execute(uri: "/api/v1/finess/315000019", method: .get) { response in
+                #expect(response.status == .notFound)
+                let parsed = try json(response)
+                #expect(parsed["error"]?["message"] == .string("FINESS 315000019 inconnu du registre ; sa clé de contrôle est invalide"))
+            }
+            try await client.execute(uri: "/api/v1/finess?q=mecs&department=93", method: .get) { response in
+                guard case let .array(list) = try json(response) else { Issue.record("tableau attendu"); return }
+                #expect(list.count == 5)
+            }
+            for bad in ["/api/v1/finess", "/api/v1/finess?q=x&sector=XX", "/api/v1/finess?q=x&department=96", "/api/v1/finess?q=x&limit=0"] {
+                try await client.execute(uri: bad, method: .get) { response in #expect(response.status == .badRequest, "\(bad)") }
+            }
+        }
+    }
+
+    @Test func grappesAreSavedAndReloaded() async throws {
+        try await withApp { client in
+            let body = "{\"name\": \"Grappe test\", \"project\": \(fromFiness)}"
+            var id = ""
+            try await client.execute(uri: "/api/v1/grappes", method: .post, body: ByteBuffer(string: body)) { response in
+                #expect(response.status == .created)
+                let g = try json(response)
+                guard case let .string(s)? = g["id"] else { Issue.record("id attendu"); return }
+                id = s
+                #expect(response.headers[.location] == "/api/v1/grappes/\(s)")
+            }
+            try await client.execute(uri: "/api/v1/grappes/\(id)", method: .get) { response in
+                let g = try json(response)
+                #expect(g["name"] == .string("Grappe test"))
+                #expect(g["project"]?["campaign"] == .string("2022-occitanie"))
+            }
+            try await client.execute(uri: "/api/v1/grappes/\(id)", method: .put, body: ByteBuffer(string: body.replacingOccurrences(of: "Grappe test", with: "Grappe renommée"))) { response in
+                let parsed = try json(response)
+                #expect(parsed["name"] == .string("Grappe renommée"))
+            }
+            try await client.execute(uri: "/api/v1/grappes", method: .get) { response in
+                #expect(text(response).contains("Grappe renommée"))
+            }
+            try await client.execute(uri: "/api/v1/grappes/inconnue", method: .get) { response in #expect(response.status == .notFound) }
+            try await client.execute(uri: "/api/v1/grappes/inconnue", method: .put, body: ByteBuffer(string: body)) { response in #expect(response.status == .notFound) }
+            try await client.execute(uri: "/api/v1/grappes", method: .post, body: ByteBuffer(string: "{\"name\": \"\", \"project\": {}}")) { response in
+                #expect(response.status == .unprocessableContent)
+                let parsed = try json(response)
+                #expect(parsed["error"]?["path"] == .string("name"))
+            }
+            try await client.execute(uri: "/api/v1/grappes", method: .post, body: ByteBuffer(string: "{\"name\": \"x\", \"project\": {\"campaign\": \"2022\"}}")) { response in
+                #expect(response.status == .unprocessableContent)
+                let parsed = try json(response)
+                #expect(parsed["error"]?["path"] == .string("project.solution"))
+            }
+        }
+    }
+
+    @Test func healthMetricsAndTheOpenAPIDocument() async throws {
+        try await withApp { client in
+            try await client.execute(uri: "/health", method: .get) { response in
+                let parsed = try json(response)
+                #expect(parsed["status"] == .string("ok"))
+            }
+            try await client.execute(uri: "/api/v1/campaigns", method: .get) { _ in }
+            try await client.execute(uri: "/metrics", method: .get) { response in
+                #expect(text(response).contains("esms_http_requests_total{route=\"/api/v1/campaigns\",method=\"GET\",status=\"200\"} 1"))
+            }
+            try await client.execute(uri: "/openapi.yaml", method: .get) { response in
+                #expect(text(response).hasPrefix("openapi: 3.1.0"))
+            }
+        }
+    }
+
+    /// Every path and method of openapi.yaml is routed (a parameter gets a sample value).
+    @Test func theAPIMatchesItsOpenAPIDocument() async throws {
+        let document = try String(contentsOf: packageRoot.appendingPathComponent("Sources/Web/openapi.yaml"), encoding: .utf8)
+        var operations: [(String, String)] = []
+        var current: String? = nil
+        for line in document.split(separator: "\n") {
+            if line.hasPrefix("  /") { current = String(line.dropFirst(2).dropLast()) }
+            else if line.hasPrefix("components:") { current = nil }
+            else if let path = current, let method = ["get", "post", "put"].first(where: { line == "    \($0):" }) { operations.append((path, method)) }
+        }
+        #expect(operations.count == 12)
+        let routed = operations
+        try await withApp { client in
+            for (path, method) in routed {
+                let uri = path.replacingOccurrences(of: "{id}", with: "2022").replacingOccurrences(of: "{number}", with: "315000018")
+                let m: HTTPRequest.Method = method == "get" ? .get : (method == "post" ? .post : .put)
+                try await client.execute(uri: uri, method: m, body: m == .get ? nil : ByteBuffer(string: "{}")) { response in
+                    #expect(response.status != .notFound || path.contains("{id}"), "\(method) \(path) non routé")
+                    #expect(response.status != .methodNotAllowed, "\(method) \(path) non routé")
+                    #expect(response.status.code < 500, "\(method) \(path) : \(response.status)")
+                }
+            }
+        }
+    }
+}
+
+@Suite("Pages web")
+struct PageTests {
+    @Test func everyPageRendersInFrench() async throws {
+        try await withApp { client in
+            try await client.execute(uri: "/", method: .get) { response in
+                #expect(response.status == .ok)
+                let page = text(response)
+                #expect(page.contains("<html lang=\"fr\">"))
+                #expect(page.contains("Préparer un projet ESMS numérique"))
+                #expect(page.contains("<a class=\"skip\" href=\"#contenu\">Aller au contenu</a>"))
+            }
+            try await client.execute(uri: "/finess?q=cayenne", method: .get) { response in
+                #expect(text(response).contains("EHPAD LE VERGER"))
+            }
+            try await client.execute(uri: "/finess?q=x&department=96", method: .get) { response in
+                #expect(text(response).contains("Département INSEE inconnu « 96 »"))
+            }
+            try await client.execute(uri: "/campagnes", method: .get) { response in
+                let page = text(response)
+                #expect(page.contains("F-usage.acquisition"))
+                #expect(page.contains("Autre lecture :</strong> [000] : 3 000 € par ESSMS à partir du 50e"))
+                #expect(page.contains("hérité de 2022"))
+            }
+            try await client.execute(uri: "/assets/site.css", method: .get) { response in #expect(response.status == .ok) }
+            try await client.execute(uri: "/grappes/inconnue", method: .get) { response in #expect(response.status == .notFound) }
+        }
+    }
+
+    @Test func aPorteurBuildsAndExportsAGrappeThroughThePages() async throws {
+        try await withApp { client in
+            var location = ""
+            try await client.execute(uri: "/grappes", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
+                                     body: ByteBuffer(string: "name=Grappe+d%27Occitanie&campaign=2022-occitanie")) { response in
+                #expect(response.status == .seeOther)
+                location = response.headers[.location] ?? ""
+            }
+            #expect(location.hasPrefix("/grappes/"))
+            let grappe = try await client.execute(uri: location, method: .get)
+            #expect(text(grappe).contains("Aucun établissement dans cette grappe"))
+            // 46 establishments of the demo's large Occitan OG: 40 EHPAD, 3 day centres, 3 SSIAD.
+            let project = try JSON.parse(fromFiness)
+            guard case let .array(items)? = project["establishments"] else { return }
+            for item in items {
+                guard case let .string(et)? = item["finessET"] else { continue }
+                try await client.execute(uri: "\(location)/etablissements", method: .post, body: ByteBuffer(string: "finessET=\(et)")) { response in
+                    #expect(response.status == .seeOther)
+                }
+            }
+            try await client.execute(uri: "\(location)/parametres", method: .post,
+                                     body: ByteBuffer(string: "name=Grappe+d%27Occitanie&campaign=2022-occitanie&kind=acquisition&porteur=310100011&solutionName=Logiciel+X&solutionEditor=%C3%89diteur+Y&referencing=segur&procurement=sad&filingDate=2022-05-02")) { response in
+                #expect(response.status == .seeOther)
+            }
+            let page = text(try await client.execute(uri: location, method: .get))
+            #expect(page.contains("<span class=\"badge ok\">Recevable</span>"))
+            #expect(page.contains("Instruction par l&#39;ARS Occitanie (région pivot 76)"))
+            #expect(page.contains("Financement ESMS numérique : 989 000 €"))
+            #expect(page.contains("46 × 7 000 € = 322 000 €"))
+            #expect(page.contains("Établissements de la grappe (46)"))
+            #expect(page.contains("(W2, [002])"))
+
+            let printable = text(try await client.execute(uri: "\(location)/impression", method: .get))
+            #expect(printable.contains("Évaluation du projet « Grappe d&#39;Occitanie »"))
+            #expect(printable.contains("989 000 €"))
+
+            let csv = try await client.execute(uri: "\(location)/montants.csv", method: .get)
+            #expect(csv.headers[.contentType] == "text/csv; charset=utf-8")
+            let csvText = String(buffer: csv.body)
+            #expect(csvText.hasPrefix("\u{FEFF}Poste;Montant (€);Règle;Source\r\n"))
+            #expect(csvText.contains("Total;989000,00;;\r\n"))
+            let establishments = String(buffer: try await client.execute(uri: "\(location)/etablissements.csv", method: .get).body)
+            #expect(establishments.split(separator: "\r\n").count == 47)
+
+            // Removing one establishment updates the assessment.
+            try await client.execute(uri: "\(location)/etablissements/315000018/retirer", method: .post) { response in
+                #expect(response.status == .seeOther)
+            }
+            #expect(text(try await client.execute(uri: location, method: .get)).contains("Financement ESMS numérique : 967 500 €"))
+            // An unknown number is said on the page.
+            let refused = text(try await client.execute(uri: "\(location)/etablissements", method: .post, body: ByteBuffer(string: "finessET=315999995")))
+            #expect(refused.contains("Numéro FINESS ET « 315999995 » invalide ou absent du registre."))
+        }
+    }
+}
