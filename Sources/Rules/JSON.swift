@@ -206,6 +206,14 @@ private struct JSONParser {
     mutating func parseString() throws(JSONSyntaxError) -> String {
         let start = index
         index += 1
+        // Fast path: no escape before the closing quote, the bytes are the string.
+        var end = index
+        while end < bytes.count, bytes[end] != UInt8(ascii: "\""), bytes[end] != UInt8(ascii: "\\"), bytes[end] >= 0x20 { end += 1 }
+        if end < bytes.count, bytes[end] == UInt8(ascii: "\"") {
+            guard let s = String(validating: bytes[index..<end], as: UTF8.self) else { throw error("texte qui n'est pas de l'UTF-8 valide", at: start) }
+            index = end + 1
+            return s
+        }
         var out: [UInt8] = []
         while index < bytes.count {
             let b = bytes[index]
@@ -315,6 +323,11 @@ extension JSON {
 
     private static func writeString(_ s: String, to out: inout String) {
         out += "\""
+        if !s.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            out += s
+            out += "\""
+            return
+        }
         for scalar in s.unicodeScalars {
             switch scalar {
             case "\"": out += "\\\""
