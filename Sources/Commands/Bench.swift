@@ -6,7 +6,7 @@ import Rules
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Mesures de performance (à lancer en build release).",
-        subcommands: [BenchSimulate.self, BenchImport.self, BenchServe.self]
+        subcommands: [BenchSimulate.self, BenchImport.self, BenchServe.self, BenchUsage.self]
     )
 }
 

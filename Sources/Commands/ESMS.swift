@@ -8,7 +8,7 @@ public struct ESMS: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "esms",
         abstract: "Programme ESMS numérique : règles, simulation et suivi des projets.",
-        subcommands: [Serve.self, Simulate.self, Campaigns.self, Finess.self, Bench.self]
+        subcommands: [Serve.self, Simulate.self, Campaigns.self, Finess.self, Usage.self, Bench.self]
     )
 
     public init() {}

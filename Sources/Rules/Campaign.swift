@@ -118,6 +118,8 @@ public struct Grid: Sendable {
     public let targetMssante: Int
     public let targetDmp: Int
     public let targetDui: Int
+    /// P2 condition 3: below this share of the subsidy, the ARS judges the expenses.
+    public let expensesThresholdPercent: Int
     public let deadlineMiseEnConformiteMonths: Int
     public let deadlineAcquisitionMonths: Int
     public let windows: [FilingWindow]
@@ -254,6 +256,7 @@ public enum ParameterKey: Int, CaseIterable, Sendable {
     case targetMssante // P2.cible.mssante
     case targetDmp // P2.cible.dmp
     case targetDui // P2.cible.dui
+    case expensesThreshold // P2.depenses.seuil
     case deadlineConformite // P3.delai.miseEnConformite
     case deadlineAcquisition // P3.delai.acquisition
     case windows // W.fenetres
@@ -272,7 +275,7 @@ let requiredParameters: [String] = [
     "R-acquisition.sadObligatoire",
     "S4.bareme", "S4.base", "S5.avance", "S5.delaiReferencement",
     "S6.ouverture", "S6.derniereCommande", "S6.dernierSolde", "S8.annulationImpossibleApres",
-    "P1.avance", "P2.cible.mssante", "P2.cible.dmp", "P2.cible.dui",
+    "P1.avance", "P2.cible.mssante", "P2.cible.dmp", "P2.cible.dui", "P2.depenses.seuil",
     "P3.delai.miseEnConformite", "P3.delai.acquisition",
     "W.fenetres", "W.enveloppe",
 ]
@@ -508,6 +511,7 @@ private struct GridReader {
             targetMssante: try percent("P2.cible.mssante"),
             targetDmp: try percent("P2.cible.dmp"),
             targetDui: try percent("P2.cible.dui"),
+            expensesThresholdPercent: try percent("P2.depenses.seuil"),
             deadlineMiseEnConformiteMonths: try count("P3.delai.miseEnConformite"),
             deadlineAcquisitionMonths: try count("P3.delai.acquisition"),
             windows: try windows(),

@@ -19,6 +19,8 @@ public enum RuleID: String, CaseIterable, Sendable, Hashable {
     case S1, S2, S3, S4, S5, S6, S7, S8
     // §7 Payment
     case P1, P2, P3, P4
+    // §8 Usage indicators
+    case U1, U2, U3, U4
     // §9 Calls for projects (regional overlays)
     case W1, W2, W3
     case envelope = "W-enveloppe"
@@ -69,6 +71,10 @@ public enum RuleID: String, CaseIterable, Sendable, Hashable {
         case .P2: return ("solde de 50 % à l'atteinte des cibles d'usage", "[004]")
         case .P3: return ("délais d'atteinte des cibles", "[000], [002]")
         case .P4: return ("financements petit OG versés aux mêmes conditions", "[002]")
+        case .U1: return ("MSSanté et DMP : première mesure sur trois mois, puis chaque mois", "[000], [002]")
+        case .U2: return ("définitions des cinq taux", "usage.md, programme-rules.md §8 U2")
+        case .U3: return ("le taux MSSanté peut dépasser 100 %", "programme-rules.md §8 U3")
+        case .U4: return ("PJM exemptés des cibles MSSanté et DMP", "[001]")
         case .W1: return ("fenêtres de dépôt Normandie 2022", "[000]")
         case .W2: return ("fenêtres de dépôt Occitanie 2022", "[002]")
         case .W3: return ("fenêtres de dépôt Île-de-France 2025", "[001]")

@@ -224,3 +224,42 @@ struct FinessCommandTests {
         #expect(!FileManager.default.fileExists(atPath: db))
     }
 }
+
+@Suite("esms usage report")
+struct UsageCommandTests {
+    @Test func theExampleReportInEveryFormat() throws {
+        let args = ["usage", "report", "--project", "examples/usage-projet-35.json", "--measures", "examples/usage-mesures-35.csv", "--as-of", "2025-12-31"]
+        let json = try runESMS(args)
+        #expect(json.status == 0, "\(json.stderr)")
+        let report = try JSON.parse(json.stdout)
+        #expect(report["deadline"] == .string("2025-10-15"))
+        #expect(report["solde"]?["decision"] == .string("releasable"))
+        #expect(report["solde"]?["amount"] == .number("87500"))
+        let text = try runESMS(args + ["--format", "text"])
+        #expect(text.stdout.contains("Solde de 87 500 € : LIBÉRABLE (mesures de 2025-12) (P2)"))
+        let csv = try runESMS(args + ["--format", "csv"])
+        #expect(csv.stdout.hasPrefix("\u{FEFF}finessET;nom;mois;mss (%);dmp (%)"))
+        // Before the deadline, in September, DMP was not there yet.
+        let september = try runESMS(["usage", "report", "--project", "examples/usage-projet-35.json", "--measures", "examples/usage-mesures-35.csv", "--as-of", "2025-07-31", "--format", "text"])
+        #expect(september.status == 0)
+    }
+
+    @Test func aBadMeasuresFileIsRefusedWithEveryLine() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("esms-mesures-\(UUID().uuidString).csv")
+        let good = try String(contentsOf: packageRoot.appendingPathComponent("examples/usage-mesures-35.csv"), encoding: .utf8)
+        var lines = good.split(separator: "\n").map(String.init)
+        lines[2] = lines[2].replacingOccurrences(of: "2025-05", with: "2025-13")
+        lines[7] = lines[7] + ";1"
+        try Data(lines.joined(separator: "\n").utf8).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let run = try runESMS(["usage", "report", "--project", "examples/usage-projet-35.json", "--measures", file.path])
+        #expect(run.status == 1)
+        #expect(run.stdout.isEmpty)
+        #expect(run.stderr == """
+        esms : fichier de mesures \(file.path) refusé : 2 problème(s), rien n'a été pris en compte
+          \(file.path), ligne 3, colonne month : mois « 2025-13 » invalide (attendu AAAA-MM)
+          \(file.path), ligne 8 : 9 champs au lieu de 8
+
+        """)
+    }
+}

@@ -1,0 +1,98 @@
+import ArgumentParser
+import Foundation
+import Rules
+import Store
+
+/// `esms usage report`: the five indicators and the solde decision (`shared/spec/usage.md`).
+struct Usage: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Indicateurs d'usage et décision sur le solde.",
+        subcommands: [UsageReportCommand.self]
+    )
+}
+
+public enum UsageFormat: String, ExpressibleByArgument, CaseIterable { case json, text, csv }
+
+struct UsageReportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "Calcule les taux mois par mois, établissement par établissement, et la décision sur le solde.",
+        discussion: "Le fichier projet est celui de esms simulate, avec commitmentDate, et en option vsrDate et expenses. Un fichier de mesures dont une ligne est mauvaise est refusé entier, chaque ligne en cause listée avec son numéro, sa colonne et la raison."
+    )
+
+    @Option(help: "Fichier JSON du projet (contrat de simulation + dates).")
+    var project: String
+
+    @Option(help: "Fichier CSV des mesures mensuelles.")
+    var measures: String
+
+    @Option(help: "Date de référence AAAA-MM-JJ (défaut : aujourd'hui, Europe/Paris).")
+    var asOf: String?
+
+    @Option(help: "Format de sortie : json, text ou csv.")
+    var format: UsageFormat = .json
+
+    @OptionGroup var store: StoreOptions
+
+    func run() async throws {
+        try await reporting {
+            let date: CalendarDate
+            if let asOf {
+                guard let d = CalendarDate(iso: asOf) else { throw UserFacingError("--as-of : date attendue au format AAAA-MM-JJ") }
+                date = d
+            } else {
+                date = UsageRunner.today()
+            }
+            let runner = UsageRunner()
+            let projectJSON = try SimulationRunner().parse(try readInput(project))
+            var completed: Project? = nil
+            if ProjectCompletion.needsRegistry(projectJSON) {
+                completed = try await store.with(mustExist: true) { store in
+                    do { return try await ProjectCompletion(repository: FinessRepository(store: store)).complete(projectJSON).project } catch let e as InputError { throw UserFacingError(e.description) }
+                }
+            }
+            let report = try runner.report(projectJSON: projectJSON, completed: completed, measures: try readInput(measures), measuresFile: measures, asOf: date)
+            print(runner.render(report, format), terminator: "")
+        }
+    }
+}
+
+/// Reads a project and its measures and computes the report: the command, the benchmark and the
+/// web page share it.
+public struct UsageRunner: Sendable {
+    public let engine: Engine
+
+    public init(engine: Engine = Engine()) { self.engine = engine }
+
+    /// Today in Europe/Paris: the calendar of the rules.
+    public static func today() -> CalendarDate {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "Europe/Paris") ?? .gmt
+        let c = calendar.dateComponents([.year, .month, .day], from: Date())
+        return CalendarDate(iso: String(format: "%04d-%02d-%02d", c.year!, c.month!, c.day!))!
+    }
+
+    public func report(projectJSON: JSON, completed: Project?, measures: String, measuresFile: String, asOf: CalendarDate) throws(UserFacingError) -> UsageReport {
+        let usage: UsageProject
+        do {
+            let project = try completed ?? Project.decode(projectJSON)
+            usage = try UsageProject.dates(projectJSON, project: project)
+        } catch let error as InputError {
+            throw UserFacingError(error.description)
+        } catch {
+            throw UserFacingError("\(error)")
+        }
+        let ets = Set(usage.project.establishments.compactMap(\.finessET))
+        let rows: [MonthlyMeasure]
+        do { rows = try MeasuresFile.parse(measures, file: measuresFile, establishments: ets) } catch { throw UserFacingError(error.description) }
+        do { return try engine.usageReport(usage, measures: rows, asOf: asOf) } catch { throw UserFacingError(error.description) }
+    }
+
+    public func render(_ report: UsageReport, _ format: UsageFormat) -> String {
+        switch format {
+        case .json: return report.json.rendered() + "\n"
+        case .text: return report.text
+        case .csv: return report.csv
+        }
+    }
+}
