@@ -7,7 +7,7 @@ import Store
 struct Usage: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Indicateurs d'usage et décision sur le solde.",
-        subcommands: [UsageReportCommand.self]
+        subcommands: [UsageReportCommand.self, UsageImportCommand.self]
     )
 }
 
@@ -53,6 +53,46 @@ struct UsageReportCommand: AsyncParsableCommand {
             }
             let report = try runner.report(projectJSON: projectJSON, completed: completed, measures: try readInput(measures), measuresFile: measures, asOf: date)
             print(runner.render(report, format), terminator: "")
+        }
+    }
+}
+
+struct UsageImportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Enregistre les mesures mensuelles d'un projet dans la base, en une transaction.",
+        discussion: "Les mêmes valeurs pour le même ESSMS et le même mois ne changent rien ; une correction remplace la valeur précédente, et l'historique garde qui a changé quoi, quand, et depuis quel fichier."
+    )
+
+    @Option(help: "Fichier JSON du projet : les mesures doivent porter sur ses établissements.")
+    var project: String
+
+    @Option(help: "Fichier CSV des mesures mensuelles.")
+    var measures: String
+
+    @Option(help: "Auteur de l'import (défaut : l'utilisateur du système).")
+    var by: String?
+
+    @OptionGroup var store: StoreOptions
+
+    func run() async throws {
+        try await reporting {
+            let json = try SimulationRunner().parse(try readInput(project))
+            let author = by ?? ProcessInfo.processInfo.environment["USER"] ?? "inconnu"
+            let counts = try await store.with { store -> UsageRepository.ImportCounts in
+                let project: Project
+                do {
+                    project = ProjectCompletion.needsRegistry(json)
+                        ? try await ProjectCompletion(repository: FinessRepository(store: store)).complete(json).project
+                        : try Project.decode(json)
+                } catch let e as InputError { throw UserFacingError(e.description) }
+                let rows: [MonthlyMeasure]
+                do {
+                    rows = try MeasuresFile.parse(try readInput(measures), file: measures, establishments: Set(project.establishments.compactMap(\.finessET)))
+                } catch let e as MeasuresFile.Refused { throw UserFacingError(e.description) }
+                return try await UsageRepository(store: store).importMeasures(rows, by: author, source: measures)
+            }
+            print("Mesures enregistrées par \(author) : \(counts.added) ajoutées, \(counts.replaced) corrigées (historique conservé), \(counts.unchanged) inchangées")
         }
     }
 }

@@ -12,7 +12,7 @@ extension UsageReport {
         return .number("\(units).\(decimals)")
     }
 
-    static func percent(_ value: Double?) -> String {
+    public static func percent(_ value: Double?) -> String {
         guard let value else { return "non mesurable" }
         let tenths = Int((value * 1000).rounded())
         return "\(tenths / 10),\(tenths % 10) %"

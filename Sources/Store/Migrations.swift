@@ -60,6 +60,18 @@ enum Migrations {
                 version: 2, name: "grappes",
                 sqlite: ["CREATE TABLE grappe (id TEXT PRIMARY KEY, name TEXT NOT NULL, project TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL)"],
                 postgres: ["CREATE TABLE grappe (id TEXT PRIMARY KEY, name TEXT NOT NULL, project TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL)"]),
+            Migration(
+                version: 3, name: "mesures d'usage et leur historique",
+                sqlite: [
+                    "CREATE TABLE usage_measure (finess_et TEXT NOT NULL, month TEXT NOT NULL, persons INTEGER NOT NULL, active_records INTEGER NOT NULL, active_with_projet INTEGER NOT NULL, active_with_event INTEGER NOT NULL, mss_messages_sent INTEGER NOT NULL, dmp_fed_persons INTEGER NOT NULL, changed_at TEXT NOT NULL, changed_by TEXT NOT NULL, PRIMARY KEY (finess_et, month))",
+                    "CREATE TABLE usage_measure_history (id INTEGER PRIMARY KEY AUTOINCREMENT, finess_et TEXT NOT NULL, month TEXT NOT NULL, previous TEXT, current TEXT NOT NULL, changed_at TEXT NOT NULL, changed_by TEXT NOT NULL, source TEXT NOT NULL)",
+                    "CREATE INDEX usage_measure_history_key ON usage_measure_history (finess_et, month)",
+                ],
+                postgres: [
+                    "CREATE TABLE usage_measure (finess_et TEXT NOT NULL, month TEXT NOT NULL, persons INTEGER NOT NULL, active_records INTEGER NOT NULL, active_with_projet INTEGER NOT NULL, active_with_event INTEGER NOT NULL, mss_messages_sent INTEGER NOT NULL, dmp_fed_persons INTEGER NOT NULL, changed_at TEXT NOT NULL, changed_by TEXT NOT NULL, PRIMARY KEY (finess_et, month))",
+                    "CREATE TABLE usage_measure_history (id BIGSERIAL PRIMARY KEY, finess_et TEXT NOT NULL, month TEXT NOT NULL, previous TEXT, current TEXT NOT NULL, changed_at TEXT NOT NULL, changed_by TEXT NOT NULL, source TEXT NOT NULL)",
+                    "CREATE INDEX usage_measure_history_key ON usage_measure_history (finess_et, month)",
+                ]),
         ]
     }()
 

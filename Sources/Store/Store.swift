@@ -79,6 +79,8 @@ public final class Store: Sendable {
 
     let connection: Connection
     public let sql: any SQLDatabase
+    /// One transaction at a time on the connection: the server's requests share it.
+    private let gate = TransactionGate()
     public let location: DatabaseLocation
 
     public var dialect: Dialect {
@@ -151,14 +153,37 @@ public final class Store: Sendable {
     /// Runs `body` in one transaction: all of it is committed, or none of it.
     /// `immediate` takes SQLite's write lock at once (PostgreSQL locks rows as it goes).
     public func transaction<T: Sendable>(immediate: Bool = false, _ body: () async throws -> T) async throws -> T {
-        try await sql.raw(immediate && dialect == .sqlite ? "BEGIN IMMEDIATE" : "BEGIN").run()
+        await gate.enter()
+        do {
+            try await sql.raw(immediate && dialect == .sqlite ? "BEGIN IMMEDIATE" : "BEGIN").run()
+        } catch {
+            await gate.leave()
+            throw error
+        }
         do {
             let result = try await body()
             try await sql.raw("COMMIT").run()
+            await gate.leave()
             return result
         } catch {
             try? await sql.raw("ROLLBACK").run()
+            await gate.leave()
             throw error
         }
+    }
+}
+
+/// A first-come, first-served lock for transactions.
+actor TransactionGate {
+    private var busy = false
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    func enter() async {
+        if !busy { busy = true; return }
+        await withCheckedContinuation { waiting.append($0) }
+    }
+
+    func leave() {
+        if waiting.isEmpty { busy = false } else { waiting.removeFirst().resume() }
     }
 }

@@ -72,7 +72,9 @@ public func buildRouter(site: Site, logger: Logger) -> Router<BasicRequestContex
         }
     }
     API(site: site).register(on: router.group("api/v1"))
-    Pages(site: site).register(on: router)
+    let pages = Pages(site: site)
+    pages.register(on: router)
+    UsagePages(site: site, pages: pages).register(on: router)
     return router
 }
 

@@ -13,7 +13,7 @@ struct GrappeView {
 
     func page(problem: String?) -> String {
         var out = "<h1>\(HTML.escape(grappe.name))</h1>"
-        out += "<p class=\"no-print\"><a class=\"button secondary\" href=\"/grappes/\(id)/impression\">Version imprimable</a> <a class=\"button secondary\" href=\"/grappes/\(id)/etablissements.csv\">Exporter les établissements (CSV)</a> <a class=\"button secondary\" href=\"/grappes/\(id)/montants.csv\">Exporter les montants (CSV)</a></p>"
+        out += "<p class=\"no-print\"><a class=\"button secondary\" href=\"/grappes/\(id)/impression\">Version imprimable</a> <a class=\"button secondary\" href=\"/grappes/\(id)/etablissements.csv\">Exporter les établissements (CSV)</a> <a class=\"button secondary\" href=\"/grappes/\(id)/montants.csv\">Exporter les montants (CSV)</a> <a class=\"button secondary\" href=\"/grappes/\(id)/usages\">Usages et solde</a></p>"
         out += settingsForm()
         out += establishments(editable: true)
         out += """

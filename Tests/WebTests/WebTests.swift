@@ -283,3 +283,55 @@ struct PageTests {
         }
     }
 }
+
+@Suite("Page des usages")
+struct UsagePageTests {
+    func multipart(_ fields: [(String, String)]) -> (String, ByteBuffer) {
+        let boundary = "esmsBoundary42"
+        var body = ""
+        for (name, value) in fields {
+            body += "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\(name == "measures" ? "; filename=\"mesures.csv\"\r\nContent-Type: text/csv" : "")\r\n\r\n\(value)\r\n"
+        }
+        body += "--\(boundary)--\r\n"
+        return ("multipart/form-data; boundary=\(boundary)", ByteBuffer(string: body))
+    }
+
+    @Test func measuresAreUploadedAndTheProgressShown() async throws {
+        try await withApp { client in
+            let project = try String(contentsOf: packageRoot.appendingPathComponent("examples/usage-projet-35.json"), encoding: .utf8)
+            let measures = try String(contentsOf: packageRoot.appendingPathComponent("examples/usage-mesures-35.csv"), encoding: .utf8)
+            var id = ""
+            try await client.execute(uri: "/api/v1/grappes", method: .post, body: ByteBuffer(string: "{\"name\": \"35 EHPAD\", \"project\": \(project)}")) { response in
+                if case let .string(s)? = try json(response)["id"] { id = s }
+            }
+            let before = text(try await client.execute(uri: "/grappes/\(id)/usages", method: .get))
+            #expect(before.contains("Aucune mesure enregistrée"))
+
+            // A bad file is refused whole, every line named, nothing stored.
+            var lines = measures.split(separator: "\n").map(String.init)
+            lines[4] = lines[4].replacingOccurrences(of: "2025-", with: "25-")
+            let (badType, badBody) = multipart([("measures", lines.joined(separator: "\n")), ("author", "ARS Occitanie")])
+            let refused = try await client.execute(uri: "/grappes/\(id)/usages/mesures", method: .post, headers: [.contentType: badType], body: badBody)
+            #expect(refused.status == .unprocessableContent)
+            #expect(text(refused).contains("ligne 5, colonne month : mois « 25-"))
+            #expect(text(refused).contains("Aucune mesure enregistrée"))
+
+            let (type, body) = multipart([("measures", measures), ("author", "ARS Occitanie")])
+            let uploaded = text(try await client.execute(uri: "/grappes/\(id)/usages/mesures", method: .post, headers: [.contentType: type], body: body))
+            #expect(uploaded.contains("Mesures enregistrées : 315 ajoutées, 0 corrigées (historique conservé), 0 inchangées."))
+            #expect(uploaded.contains("<svg role=\"img\""))
+            #expect(uploaded.contains("Échéance dépassée : l&#39;ARS décide") || uploaded.contains("Solde libérable"))
+            #expect(uploaded.contains("Taux du projet, mois par mois"))
+            #expect(uploaded.contains("2025-12"))
+
+            try await client.execute(uri: "/grappes/\(id)/usages/dates", method: .post, body: ByteBuffer(string: "commitmentDate=2025-13-01")) { response in
+                #expect(response.status == .unprocessableContent)
+            }
+            try await client.execute(uri: "/grappes/\(id)/usages/dates", method: .post, body: ByteBuffer(string: "commitmentDate=2025-01-15&vsrDate=2025-03-10&expenses=100000")) { response in
+                #expect(response.status == .seeOther)
+            }
+            let after = text(try await client.execute(uri: "/grappes/\(id)/usages", method: .get))
+            #expect(after.contains("dépenses / subvention"))
+        }
+    }
+}

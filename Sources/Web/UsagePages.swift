@@ -1,0 +1,253 @@
+import Foundation
+import Hummingbird
+import Rules
+import Store
+
+/// The usage page of a saved grappe: the five project rates month by month against their targets
+/// (a chart readable without colour, and a table), the establishments that hold the project back,
+/// the deadline, the solde decision and why; an upload form for the measures file.
+struct UsagePages: Sendable {
+    let site: Site
+    let pages: Pages
+
+    var usage: UsageRepository { UsageRepository(store: site.store) }
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.get("/grappes/:id/usages") { _, context in try await page(try context.parameters.require("id")) }
+        router.post("/grappes/:id/usages/dates") { request, context in try await setDates(try context.parameters.require("id"), request) }
+        router.post("/grappes/:id/usages/mesures") { request, context in try await upload(try context.parameters.require("id"), request) }
+    }
+
+    func page(_ id: String, message: String? = nil, refused: [String] = [], status: HTTPResponse.Status = .ok) async throws -> Response {
+        guard let grappe = try await site.grappes.find(id) else { return pages.notFound("Grappe inconnue : « \(id) ».") }
+        var body = "<h1>Usages du DUI — \(HTML.escape(grappe.name))</h1><p><a href=\"/grappes/\(id)\">Retour à la grappe</a></p>"
+        if let message { body += "<p class=\"\(refused.isEmpty ? "notice" : "error")\" role=\"\(refused.isEmpty ? "status" : "alert")\">\(HTML.escape(message))</p>" }
+        if !refused.isEmpty { body += "<ul class=\"error\">" + refused.map { "<li>\(HTML.escape($0))</li>" }.joined() + "</ul>" }
+        body += datesForm(grappe)
+        body += uploadForm(id)
+        do {
+            let (project, _) = try await site.assess(pages.evaluable(grappe.project))
+            let dates = try UsageProject.dates(grappe.project, project: project)
+            let measures = try await usage.measures(for: project.establishments.compactMap(\.finessET))
+            let report = try site.engine.usageReport(dates, measures: measures, asOf: Self.today())
+            body += reportSection(report, empty: measures.isEmpty)
+        } catch let e as InputError {
+            body += "<p class=\"notice\">Le rapport d'usage demande un projet évaluable et sa date d'engagement : \(HTML.escape(e.description)).</p>"
+        } catch let e as UsageError {
+            body += "<p class=\"error\">\(HTML.escape(e.description))</p>"
+        } catch let e as AssessmentError {
+            body += "<p class=\"error\">\(HTML.escape(e.description))</p>"
+        }
+        return Response(status: status, headers: [.contentType: "text/html; charset=utf-8"],
+                        body: .init(byteBuffer: ByteBuffer(string: HTML.page(title: "Usages — \(grappe.name)", active: "grappes", body: body))))
+    }
+
+    static func today() -> CalendarDate {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "Europe/Paris") ?? .gmt
+        let c = calendar.dateComponents([.year, .month, .day], from: Date())
+        return CalendarDate(iso: String(format: "%04d-%02d-%02d", c.year!, c.month!, c.day!))!
+    }
+
+    func datesForm(_ grappe: SavedGrappe) -> String {
+        func value(_ key: String) -> String {
+            switch grappe.project[key] {
+            case let .string(s)?: return HTML.escape(s)
+            case let .number(n)?: return HTML.escape(n)
+            default: return ""
+            }
+        }
+        return """
+        <form method="post" action="/grappes/\(grappe.id)/usages/dates" class="grid">
+          <div><label for="commitmentDate">Date d'engagement (signature de la convention)</label><input type="date" id="commitmentDate" name="commitmentDate" value="\(value("commitmentDate"))" required></div>
+          <div><label for="vsrDate">Date de la VSR (optionnelle)</label><input type="date" id="vsrDate" name="vsrDate" value="\(value("vsrDate"))"></div>
+          <div><label for="expenses">Dépenses déclarées, en euros (optionnel)</label><input id="expenses" name="expenses" inputmode="decimal" value="\(value("expenses"))"></div>
+          <div><button type="submit">Enregistrer les dates</button></div>
+        </form>
+        """
+    }
+
+    func uploadForm(_ id: String) -> String {
+        """
+        <form method="post" action="/grappes/\(id)/usages/mesures" enctype="multipart/form-data" class="grid">
+          <div><label for="measures">Fichier des mesures mensuelles (CSV : \(MeasuresFile.columns.joined(separator: ";")))</label>
+          <input type="file" id="measures" name="measures" accept=".csv,text/csv" required></div>
+          <div><label for="author">Votre nom ou service (pour l'historique des corrections)</label><input id="author" name="author" required maxlength="120"></div>
+          <div><button type="submit">Envoyer les mesures</button></div>
+        </form>
+        """
+    }
+
+    func setDates(_ id: String, _ request: Request) async throws -> Response {
+        guard var grappe = try await site.grappes.find(id) else { return pages.notFound("Grappe inconnue.") }
+        let form = try await Form.read(request)
+        var p = grappe.project
+        var problems: [String] = []
+        if let c = form["commitmentDate"], !c.isEmpty {
+            if CalendarDate(iso: c) != nil { p = p.setting("commitmentDate", .string(c)) } else { problems.append("date d'engagement invalide « \(c) »") }
+        }
+        if let v = form["vsrDate"] {
+            if v.isEmpty { p = p.removing("vsrDate") } else if CalendarDate(iso: v) != nil { p = p.setting("vsrDate", .string(v)) } else { problems.append("date de VSR invalide « \(v) »") }
+        }
+        if let e = form["expenses"]?.replacingOccurrences(of: ",", with: ".").replacingOccurrences(of: " ", with: "") {
+            if e.isEmpty { p = p.removing("expenses") } else if let n = Double(e), n >= 0 { p = p.setting("expenses", .number(e)) } else { problems.append("dépenses invalides « \(e) »") }
+        }
+        guard problems.isEmpty else { return try await page(id, message: "Dates non enregistrées.", refused: problems, status: .unprocessableContent) }
+        grappe.project = p
+        try await site.grappes.update(grappe)
+        return pages.redirect("/grappes/\(id)/usages")
+    }
+
+    func upload(_ id: String, _ request: Request) async throws -> Response {
+        guard let grappe = try await site.grappes.find(id) else { return pages.notFound("Grappe inconnue.") }
+        let body = try await request.body.collect(upTo: 32 << 20)
+        let fields = Multipart.fields(String(buffer: body), contentType: request.headers[.contentType] ?? "")
+        guard let text = fields["measures"], !text.isEmpty else {
+            return try await page(id, message: "Aucun fichier de mesures reçu.", refused: ["choisissez un fichier CSV"], status: .unprocessableContent)
+        }
+        let author = fields["author"]?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        guard !author.isEmpty else { return try await page(id, message: "Indiquez votre nom ou service.", refused: ["auteur manquant"], status: .unprocessableContent) }
+        let project: Project
+        do { project = try await site.assess(pages.evaluable(grappe.project)).project } catch {
+            return try await page(id, message: "La grappe doit être évaluable avant d'y associer des mesures.", refused: ["\(error)"], status: .unprocessableContent)
+        }
+        do {
+            let rows = try MeasuresFile.parse(text, file: "fichier envoyé", establishments: Set(project.establishments.compactMap(\.finessET)))
+            let counts = try await usage.importMeasures(rows, by: String(author.prefix(120)), source: "page web, grappe \(id)")
+            return try await page(id, message: "Mesures enregistrées : \(counts.added) ajoutées, \(counts.replaced) corrigées (historique conservé), \(counts.unchanged) inchangées.")
+        } catch let refused as MeasuresFile.Refused {
+            return try await page(id, message: "Fichier refusé : rien n'a été enregistré.", refused: refused.problems.map(\.description), status: .unprocessableContent)
+        }
+    }
+
+    func reportSection(_ r: UsageReport, empty: Bool) -> String {
+        if empty { return "<p class=\"notice\">Aucune mesure enregistrée pour les établissements de cette grappe.</p>" }
+        let decision: (String, String)
+        switch r.solde.decision {
+        case .releasable: decision = ("ok", "Solde libérable")
+        case .notYet: decision = ("ars", "Solde pas encore libérable")
+        case .late: decision = ("ko", "Échéance dépassée : l'ARS décide")
+        }
+        var out = """
+        <section aria-labelledby="solde"><h2 id="solde">Solde</h2>
+        <p role="status"><span class="badge \(decision.0)">\(decision.1)</span> Montant du solde : \(HTML.euros(r.solde.amount)). Échéance le \(r.deadline.french) (\(r.monthsLeft) mois restant\(r.monthsLeft > 1 ? "s" : "")), au \(r.asOf.french). (P2, P3)</p>
+        """
+        if !r.solde.failing.isEmpty {
+            out += "<ul>" + r.solde.failing.map { f in
+                let name = Indicator(rawValue: f.indicator)?.french ?? "dépenses / subvention"
+                return "<li>✗ \(HTML.escape(name)) : \(UsageReport.percent(f.value)) pour une cible de \(UsageReport.percent(f.target))</li>"
+            }.joined() + "</ul>"
+        }
+        out += "</section>"
+        out += UsageChart(report: r).svg()
+        let header = Indicator.allCases.map { "<th scope=\"col\" class=\"num\">\(HTML.escape($0.short)) (cible \(r.targets[$0]!) %)</th>" }.joined()
+        let rows = r.projectMonths.map { m in
+            "<tr><th scope=\"row\">\(m.month)</th>" + Indicator.allCases.map { i -> String in
+                guard let rate = m.rates[i] else { return "<td class=\"num\">—</td>" }
+                let ok = rate.meets(r.targets[i]!) == true
+                return "<td class=\"num\">\(UsageReport.percent(rate.value))\(ok ? " ✓" : "")</td>"
+            }.joined() + "</tr>"
+        }.joined()
+        out += "<table><caption>Taux du projet, mois par mois (✓ : cible atteinte)</caption><thead><tr><th scope=\"col\">Mois</th>\(header)</tr></thead><tbody>\(rows)</tbody></table>"
+        let behind = r.establishments.filter { !$0.unmet.isEmpty }
+        if behind.isEmpty {
+            out += "<p>Aucun établissement ne retient le projet sur le dernier mois mesuré.</p>"
+        } else {
+            var table = "<table><caption>Établissements qui retiennent le projet, les plus en retard d'abord (\(behind.count))</caption><thead><tr><th scope=\"col\">FINESS ET</th><th scope=\"col\">Nom</th><th scope=\"col\">Cibles non atteintes</th></tr></thead><tbody>"
+            for e in behind.prefix(100) {
+                let unmet: [String] = e.unmet.map { u in
+                    let name = HTML.escape(u.indicator.french)
+                    return "\(name) \(UsageReport.percent(u.value)) (cible \(u.target) %)"
+                }
+                table += "<tr><td>\(e.finessET)</td><td>\(HTML.escape(e.name))</td><td>\(unmet.joined(separator: " ; "))</td></tr>"
+            }
+            out += table + "</tbody></table>"
+        }
+        out += "<details><summary>Définitions et explication</summary><ul>" + r.explanation.map { "<li>\(HTML.escape($0.text)) <span class=\"muted\">(\($0.rule.rawValue), \(HTML.escape($0.source)))</span></li>" }.joined() + "</ul></details>"
+        return out
+    }
+}
+
+/// The five project rates as a line chart: each indicator has its own dash pattern and marker,
+/// named in the legend, so that no information is carried by colour alone.
+struct UsageChart {
+    let report: UsageReport
+
+    func svg() -> String {
+        let months = report.projectMonths
+        guard !months.isEmpty else { return "" }
+        let width = 760.0, height = 320.0, left = 50.0, right = 20.0, top = 20.0, bottom = 60.0
+        let plotW = width - left - right, plotH = height - top - bottom
+        let maxValue = 1.2
+        func x(_ i: Int) -> Double { months.count == 1 ? left + plotW / 2 : left + plotW * Double(i) / Double(months.count - 1) }
+        func y(_ v: Double) -> Double { top + plotH * (1 - min(v, maxValue) / maxValue) }
+        let styles: [Indicator: (dash: String, marker: String)] = [
+            .mss: ("", "circle"), .dmp: ("8 4", "square"), .activeRecords: ("2 3", "triangle"), .withProjet: ("12 4 2 4", "diamond"), .withEvent: ("4 4", "cross"),
+        ]
+        func marker(_ kind: String, _ cx: Double, _ cy: Double) -> String {
+            switch kind {
+            case "circle": return "<circle cx=\"\(f(cx))\" cy=\"\(f(cy))\" r=\"4\" fill=\"#fff\" stroke=\"#000091\" stroke-width=\"2\"/>"
+            case "square": return "<rect x=\"\(f(cx - 4))\" y=\"\(f(cy - 4))\" width=\"8\" height=\"8\" fill=\"#000091\"/>"
+            case "triangle": return "<path d=\"M\(f(cx)) \(f(cy - 5)) L\(f(cx + 5)) \(f(cy + 4)) L\(f(cx - 5)) \(f(cy + 4)) Z\" fill=\"#3a3a3a\"/>"
+            case "diamond": return "<path d=\"M\(f(cx)) \(f(cy - 5)) L\(f(cx + 5)) \(f(cy)) L\(f(cx)) \(f(cy + 5)) L\(f(cx - 5)) \(f(cy)) Z\" fill=\"#fff\" stroke=\"#161616\" stroke-width=\"2\"/>"
+            default: return "<path d=\"M\(f(cx - 4)) \(f(cy - 4)) L\(f(cx + 4)) \(f(cy + 4)) M\(f(cx + 4)) \(f(cy - 4)) L\(f(cx - 4)) \(f(cy + 4))\" stroke=\"#161616\" stroke-width=\"2\"/>"
+            }
+        }
+        var out = "<figure><svg role=\"img\" aria-labelledby=\"chart-title chart-desc\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" width=\"100%\" style=\"max-width:\(Int(width))px\" xmlns=\"http://www.w3.org/2000/svg\" font-family=\"Arial, sans-serif\" font-size=\"12\">"
+        out += "<title id=\"chart-title\">Taux du projet par mois</title><desc id=\"chart-desc\">Cinq courbes, une par indicateur, de \(months.first!.month) à \(months.last!.month) ; lignes de cible à 70 % et 90 %. Les valeurs sont dans le tableau qui suit.</desc>"
+        for v in stride(from: 0.0, through: maxValue, by: 0.2) {
+            out += "<line x1=\"\(f(left))\" x2=\"\(f(width - right))\" y1=\"\(f(y(v)))\" y2=\"\(f(y(v)))\" stroke=\"#dddddd\"/><text x=\"\(f(left - 6))\" y=\"\(f(y(v) + 4))\" text-anchor=\"end\">\(Int((v * 100).rounded())) %</text>"
+        }
+        for (target, label) in [(0.7, "cible 70 %"), (0.9, "cible 90 %")] {
+            out += "<line x1=\"\(f(left))\" x2=\"\(f(width - right))\" y1=\"\(f(y(target)))\" y2=\"\(f(y(target)))\" stroke=\"#ce0500\" stroke-width=\"1.5\" stroke-dasharray=\"6 3\"/><text x=\"\(f(width - right))\" y=\"\(f(y(target) - 4))\" text-anchor=\"end\">\(label)</text>"
+        }
+        let step = max(1, months.count / 12)
+        for (i, m) in months.enumerated() where i % step == 0 || i == months.count - 1 {
+            out += "<text x=\"\(f(x(i)))\" y=\"\(f(height - bottom + 16))\" text-anchor=\"middle\">\(m.month)</text>"
+        }
+        for indicator in Indicator.allCases {
+            let style = styles[indicator]!
+            var points: [(Double, Double)] = []
+            for (i, m) in months.enumerated() { if let v = m.rates[indicator]?.value { points.append((x(i), y(v))) } }
+            guard !points.isEmpty else { continue }
+            out += "<polyline fill=\"none\" stroke=\"#161616\" stroke-width=\"1.5\"\(style.dash.isEmpty ? "" : " stroke-dasharray=\"\(style.dash)\"") points=\"\(points.map { "\(f($0.0)),\(f($0.1))" }.joined(separator: " "))\"/>"
+            for p in points { out += marker(style.marker, p.0, p.1) }
+        }
+        var lx = left
+        for indicator in Indicator.allCases {
+            let style = styles[indicator]!
+            let ly = height - 18
+            out += "<line x1=\"\(f(lx))\" x2=\"\(f(lx + 26))\" y1=\"\(f(ly))\" y2=\"\(f(ly))\" stroke=\"#161616\" stroke-width=\"1.5\"\(style.dash.isEmpty ? "" : " stroke-dasharray=\"\(style.dash)\"")/>" + marker(style.marker, lx + 13, ly)
+            out += "<text x=\"\(f(lx + 32))\" y=\"\(f(ly + 4))\">\(HTML.escape(indicator.short))</text>"
+            lx += 32 + Double(indicator.short.count) * 7 + 24
+        }
+        out += "</svg><figcaption>Taux du projet (agrégat des ESSMS éligibles) ; au-delà de 120 %, le taux MSSanté est tracé à 120 %.</figcaption></figure>"
+        return out
+    }
+
+    func f(_ v: Double) -> String { String(format: "%.1f", v) }
+}
+
+/// `multipart/form-data` bodies: the text of each field (files included).
+enum Multipart {
+    static func fields(_ body: String, contentType: String) -> [String: String] {
+        guard contentType.hasPrefix("multipart/form-data"), let range = contentType.range(of: "boundary=") else {
+            return Form.parse(body)
+        }
+        var boundary = String(contentType[range.upperBound...])
+        if let semicolon = boundary.firstIndex(of: ";") { boundary = String(boundary[..<semicolon]) }
+        boundary = boundary.trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+        var fields: [String: String] = [:]
+        for part in body.components(separatedBy: "--" + boundary) {
+            guard let headerEnd = part.range(of: "\r\n\r\n") else { continue }
+            let headers = part[..<headerEnd.lowerBound]
+            guard let nameRange = headers.range(of: "name=\"") else { continue }
+            let rest = headers[nameRange.upperBound...]
+            guard let quote = rest.firstIndex(of: "\"") else { continue }
+            var value = String(part[headerEnd.upperBound...])
+            if value.hasSuffix("\r\n") { value.removeLast() } // "\r\n" is one Character
+            fields[String(rest[..<quote])] = value
+        }
+        return fields
+    }
+}
