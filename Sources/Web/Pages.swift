@@ -92,7 +92,8 @@ struct Pages: Sendable {
 
     func search(_ request: Request) async throws -> Response {
         let query = request.uri.queryParameters
-        let text = query.get("q") ?? ""
+        // Forms send spaces as "+" (application/x-www-form-urlencoded).
+        let text = (query.get("q") ?? "").replacingOccurrences(of: "+", with: " ")
         let department = query.get("department").flatMap { $0.isEmpty ? nil : $0 }
         let sector = query.get("sector").flatMap { $0.isEmpty ? nil : $0 }
         var body = "<h1>Rechercher dans FINESS</h1>" + searchForm(text: text, department: department, sector: sector)

@@ -70,7 +70,7 @@ struct UsagePages: Sendable {
     func uploadForm(_ id: String) -> String {
         """
         <form method="post" action="/grappes/\(id)/usages/mesures" enctype="multipart/form-data" class="grid">
-          <div><label for="measures">Fichier des mesures mensuelles (CSV : \(MeasuresFile.columns.joined(separator: ";")))</label>
+          <div><label for="measures">Fichier des mesures mensuelles (CSV)<span class="hint">Colonnes : \(MeasuresFile.columns.joined(separator: ", ")) ; séparateur « ; » ou « , » ; une ligne par établissement et par mois.</span></label>
           <input type="file" id="measures" name="measures" accept=".csv,text/csv" required></div>
           <div><label for="author">Votre nom ou service (pour l'historique des corrections)</label><input id="author" name="author" required maxlength="120"></div>
           <div><button type="submit">Envoyer les mesures</button></div>

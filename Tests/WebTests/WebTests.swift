@@ -214,6 +214,10 @@ struct PageTests {
             try await client.execute(uri: "/finess?q=cayenne", method: .get) { response in
                 #expect(text(response).contains("EHPAD LE VERGER"))
             }
+            try await client.execute(uri: "/finess?q=ehpad+ajaccio", method: .get) { response in
+                #expect(text(response).contains("value=\"ehpad ajaccio\""))
+                #expect(text(response).contains("1 établissement trouvé"))
+            }
             try await client.execute(uri: "/finess?q=x&department=96", method: .get) { response in
                 #expect(text(response).contains("Département INSEE inconnu « 96 »"))
             }
