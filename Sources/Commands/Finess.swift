@@ -16,7 +16,7 @@ struct Finess: AsyncParsableCommand {
 struct FinessImport: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
-        abstract: "Importe des extractions FINESS publiques (cs1100507, cs1100502, cs1100501), en une transaction.",
+        abstract: "Importe des extractions FINESS publiques (cs1100507, cs1100502, cs1100501, ou le flux JSON FINESS+), en une transaction.",
         discussion: """
         Les fichiers sont reconnus à leur contenu, en UTF-8 ou Windows-1252. Une ligne mal formée refuse
         tout l'import (rien n'est modifié) et chaque ligne en cause est listée avec son fichier, son
@@ -75,8 +75,8 @@ enum ImportSummary {
             let e = feminine ? "e" : ""
             return "  \(noun) : \(c.added) ajouté\(e)s, \(c.updated) modifié\(e)s, \(c.closed) fermé\(e)s, \(c.unchanged) inchangé\(e)s"
         }
-        if extractions.contains(where: { $0.kind != .legalEntities }) { lines.append(counts(report.establishments, "établissements", false)) }
-        if extractions.contains(where: { $0.kind == .legalEntities }) { lines.append(counts(report.legalEntities, "entités juridiques", true)) }
+        if extractions.contains(where: { $0.kind.hasEstablishments }) { lines.append(counts(report.establishments, "établissements", false)) }
+        if extractions.contains(where: { $0.kind.hasLegalEntities }) { lines.append(counts(report.legalEntities, "entités juridiques", true)) }
         let warnings = extractions.flatMap(\.warnings)
         if warnings.isEmpty {
             lines.append("  aucun avertissement")

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Rules
 import Store
+import Web
 
 /// `esms usage report`: the five indicators and the solde decision (`shared/spec/usage.md`).
 struct Usage: AsyncParsableCommand {
@@ -41,7 +42,7 @@ struct UsageReportCommand: AsyncParsableCommand {
                 guard let d = CalendarDate(iso: asOf) else { throw UserFacingError("--as-of : date attendue au format AAAA-MM-JJ") }
                 date = d
             } else {
-                date = UsageRunner.today()
+                date = UsagePages.today()
             }
             let runner = UsageRunner()
             let projectJSON = try SimulationRunner().parse(try readInput(project))
@@ -103,14 +104,6 @@ public struct UsageRunner: Sendable {
     public let engine: Engine
 
     public init(engine: Engine = Engine()) { self.engine = engine }
-
-    /// Today in Europe/Paris: the calendar of the rules.
-    public static func today() -> CalendarDate {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "Europe/Paris") ?? .gmt
-        let c = calendar.dateComponents([.year, .month, .day], from: Date())
-        return CalendarDate(iso: String(format: "%04d-%02d-%02d", c.year!, c.month!, c.day!))!
-    }
 
     public func report(projectJSON: JSON, completed: Project?, measures: String, measuresFile: String, asOf: CalendarDate) throws(UserFacingError) -> UsageReport {
         let usage: UsageProject

@@ -6,10 +6,16 @@ import Rules
 /// their content. Fields are kept as text, as written: numbers, communes and phones have leading
 /// zeros.
 public enum FinessFileKind: String, Sendable {
-    case establishments, establishmentsWithGeolocation, legalEntities
+    case establishments, establishmentsWithGeolocation, legalEntities, finessPlus
+
+    /// The file holds establishments (and closes those it lacks on import).
+    public var hasEstablishments: Bool { self != .legalEntities }
+    /// The file holds legal entities.
+    public var hasLegalEntities: Bool { self == .legalEntities || self == .finessPlus }
 
     public var french: String {
         switch self {
+        case .finessPlus: return "structures FINESS+ (JSON)"
         case .establishments: return "établissements (cs1100502)"
         case .establishmentsWithGeolocation: return "établissements géolocalisés (cs1100507)"
         case .legalEntities: return "entités juridiques (cs1100501)"
@@ -96,6 +102,10 @@ public enum FinessFile {
                 problems.append(LineProblem(file: file, line: line, field: nil, kind: .encoding, severity: .malformed,
                                             reason: "octet 0x\(String(byte, radix: 16, uppercase: true)) indécodable, ni UTF-8 ni Windows-1252"))
             }
+        }
+        // The FINESS+ JSON flux is a second reader of the same records (§1.8).
+        if let first = text.first(where: { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }), first == UInt8(ascii: "{") {
+            return FinessPlus.read(text, file: file, encoding: encoding)
         }
         // A large file is parsed in two halves at once, split at a line boundary.
         let half = text.count / 2

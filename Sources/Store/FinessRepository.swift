@@ -99,8 +99,8 @@ public struct FinessRepository: Sendable {
                 throw ImportRefused(problems: [], reason: "import refusé : \(e.file) est une extraction du \(e.extractionDate.french), plus ancienne que la dernière importée (\(newest)) ; rien n'a été modifié")
             }
         }
-        let establishmentFiles = extractions.filter { $0.kind != .legalEntities }
-        let legalEntityFiles = extractions.filter { $0.kind == .legalEntities }
+        let establishmentFiles = extractions.filter { $0.kind.hasEstablishments }
+        let legalEntityFiles = extractions.filter { $0.kind.hasLegalEntities }
         report.extractionDate = extractions.map(\.extractionDate).max()
         return try await inTransaction { writer in
             if !establishmentFiles.isEmpty {
@@ -111,7 +111,7 @@ public struct FinessRepository: Sendable {
             }
             let now = ISO8601DateFormatter().string(from: Date())
             for e in extractions {
-                let counts = e.kind == .legalEntities ? report.legalEntities : report.establishments
+                let counts = e.kind.hasEstablishments ? report.establishments : report.legalEntities
                 try await writer.record([
                     .text(e.file), .text(e.kind.rawValue), .text(e.extractionDate.description), .text(e.encoding),
                     .int(Int64(e.lines)), .int(Int64(counts.added)), .int(Int64(counts.updated)), .int(Int64(counts.closed)),

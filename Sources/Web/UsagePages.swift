@@ -6,7 +6,7 @@ import Store
 /// The usage page of a saved grappe: the five project rates month by month against their targets
 /// (a chart readable without colour, and a table), the establishments that hold the project back,
 /// the deadline, the solde decision and why; an upload form for the measures file.
-struct UsagePages: Sendable {
+public struct UsagePages: Sendable {
     let site: Site
     let pages: Pages
 
@@ -42,7 +42,8 @@ struct UsagePages: Sendable {
                         body: .init(byteBuffer: ByteBuffer(string: HTML.page(title: "Usages — \(grappe.name)", active: "grappes", body: body))))
     }
 
-    static func today() -> CalendarDate {
+    /// Today in Europe/Paris: the calendar of the rules.
+    public static func today() -> CalendarDate {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "Europe/Paris") ?? .gmt
         let c = calendar.dateComponents([.year, .month, .day], from: Date())

@@ -170,3 +170,22 @@ func counts(added: Int = 0, updated: Int = 0, closed: Int = 0, unchanged: Int = 
     c.added = added; c.updated = updated; c.closed = closed; c.unchanged = unchanged
     return c
 }
+
+@Suite("Import du flux FINESS+")
+struct FinessPlusImportTests {
+    @Test(arguments: TestDatabase.available)
+    func aFinessPlusFluxUpdatesTheRegistryLikeAnExtraction(_ db: TestDatabase) async throws {
+        try await db.withStore { store in
+            let repository = FinessRepository(store: store)
+            _ = try await repository.importExtractions(read(demoFiles))
+            let sample = try String(contentsOf: packageRoot.appendingPathComponent("Tests/RegistryTests/FinessPlusTests.swift"), encoding: .utf8)
+            let json = String(sample[sample.range(of: "#\"\"\"\n")!.upperBound..<sample.range(of: "\n\"\"\"#")!.lowerBound])
+            let report = try await repository.importExtractions([FinessFile.read(Array(json.utf8), file: "structures.json")])
+            #expect(report.establishments.added == 0)
+            #expect(report.establishments.closed == 107) // the flux holds 2 of the 109: the others are closed
+            #expect(try await repository.establishment("315000018")?.extractionDate == "2026-06-02")
+            #expect(try await repository.establishment("315000026")?.closedOn == "2026-06-02")
+            #expect(try await repository.legalEntity("310100011")?.name == "ASSOCIATION OCCITANE")
+        }
+    }
+}
