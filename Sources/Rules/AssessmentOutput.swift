@@ -78,9 +78,12 @@ extension Assessment {
             ("AMOA projet (plafond)", funding.amoaProjet, .fAmoaProjet),
         ]
         for (label, amount, rule) in items where amount > 0 {
-            let detail = explanation.first { $0.rule == rule }
+            // The calculation as the explanation states it: "46 × 7 000 € = 322 000 €".
+            let details = explanation.filter { $0.rule == rule && !$0.text.hasPrefix("total") }
+            let calculation = details.map { $0.text.split(separator: ":", maxSplits: 1).last.map { String($0.drop(while: { $0 == " " })) } ?? $0.text }
             let pad = String(repeating: " ", count: max(1, 22 - label.count))
-            lines.append("  \(label)\(pad)\(Money.format(amount))   (\(rule.rawValue), \(detail?.source ?? rule.source))")
+            let shown = calculation.isEmpty ? Money.format(amount) : calculation.joined(separator: " ; ")
+            lines.append("  \(label)\(pad)\(shown)   (\(rule.rawValue), \(details.first?.source ?? rule.source))")
         }
         if !sons.isEmpty {
             lines.append("Prestation Ségur (SONS), payée par l'État à l'éditeur")
