@@ -204,16 +204,27 @@ extension Project {
     }
 }
 
-/// A value at a JSON path, with typed readers whose errors name the path.
+/// A value at a JSON path, with typed readers whose errors name the path. The path string is
+/// built only when an error needs it (a 46-establishment project reads some 500 fields).
 struct Field {
     let json: JSON
-    let path: String
+    /// The path of the containing object or array element, and this field's key in it.
+    let base: String
+    let key: String?
+
+    init(json: JSON, path: String) { self.json = json; self.base = path; self.key = nil }
+    init(json: JSON, base: String, key: String) { self.json = json; self.base = base; self.key = key }
+
+    var path: String {
+        guard let key else { return base }
+        return base.isEmpty ? key : "\(base).\(key)"
+    }
 
     var isNull: Bool { if case .null = json { return true } else { return false } }
 
     func fail(_ reason: String) -> InputError { InputError(path: path, reason: reason) }
 
-    func child(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
+    func child(_ key: String) -> String { Field(json: .null, base: path, key: key).path }
 
     func requireObject() throws(InputError) {
         guard case .object = json else { throw fail("un objet est attendu, trouvé \(json.typeName)") }
@@ -221,12 +232,12 @@ struct Field {
 
     func required(_ key: String) throws(InputError) -> Field {
         guard let v = json[key] else { throw InputError(path: child(key), reason: "champ obligatoire manquant") }
-        return Field(json: v, path: child(key))
+        return Field(json: v, base: path, key: key)
     }
 
     func optional(_ key: String) throws(InputError) -> Field? {
         guard let v = json[key] else { return nil }
-        return Field(json: v, path: child(key))
+        return Field(json: v, base: path, key: key)
     }
 
     func array() throws(InputError) -> [Field] {
