@@ -48,43 +48,89 @@ struct BenchImport: AsyncParsableCommand {
                 try timeProcess(["sqlite3", directory.appendingPathComponent("plain-\(run).sqlite").path,
                                  "CREATE TABLE t (\(Self.fileColumns));", ".mode csv", ".separator ;", ".import --skip 1 \(file.path) t"])
             }
+            // The second reading of « a table of the same columns »: the rows as we store them (49
+            // columns), loaded into an empty table and indexed afterwards, as our import does.
+            let stored = directory.appendingPathComponent("stored.csv")
+            let ourFile = directory.appendingPathComponent("ours-0.sqlite").path
+            try runProcess(["sqlite3", ourFile, ".mode csv", ".separator ;", ".output \(stored.path)", "SELECT * FROM finess_establishment;"])
+            let schema = try runProcess(["sqlite3", ourFile, "SELECT sql || ';' FROM sqlite_master WHERE tbl_name = 'finess_establishment' AND type = 'table';"])
+            let indexes = try runProcess(["sqlite3", ourFile, "SELECT sql || ';' FROM sqlite_master WHERE tbl_name = 'finess_establishment' AND type = 'index' AND sql IS NOT NULL;"])
+            let sqlite3Stored = try best(runs) { run in
+                try timeProcess(["sqlite3", directory.appendingPathComponent("stored-\(run).sqlite").path,
+                                 "PRAGMA page_size = 16384;", schema, ".mode csv", ".separator ;", ".import \(stored.path) finess_establishment", indexes])
+            }
             results.append(("esms finess import → SQLite", ours))
-            results.append(("sqlite3 .import", sqlite3))
+            results.append(("sqlite3 .import, colonnes du fichier", sqlite3))
+            results.append(("sqlite3 .import, colonnes stockées", sqlite3Stored))
+            var postgresRatios: (Double, Double)? = nil
             let url = postgres ?? ProcessInfo.processInfo.environment["ESMS_TEST_POSTGRES_URL"]
             if let url, !url.isEmpty {
                 guard case let .postgres(host, port, user, password, database, _) = try DatabaseLocation.parse(url) else {
                     throw UserFacingError("--postgres : adresse PostgreSQL attendue")
                 }
                 let admin = try await Store.open(.postgres(host: host, port: port, user: user, password: password, database: database))
+                var schemas: [String] = []
                 let oursPG = try await best(runs) { run in
                     let schema = "esms_bench_\(run)_\(UInt32.random(in: 0...UInt32.max))"
+                    schemas.append(schema)
                     try await admin.sql.raw("CREATE SCHEMA \(unsafeRaw: schema)").run()
-                    defer { Task { try? await admin.sql.raw("DROP SCHEMA \(unsafeRaw: schema) CASCADE").run() } }
                     return try await timeImport(file: file, location: .postgres(host: host, port: port, user: user, password: password, database: database, schema: schema))
                 }
                 var environment = ProcessInfo.processInfo.environment
                 environment["PGPASSWORD"] = password ?? ""
+                let psql = ["psql", "-q", "-v", "ON_ERROR_STOP=1", "-h", host, "-p", String(port), "-U", user, "-d", database]
                 let copy = try best(runs) { run in
                     let table = "esms_bench_copy_\(run)_\(UInt32.random(in: 0...UInt32.max))"
-                    return try timeProcess(["psql", "-q", "-v", "ON_ERROR_STOP=1", "-h", host, "-p", String(port), "-U", user, "-d", database,
-                                            "-c", "CREATE TABLE \(table) (\(Self.fileColumns))",
-                                            "-c", "\\copy \(table) FROM '\(file.path)' WITH (FORMAT csv, DELIMITER ';', HEADER true)",
-                                            "-c", "DROP TABLE \(table)"], environment: environment)
+                    return try timeProcess(psql + ["-c", "CREATE TABLE \(table) (\(Self.fileColumns))",
+                                                   "-c", "\\copy \(table) FROM '\(file.path)' WITH (FORMAT csv, DELIMITER ';', HEADER true)",
+                                                   "-c", "DROP TABLE \(table)"], environment: environment)
                 }
+                let rows = directory.appendingPathComponent("stored.copy")
+                try runProcess(psql + ["-c", "\\copy (SELECT * FROM \(schemas[0]).finess_establishment) TO '\(rows.path)'"], environment: environment)
+                let copyStored = try best(runs) { run in
+                    let table = "esms_bench_stored_\(run)_\(UInt32.random(in: 0...UInt32.max))"
+                    return try timeProcess(psql + ["-c", "CREATE TABLE \(table) (LIKE \(schemas[0]).finess_establishment)",
+                                                   "-c", "\\copy \(table) FROM '\(rows.path)'",
+                                                   "-c", "ALTER TABLE \(table) ADD PRIMARY KEY (nofinesset)",
+                                                   "-c", "CREATE INDEX ON \(table) (nofinessej)", "-c", "CREATE INDEX ON \(table) (department_insee)",
+                                                   "-c", "DROP TABLE \(table)"], environment: environment)
+                }
+                for schema in schemas { try await admin.sql.raw("DROP SCHEMA \(unsafeRaw: schema) CASCADE").run() }
                 try await admin.close()
                 results.append(("esms finess import → PostgreSQL", oursPG))
-                results.append(("PostgreSQL COPY (psql \\copy)", copy))
+                results.append(("COPY, colonnes du fichier", copy))
+                results.append(("COPY, colonnes stockées + index", copyStored))
+                postgresRatios = (oursPG / copy, oursPG / copyStored)
             } else {
                 print("PostgreSQL non mesuré : ni --postgres ni ESMS_TEST_POSTGRES_URL")
             }
             for (label, seconds) in results {
-                print(String(format: "  %-34@ %8.3f s  %9.0f lignes/s", label as NSString, seconds, Double(lines) / seconds))
+                print(String(format: "  %-38@ %8.3f s  %9.0f lignes/s", label as NSString, seconds, Double(lines) / seconds))
             }
-            print(String(format: "  rapport SQLite : %.2f× sqlite3 .import", ours / sqlite3))
-            if results.count == 4 {
-                print(String(format: "  rapport PostgreSQL : %.2f× COPY", results[2].1 / results[3].1))
+            print(String(format: "  rapport SQLite : %.2f× sqlite3 .import (colonnes du fichier), %.2f× (colonnes stockées)", ours / sqlite3, ours / sqlite3Stored))
+            if let (file, stored) = postgresRatios {
+                print(String(format: "  rapport PostgreSQL : %.2f× COPY (colonnes du fichier), %.2f× (colonnes stockées + index)", file, stored))
             }
         }
+    }
+
+    /// Runs a command and returns its standard output, trimmed.
+    @discardableResult
+    func runProcess(_ arguments: [String], environment: [String: String]? = nil) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = arguments
+        if let environment { process.environment = environment }
+        let out = Pipe(), errors = Pipe()
+        process.standardOutput = out
+        process.standardError = errors
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw UserFacingError("\(arguments[0]) a échoué : \(String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))")
+        }
+        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     /// The file's 32 columns (record type included), all text, as `sqlite3 .import` and `COPY` load them.
