@@ -158,6 +158,8 @@ struct PostgresImportWriter: ImportWriter {
         try await store.sql.raw("UPDATE \(unsafeRaw: table) SET extraction_date = \(bind: date) WHERE closed_on IS NULL AND extraction_date <> \(bind: date)").run()
     }
 
+    /// On PostgreSQL the primary key goes too (it is re-added afterwards, as a bulk load does);
+    /// the file's keys were made unique before loading.
     func dropSecondaryIndexes(_ table: String) async throws -> [String] {
         let rows = try await store.sql.raw("""
             SELECT i.indexname AS name, i.indexdef AS definition FROM pg_indexes i
@@ -169,6 +171,18 @@ struct PostgresImportWriter: ImportWriter {
             let name = try row.decode(column: "name", as: String.self)
             definitions.append(try row.decode(column: "definition", as: String.self))
             try await store.sql.raw("DROP INDEX \(ident: name)").run()
+        }
+        let keys = try await store.sql.raw("""
+            SELECT c.conname AS name, pg_get_constraintdef(c.oid) AS definition FROM pg_constraint c
+            JOIN pg_class t ON t.oid = c.conrelid JOIN pg_namespace n ON n.oid = t.relnamespace
+            WHERE t.relname = \(bind: table) AND n.nspname = current_schema() AND c.contype = 'p'
+            """).all()
+        for key in keys {
+            let name = try key.decode(column: "name", as: String.self)
+            let definition = try key.decode(column: "definition", as: String.self)
+            try await store.sql.raw("ALTER TABLE \(ident: table) DROP CONSTRAINT \(ident: name)").run()
+            // The key first: it is what the other indexes' users rely on most.
+            definitions.insert("ALTER TABLE \(table) ADD CONSTRAINT \(name) \(definition)", at: 0)
         }
         return definitions
     }
