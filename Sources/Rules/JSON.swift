@@ -210,7 +210,10 @@ private struct JSONParser {
         var end = index
         while end < bytes.count, bytes[end] != UInt8(ascii: "\""), bytes[end] != UInt8(ascii: "\\"), bytes[end] >= 0x20 { end += 1 }
         if end < bytes.count, bytes[end] == UInt8(ascii: "\"") {
-            guard let s = String(validating: bytes[index..<end], as: UTF8.self) else { throw error("texte qui n'est pas de l'UTF-8 valide", at: start) }
+            let from = index
+            // Through a buffer pointer: the specialised, fast path of UTF-8 validation.
+            let text: String? = bytes.withUnsafeBufferPointer { String(validating: UnsafeBufferPointer(rebasing: $0[from..<end]), as: UTF8.self) }
+            guard let s = text else { throw error("texte qui n'est pas de l'UTF-8 valide", at: start) }
             index = end + 1
             return s
         }
@@ -220,7 +223,8 @@ private struct JSONParser {
             switch b {
             case UInt8(ascii: "\""):
                 index += 1
-                guard let s = String(validating: out, as: UTF8.self) else { throw error("texte qui n'est pas de l'UTF-8 valide", at: start) }
+                let text: String? = out.withUnsafeBufferPointer { String(validating: $0, as: UTF8.self) }
+                guard let s = text else { throw error("texte qui n'est pas de l'UTF-8 valide", at: start) }
                 return s
             case UInt8(ascii: "\\"):
                 index += 1
