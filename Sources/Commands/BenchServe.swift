@@ -45,6 +45,11 @@ struct BenchServe: AsyncParsableCommand {
             let real = buildApplication(site: site, configuration: ServerConfiguration(port: port, logLevel: .error), logger: logger)
             let constantRouter = Router()
             constantRouter.get("/constant") { _, _ in "ok" }
+            // The same body as a simulation, read whole, then a constant: what the framework costs.
+            constantRouter.post("/constant") { request, _ -> String in
+                _ = try await request.body.collect(upTo: 1 << 20)
+                return "ok"
+            }
             let constant = Application(router: constantRouter, configuration: .init(address: .hostname("127.0.0.1", port: port + 1)), logger: logger)
 
             try await withThrowingTaskGroup(of: Void.self) { group in
@@ -59,7 +64,9 @@ struct BenchServe: AsyncParsableCommand {
 
                 let constantMax = try wrk(["-t2", "-c\(connections)", "-d\(duration)s", "--latency", constantURL])
                 let simulationMax = try wrk(["-t2", "-c\(connections)", "-d\(duration)s", "--latency", "-s", script.path, simulations])
+                let bodyMax = try wrk(["-t2", "-c\(connections)", "-d\(duration)s", "--latency", "-s", script.path, constantURL])
                 print("Route constante (Hummingbird)    : \(Int(constantMax.perSecond)) req/s, p99 \(ms(constantMax.p99)) à \(connections) connexions")
+                print("POST constant, même corps lu     : \(Int(bodyMax.perSecond)) req/s, p99 \(ms(bodyMax.p99)) à \(connections) connexions")
                 print("POST /api/v1/simulations (46 ET) : \(Int(simulationMax.perSecond)) req/s, p99 \(ms(simulationMax.p99)) à \(connections) connexions")
                 print(String(format: "  rapport : %.2f du débit de la route constante (objectif ≥ 0,50)", simulationMax.perSecond / constantMax.perSecond))
 
