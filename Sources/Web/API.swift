@@ -29,6 +29,12 @@ struct API: Sendable {
         }
         group.post("grappes") { request, context in try await saveGrappe(request, context, id: nil) }
         group.put("grappes/:id") { request, context in try await saveGrappe(request, context, id: try context.parameters.require("id")) }
+        // Any other path of the API answers in JSON too.
+        for method in [HTTPRequest.Method.get, .post, .put, .delete, .patch] {
+            group.on("**", method: method) { request, _ in
+                JSONResponse.error(.notFound, path: nil, "aucune route \(request.method.rawValue) \(request.uri.path) dans l'API (voir /openapi.yaml)")
+            }
+        }
         group.get("grappes/:id") { _, context -> Response in
             let id = try context.parameters.require("id")
             guard let grappe = try await site.grappes.find(id) else { return JSONResponse.error(.notFound, path: "id", "grappe inconnue « \(id) »") }

@@ -91,6 +91,11 @@ struct APITests {
                 #expect(parsed["region"] == .string("76"))
             }
             try await client.execute(uri: "/api/v1/campaigns/2030", method: .get) { response in #expect(response.status == .notFound) }
+            try await client.execute(uri: "/api/v1/inconnue/x", method: .delete) { response in
+                #expect(response.status == .notFound)
+                let parsed = try json(response)
+                #expect(parsed["error"]?["message"] == .string("aucune route DELETE /api/v1/inconnue/x dans l'API (voir /openapi.yaml)"))
+            }
             try await client.execute(uri: "/api/v1/finess/970350013", method: .get) { response in
                 let e = try json(response)
                 #expect(e["department"] == .string("973"))
