@@ -26,7 +26,7 @@ public enum CampaignListing {
         var campaigns = catalogue.campaigns
         if let id {
             guard let c = catalogue.campaign(id) else {
-                throw UserFacingError("campagne inconnue « \(id) » ; campagnes connues : \(catalogue.campaigns.map(\.id).joined(separator: ", "))")
+                throw UserFacingError("campagne inconnue « \(Limits.quote(id)) » ; campagnes connues : \(catalogue.campaigns.map(\.id).joined(separator: ", "))")
             }
             campaigns = [c]
         }

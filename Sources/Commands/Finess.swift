@@ -157,10 +157,10 @@ struct FinessSearch: AsyncParsableCommand {
 
     func validate() throws {
         if let sector, Sector(rawValue: sector) == nil {
-            throw ValidationError("secteur inconnu « \(sector) » ; valeurs admises : \(Sector.allCases.map(\.rawValue).joined(separator: ", "))")
+            throw ValidationError("secteur inconnu « \(Limits.quote(sector)) » ; valeurs admises : \(Sector.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         if let department, Territory.department(department) == nil {
-            throw ValidationError("département INSEE inconnu « \(department) »")
+            throw ValidationError("département INSEE inconnu « \(Limits.quote(department)) »")
         }
         if limit < 1 || limit > 1000 { throw ValidationError("--limit doit être entre 1 et 1000") }
     }
@@ -171,7 +171,7 @@ struct FinessSearch: AsyncParsableCommand {
             switch format {
             case .json: print(JSON.array(found.map(RegistryOutput.json)).rendered())
             case .text:
-                if found.isEmpty { print("Aucun établissement ne correspond à « \(text) ».") }
+                if found.isEmpty { print("Aucun établissement ne correspond à « \(Limits.quote(text)) ».") }
                 for e in found {
                     print("\(e.finessET)  \(e.name) — \(e.town ?? "") — \(e.sector?.rawValue ?? (e.essms ? "secteur à préciser" : "hors ESSMS")) — EJ \(e.finessEJ)")
                 }

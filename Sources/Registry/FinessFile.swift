@@ -215,11 +215,11 @@ private struct Parser {
                 guard check(arity: fields.count, expected: legalEntityFields.count, line: lineNumber, type: type) else { continue }
                 guard number(fields[0], "nofiness", lineNumber) else { continue }
                 if !fields[12].isEmpty, FinessDepartment.insee(fields[12]) == nil {
-                    problem(lineNumber, "departement", .unknownDepartment, .warning, "code département FINESS inconnu « \(fields[12]) »")
+                    problem(lineNumber, "departement", .unknownDepartment, .warning, "code département FINESS inconnu « \(Limits.quote(fields[12])) »")
                 }
                 legalEntities.append(FinessRecord(line: lineNumber, fields: fields))
             default:
-                problem(lineNumber, "type", .recordType, .malformed, "type d'enregistrement inconnu « \(type.prefix(40)) » (attendu structureet, geolocalisation ou structureej)")
+                problem(lineNumber, "type", .recordType, .malformed, "type d'enregistrement inconnu « \(Limits.quote(type)) » (attendu structureet, geolocalisation ou structureej)")
             }
         }
         lastLine = lineNumber
@@ -254,7 +254,7 @@ private struct Parser {
             return nil
         }
         guard let date = CalendarDate(iso: fields[3]) else {
-            problem(1, "date d'extraction", .header, .malformed, "date d'extraction invalide « \(fields[3].prefix(20)) » (attendu AAAA-MM-JJ)")
+            problem(1, "date d'extraction", .header, .malformed, "date d'extraction invalide « \(Limits.quote(fields[3])) » (attendu AAAA-MM-JJ)")
             return nil
         }
         return date
@@ -274,10 +274,10 @@ private struct Parser {
         switch FinessNumber.problem(value) {
         case nil: return true
         case .key?:
-            problem(line, field, .finessKey, .warning, "clé de contrôle FINESS invalide (« \(value) »)")
+            problem(line, field, .finessKey, .warning, "clé de contrôle FINESS invalide (« \(Limits.quote(value)) »)")
             return true
         case let other?:
-            problem(line, field, .missingNumber, .malformed, "\(other.french) (« \(value.prefix(20)) »)")
+            problem(line, field, .missingNumber, .malformed, "\(other.french) (« \(Limits.quote(value)) »)")
             return false
         }
     }
@@ -287,10 +287,10 @@ private struct Parser {
             problem(line, "categetab", .unknownCategory, .warning, "catégorie \(f[17]) absente de la nomenclature (secteur déduit de l'agrégat \(f[19]))")
         }
         if FinessDepartment.insee(f[12]) == nil {
-            problem(line, "departement", .unknownDepartment, .warning, "code département FINESS inconnu « \(f[12]) »")
+            problem(line, "departement", .unknownDepartment, .warning, "code département FINESS inconnu « \(Limits.quote(f[12])) »")
         }
         for (index, name) in [(27, "dateouv"), (28, "dateautor"), (29, "datemaj")] where !f[index].isEmpty && CalendarDate(iso: f[index]) == nil {
-            problem(line, name, .badDate, .warning, "date invalide « \(f[index].prefix(20)) » (attendu AAAA-MM-JJ)")
+            problem(line, name, .badDate, .warning, "date invalide « \(Limits.quote(f[index])) » (attendu AAAA-MM-JJ)")
         }
     }
 

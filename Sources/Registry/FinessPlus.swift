@@ -31,11 +31,11 @@ enum FinessPlus {
                 malformed("pmej[\(i)].informationsGeneralesPMEJ.numFinessPm", "numéro FINESS manquant"); continue
             }
             if FinessNumber.problem(ej) != nil, FinessNumber.problem(ej) != .key {
-                malformed("pmej[\(i)].informationsGeneralesPMEJ.numFinessPm", "numéro FINESS mal formé (« \(ej.prefix(20)) »)"); continue
+                malformed("pmej[\(i)].informationsGeneralesPMEJ.numFinessPm", "numéro FINESS mal formé (« \(Limits.quote(ej)) »)"); continue
             }
             guard text(pmej["etatObjet"]) == "A" else { continue }
             if FinessNumber.problem(ej) == .key {
-                problems.append(LineProblem(file: file, line: 1, field: "pmej[\(i)].informationsGeneralesPMEJ.numFinessPm", kind: .finessKey, severity: .warning, reason: "clé de contrôle FINESS invalide (« \(ej) »)"))
+                problems.append(LineProblem(file: file, line: 1, field: "pmej[\(i)].informationsGeneralesPMEJ.numFinessPm", kind: .finessKey, severity: .warning, reason: "clé de contrôle FINESS invalide (« \(Limits.quote(ej)) »)"))
             }
             let address = Address(pmej["adresse"])
             legalEntities.append(FinessRecord(line: 1, fields: [
@@ -49,10 +49,10 @@ enum FinessPlus {
                 let g = ege["informationsGeneralesEGE"]
                 let path = "pmej[\(i)].ege[\(k)].informationsGeneralesEGE.numFinessEge"
                 guard case let .string(et)? = g?["numFinessEge"], !et.isEmpty else { malformed(path, "numéro FINESS manquant"); continue }
-                if let p = FinessNumber.problem(et), p != .key { malformed(path, "numéro FINESS mal formé (« \(et.prefix(20)) »)"); continue }
+                if let p = FinessNumber.problem(et), p != .key { malformed(path, "numéro FINESS mal formé (« \(Limits.quote(et)) »)"); continue }
                 guard text(ege["etatObjet"]) == "A" else { continue }
                 if FinessNumber.problem(et) == .key {
-                    problems.append(LineProblem(file: file, line: 1, field: path, kind: .finessKey, severity: .warning, reason: "clé de contrôle FINESS invalide (« \(et) »)"))
+                    problems.append(LineProblem(file: file, line: 1, field: path, kind: .finessKey, severity: .warning, reason: "clé de contrôle FINESS invalide (« \(Limits.quote(et)) »)"))
                 }
                 let category = text(ege["categorieentiteGeographiqueExercice"])
                 let known = Nomenclature.category(category)

@@ -89,7 +89,7 @@ public enum AssessmentError: Error, Sendable, Equatable, CustomStringConvertible
     public var description: String {
         switch self {
         case let .unknownCampaign(id, known):
-            return "campagne inconnue « \(id) » ; campagnes connues : \(known.joined(separator: ", "))"
+            return "campagne inconnue « \(Limits.quote(id)) » ; campagnes connues : \(known.joined(separator: ", "))"
         }
     }
 

@@ -212,7 +212,7 @@ public struct CampaignCatalogue: Sendable {
         for r in raw where r.extends == nil { loaded.append(try r.resolve(base: nil)) }
         for r in raw where r.extends != nil {
             guard let base = raw.first(where: { $0.id == r.extends }), base.extends == nil else {
-                throw CampaignError(campaign: r.id, parameter: "extends", reason: "la grille nationale « \(r.extends!) » est inconnue")
+                throw CampaignError(campaign: r.id, parameter: "extends", reason: "la grille nationale « \(Limits.quote(r.extends!)) » est inconnue")
             }
             loaded.append(try r.resolve(base: base))
         }
@@ -311,7 +311,7 @@ private struct RawCampaign {
         extends = try optionalString("extends")
         region = try optionalString("region")
         if let region, Territory.region(code: region) == nil {
-            throw CampaignError(campaign: id, parameter: "region", reason: "région INSEE inconnue « \(region) »")
+            throw CampaignError(campaign: id, parameter: "region", reason: "région INSEE inconnue « \(Limits.quote(region)) »")
         }
         guard case let .string(f)? = json["period"]?["from"], let from = CalendarDate(iso: f),
               case let .string(t)? = json["period"]?["to"], let to = CalendarDate(iso: t) else {
@@ -543,7 +543,7 @@ private struct GridReader {
             }
             var scope = FilingWindow.Scope.any
             if case let .string(x)? = item["scope"] {
-                guard let sc = FilingWindow.Scope(rawValue: x) else { throw fail(key, "\(n) : portée inconnue « \(x) »") }
+                guard let sc = FilingWindow.Scope(rawValue: x) else { throw fail(key, "\(n) : portée inconnue « \(Limits.quote(x)) »") }
                 scope = sc
             }
             let window = FilingWindow(rule: rule, label: label, from: from, to: to, kinds: kinds, sectors: sectors, scope: scope)

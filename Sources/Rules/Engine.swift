@@ -84,10 +84,10 @@ private struct Evaluation {
                 rule = .E3; reason = "a déjà reçu un financement ESMS numérique (un seul financement par ESSMS)"; source = "[003] Q30"
             } else if let software = e.sonsOrderSoftware {
                 if grid.e4AnySonsOrderExcludes {
-                    rule = .E4; reason = "a déjà commandé une Prestation Ségur (SONS) pour « \(software) » (lecture [004] retenue par la campagne)"
+                    rule = .E4; reason = "a déjà commandé une Prestation Ségur (SONS) pour « \(Limits.quote(software)) » (lecture [004] retenue par la campagne)"
                     source = campaign.source(.e4Reading)
                 } else if !sameSoftware(software, project.solution.name) {
-                    rule = .E4; reason = "a commandé une Prestation Ségur (SONS) pour un autre logiciel (« \(software) »)"
+                    rule = .E4; reason = "a commandé une Prestation Ségur (SONS) pour un autre logiciel (« \(Limits.quote(software)) »)"
                     source = "[003] Q35"
                 } else {
                     sameSoftwareSons += 1
@@ -257,7 +257,7 @@ private struct Evaluation {
         let solution = project.solution
         if let m = eligible.first(where: { project.establishments[$0.index].solution.map { !sameSoftware($0, solution.name) } ?? false }) {
             let other = project.establishments[m.index]
-            refuse(.G1, "\(other.finessET!) \(other.name) prévoit la solution « \(other.solution!) » : une seule solution DUI (même éditeur, même hébergement) pour tout le projet")
+            refuse(.G1, "\(other.finessET!) \(other.name) prévoit la solution « \(Limits.quote(other.solution!)) » : une seule solution DUI (même éditeur, même hébergement) pour tout le projet")
         } else if project.organismes.count > 1 {
             explain(.G1, "une seule solution DUI pour les \(project.organismes.count) OG de la grappe : \(solution.name) (\(solution.editor))")
         }

@@ -148,7 +148,7 @@ private struct JSONParser {
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error("nom de champ entre guillemets attendu") }
             let keyStart = index
             let key = try parseString()
-            if members.contains(where: { $0.0 == key }) { throw error("champ « \(key) » en double", at: keyStart) }
+            if members.contains(where: { $0.0 == key }) { throw error("champ « \(Limits.quote(key)) » en double", at: keyStart) }
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("« : » attendu") }
             index += 1

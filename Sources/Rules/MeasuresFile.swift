@@ -50,18 +50,18 @@ public enum MeasuresFile {
             var bad = false
             let et = field("finessET")
             if !establishments.contains(et) {
-                problems.append(Problem(line: line, column: "finessET", reason: "établissement « \(et) » absent du projet")); bad = true
+                problems.append(Problem(line: line, column: "finessET", reason: "établissement « \(Limits.quote(et)) » absent du projet")); bad = true
             }
             let monthText = field("month")
             let month = YearMonth(iso: monthText)
-            if month == nil { problems.append(Problem(line: line, column: "month", reason: "mois « \(monthText) » invalide (attendu AAAA-MM)")); bad = true }
+            if month == nil { problems.append(Problem(line: line, column: "month", reason: "mois « \(Limits.quote(monthText)) » invalide (attendu AAAA-MM)")); bad = true }
             var counts: [String: Int] = [:]
             for c in columns.dropFirst(2) {
                 let value = field(c)
-                guard let v = Int(value), v >= 0 else {
-                    problems.append(Problem(line: line, column: c, reason: value.hasPrefix("-") ? "nombre négatif « \(value) »" : "nombre entier attendu, trouvé « \(value) »")); bad = true; continue
+                switch count(value, limit: Limits.measure(c)) {
+                case let .success(v): counts[c] = v
+                case let .failure(reason): problems.append(Problem(line: line, column: c, reason: reason.text)); bad = true
                 }
-                counts[c] = v
             }
             if let p = counts["persons"], let a = counts["activeRecords"], a > p {
                 problems.append(Problem(line: line, column: "activeRecords", reason: "\(a) dossiers actifs pour \(p) personnes accompagnées")); bad = true
@@ -90,6 +90,37 @@ public enum MeasuresFile {
         }
         if !problems.isEmpty { throw Refused(file: file, problems: problems) }
         return measures
+    }
+}
+
+extension MeasuresFile {
+    struct Reason: Error { let text: String }
+
+    /// A count: digits only (no sign, no decimals, no spaces), at most `limit`.
+    static func count(_ text: String, limit: Int) -> Result<Int, Reason> {
+        let digits = text.utf8
+        guard !digits.isEmpty, digits.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else {
+            if text.hasPrefix("-"), text.dropFirst().allSatisfy(\.isNumber), text.count > 1 {
+                return .failure(Reason(text: "nombre négatif « \(Limits.quote(text)) »"))
+            }
+            return .failure(Reason(text: "nombre entier attendu, trouvé « \(Limits.quote(text)) »"))
+        }
+        // More digits than the limit has cannot be within it (and would not fit an Int).
+        let significant = digits.drop { $0 == UInt8(ascii: "0") }
+        guard significant.count <= String(limit).utf8.count, let value = Int(text), value <= limit else {
+            return .failure(Reason(text: "\(Limits.quote(text)) dépasse le maximum plausible de \(limit.grouped) par établissement et par mois"))
+        }
+        return .success(value)
+    }
+}
+
+extension MonthlyMeasure {
+    /// The first count outside the bounds of `Limits` (a measure built elsewhere than by the
+    /// parser, or stored before the bounds existed): its column and value.
+    public var implausible: (column: String, value: Int)? {
+        let values: [(String, Int)] = [("persons", persons), ("activeRecords", activeRecords), ("activeWithProjet", activeWithProjet),
+                                       ("activeWithEvent", activeWithEvent), ("mssMessagesSent", mssMessagesSent), ("dmpFedPersons", dmpFedPersons)]
+        return values.first { $0.1 < 0 || $0.1 > Limits.measure($0.0) }
     }
 }
 

@@ -138,7 +138,7 @@ extension Project {
             organismes.append(Organisme(
                 finessEJ: ej,
                 name: try o.required("name").nonEmptyString(),
-                essmsCount: try o.required("essmsCount").count(),
+                essmsCount: try o.required("essmsCount").count(limit: Limits.essmsPerOrganisme),
                 subjectToPublicProcurementCode: try o.optional("subjectToPublicProcurementCode")?.bool() ?? false,
                 department: try o.optional("department")?.department()))
         }
@@ -152,7 +152,11 @@ extension Project {
 
         var establishments: [Establishment] = []
         var seenET = Set<String>()
-        for e in try root.required("establishments").array() {
+        let establishmentFields = try root.required("establishments").array()
+        if establishmentFields.count > Limits.establishmentsPerProject {
+            throw InputError(path: "establishments", reason: "\(establishmentFields.count) établissements : \(Limits.establishmentsPerProject.grouped) au plus par projet")
+        }
+        for e in establishmentFields {
             try e.requireObject()
             let etField = try e.required("finessET")
             let et: String? = etField.isNull ? nil : try etField.finess()
@@ -266,30 +270,31 @@ struct Field {
         return b
     }
 
-    func count() throws(InputError) -> Int {
+    func count(limit: Int) throws(InputError) -> Int {
         guard case let .number(n) = json else { throw fail("un nombre entier est attendu, trouvé \(json.typeName)") }
-        guard let v = Int(n), v >= 0 else { throw fail("un nombre entier positif ou nul est attendu, trouvé \(n)") }
+        guard let v = Int(n), v >= 0 else { throw fail("un nombre entier positif ou nul est attendu, trouvé \(Limits.quote(n))") }
+        guard v <= limit else { throw fail("\(v) dépasse le maximum admis (\(limit.grouped))") }
         return v
     }
 
     func enumValue<E: RawRepresentable & CaseIterable>(_ type: E.Type) throws(InputError) -> E where E.RawValue == String {
         let s = try string()
         guard let v = E(rawValue: s) else {
-            throw fail("valeur « \(s) » inconnue ; valeurs admises : \(E.allCases.map(\.rawValue).joined(separator: ", "))")
+            throw fail("valeur « \(Limits.quote(s)) » inconnue ; valeurs admises : \(E.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         return v
     }
 
     func finess() throws(InputError) -> String {
         let s = try string()
-        if let problem = FinessNumber.problem(s) { throw fail(problem.french + " (« \(s) »)") }
+        if let problem = FinessNumber.problem(s) { throw fail(problem.french + " (« \(Limits.quote(s)) »)") }
         return s
     }
 
     func department() throws(InputError) -> Department {
         let s = try string()
         guard let d = Territory.department(s) else {
-            throw fail("département INSEE inconnu « \(s) » ; attendu 01…95, 2A, 2B, 971…974 ou 976")
+            throw fail("département INSEE inconnu « \(Limits.quote(s)) » ; attendu 01…95, 2A, 2B, 971…974 ou 976")
         }
         return d
     }

@@ -111,8 +111,11 @@ public struct Rate: Sendable, Equatable {
     public var value: Double? { denominator == 0 ? nil : Double(numerator) / Double(denominator) }
 
     /// Exact comparison with a target in percent: numerator × 100 ≥ target × denominator.
+    /// Full-width products: no count, however large, can make it trap.
     public func meets(_ targetPercent: Int) -> Bool? {
-        denominator == 0 ? nil : numerator * 100 >= targetPercent * denominator
+        guard denominator != 0 else { return nil }
+        let left = numerator.multipliedFullWidth(by: 100), right = targetPercent.multipliedFullWidth(by: denominator)
+        return (left.high, left.low) >= (right.high, right.low)
     }
 }
 
@@ -192,32 +195,39 @@ public struct UsageProject: Sendable {
         var expenses: Cents? = nil
         if let f = try root.optional("expenses"), !f.isNull {
             guard case let .number(n) = f.json, let cents = Self.cents(n), cents >= 0 else {
-                throw InputError(path: "expenses", reason: "montant en euros positif attendu, au plus deux décimales")
+                throw InputError(path: "expenses", reason: "montant en euros positif attendu, au plus deux décimales, au plus \(Money.format(Limits.expensesCents))")
             }
             expenses = cents
         }
         return UsageProject(project: project, commitmentDate: commitmentDate, vsrDate: vsr, expenses: expenses)
     }
 
+    /// A JSON number of euros with at most two decimals, within `Limits.expensesCents`.
     static func cents(_ text: String) -> Cents? {
-        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count <= 2, let units = Int(parts[0]) else { return nil }
-        if parts.count == 1 { return units * 100 }
-        guard (1...2).contains(parts[1].count), let d = Int(parts[1]) else { return nil }
-        return units * 100 + (parts[1].count == 1 ? d * 10 : d)
+        guard let cents = Amount.cents(text, decimalSeparators: ["."], groupSeparators: []), cents <= Limits.expensesCents else { return nil }
+        return cents
     }
 }
 
 public enum UsageError: Error, Sendable, Equatable, CustomStringConvertible {
     case assessment(AssessmentError)
+    /// A measure outside the bounds of `Limits` (stored before they existed, or built by a caller).
+    case implausible(finessET: String, month: YearMonth, column: String, value: Int)
     public var description: String {
-        switch self { case let .assessment(e): return "\(e.path) : \(e.description)" }
+        switch self {
+        case let .assessment(e): return "\(e.path) : \(e.description)"
+        case let .implausible(et, month, column, value):
+            return "mesure invalide pour \(et) en \(month) : \(column) = \(value), hors des bornes plausibles (0 à \(Limits.measure(column).grouped)) ; corrigez-la en envoyant à nouveau le fichier de ce mois"
+        }
     }
 }
 
 extension Engine {
     /// The usage report of a project from its monthly measures, as of a date.
     public func usageReport(_ usage: UsageProject, measures: [MonthlyMeasure], asOf: CalendarDate) throws(UsageError) -> UsageReport {
+        for m in measures {
+            if let bad = m.implausible { throw .implausible(finessET: m.finessET, month: m.month, column: bad.column, value: bad.value) }
+        }
         let assessment: Assessment
         do { assessment = try assess(usage.project) } catch { throw .assessment(error) }
         let campaign = catalogue.campaign(usage.project.campaign)!
@@ -321,7 +331,8 @@ extension Engine {
             if subsidy > 0 {
                 ratio = Double(expenses) / Double(subsidy)
                 let threshold = grid.expensesThresholdPercent
-                if expenses * 100 < threshold * subsidy {
+                let spent = expenses.multipliedFullWidth(by: 100), floor = threshold.multipliedFullWidth(by: subsidy)
+                if (spent.high, spent.low) < (floor.high, floor.low) {
                     failing.append(.init(indicator: "expenses", value: ratio, target: Double(threshold) / 100))
                     explain(.P2, "condition 3 : dépenses \(Money.format(expenses)) pour une subvention de \(Money.format(subsidy)), sous le seuil de \(threshold) % : l'ARS juge si elles sont « notablement inférieures »", campaign.source(.expensesThreshold))
                 } else {

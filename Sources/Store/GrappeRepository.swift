@@ -10,6 +10,18 @@ public struct SavedGrappe: Sendable, Equatable {
     public var project: JSON
     public let createdAt: String
     public var updatedAt: String
+    /// Starts at 1, raised by every change: the optimistic-concurrency check (`ETag`, form field).
+    public var version: Int
+    /// Who made the last change, as far as the server knows it (`l'API`, `la page web`…).
+    public var updatedBy: String?
+}
+
+/// The outcome of a change made against a version.
+public enum GrappeUpdate: Sendable, Equatable {
+    case updated(SavedGrappe)
+    /// Someone changed the grappe since that version: nothing was written; here is what is stored.
+    case stale(current: SavedGrappe)
+    case notFound
 }
 
 public struct GrappeRepository: Sendable {
@@ -26,43 +38,90 @@ public struct GrappeRepository: Sendable {
 
     static func now() -> String { ISO8601DateFormatter().string(from: Date()) }
 
-    public func create(name: String, project: JSON) async throws -> SavedGrappe {
-        let grappe = SavedGrappe(id: Self.newID(), name: name, project: project, createdAt: Self.now(), updatedAt: Self.now())
+    static let maxNameLength = 120
+
+    /// A project is saved only if it reads back (`ProjectDraft`); errors name the path under `project`.
+    static func check(name: String, project: JSON) throws(InputError) {
+        guard !name.allSatisfy(\.isWhitespace) else { throw InputError(path: "name", reason: "nom de la grappe attendu") }
+        guard name.count <= maxNameLength else { throw InputError(path: "name", reason: "\(name.count) caractères : \(maxNameLength) au plus") }
+        do { try ProjectDraft.validate(project) } catch {
+            throw InputError(path: error.path.isEmpty ? "project" : "project." + error.path, reason: error.reason)
+        }
+    }
+
+    public func create(name: String, project: JSON, by author: String) async throws -> SavedGrappe {
+        try Self.check(name: name, project: project)
+        let now = Self.now()
+        let grappe = SavedGrappe(id: Self.newID(), name: name, project: project, createdAt: now, updatedAt: now, version: 1, updatedBy: author)
         try await store.sql.insert(into: "grappe")
-            .columns("id", "name", "project", "created_at", "updated_at")
-            .values(SQLBind(grappe.id), SQLBind(grappe.name), SQLBind(project.rendered(indent: false)), SQLBind(grappe.createdAt), SQLBind(grappe.updatedAt))
+            .columns("id", "name", "project", "created_at", "updated_at", "version", "updated_by")
+            .values(SQLBind(grappe.id), SQLBind(grappe.name), SQLBind(project.rendered(indent: false)), SQLBind(now), SQLBind(now),
+                    SQLBind(1), SQLBind(author))
             .run()
         return grappe
     }
 
-    /// Replaces the name and project of a grappe; false when it does not exist.
-    @discardableResult
-    public func update(_ grappe: SavedGrappe) async throws -> Bool {
-        guard try await find(grappe.id) != nil else { return false }
-        try await store.sql.update("grappe")
-            .set("name", to: SQLBind(grappe.name))
-            .set("project", to: SQLBind(grappe.project.rendered(indent: false)))
+    /// Replaces the name and project of a grappe if it is still at `version`, in one statement:
+    /// of two changes made from the same version, one is written and the other is told it is stale.
+    public func update(_ id: String, from version: Int, name: String, project: JSON, by author: String) async throws -> GrappeUpdate {
+        try Self.check(name: name, project: project)
+        let rows = try await store.sql.update("grappe")
+            .set("name", to: SQLBind(name))
+            .set("project", to: SQLBind(project.rendered(indent: false)))
             .set("updated_at", to: SQLBind(Self.now()))
-            .where("id", .equal, SQLBind(grappe.id))
-            .run()
-        return true
+            .set("updated_by", to: SQLBind(author))
+            .set("version", to: SQLRaw("version + 1"))
+            .where("id", .equal, SQLBind(id))
+            .where("version", .equal, SQLBind(version))
+            .returning("id", "name", "project", "created_at", "updated_at", "version", "updated_by")
+            .all()
+        if let row = rows.first { return .updated(try Self.grappe(row)) }
+        guard let current = try await find(id) else { return .notFound }
+        return .stale(current: current)
+    }
+
+    /// A change that does not depend on what the person saw (adding an establishment from a search):
+    /// applied to the latest version, again if another change came first. `change` returns nil to
+    /// leave the grappe as it is.
+    public func modify(_ id: String, by author: String, _ change: (SavedGrappe) async throws -> SavedGrappe?) async throws -> GrappeUpdate {
+        for _ in 0..<100 {
+            guard let current = try await find(id) else { return .notFound }
+            guard let changed = try await change(current) else { return .updated(current) }
+            let outcome = try await update(id, from: current.version, name: changed.name, project: changed.project, by: author)
+            if case .stale = outcome { continue }
+            return outcome
+        }
+        throw StoreError("grappe \(id) : trop de modifications simultanées, réessayez")
     }
 
     public func find(_ id: String) async throws -> SavedGrappe? {
-        try await store.sql.select().columns("id", "name", "project", "created_at", "updated_at").from("grappe")
+        try await store.sql.select().columns("id", "name", "project", "created_at", "updated_at", "version", "updated_by").from("grappe")
             .where("id", .equal, SQLBind(id)).first().map(Self.grappe)
     }
 
     public func list(limit: Int = 100) async throws -> [SavedGrappe] {
-        try await store.sql.select().columns("id", "name", "project", "created_at", "updated_at").from("grappe")
-            .orderBy("updated_at", .descending).limit(limit).all().map(Self.grappe)
+        try await store.sql.select().columns("id", "name", "project", "created_at", "updated_at", "version", "updated_by").from("grappe")
+            .orderBy("updated_at", .descending).limit(limit).all().map { try Self.grappe($0, unreadable: .null) }
     }
 
-    static func grappe(_ row: any SQLRow) throws -> SavedGrappe {
+    /// A stored project that does not parse is an error, never an empty project that a later save
+    /// would write over the real one. A list shows such a grappe with `unreadable` (`null`) as project.
+    static func grappe(_ row: any SQLRow) throws -> SavedGrappe { try grappe(row, unreadable: nil) }
+
+    static func grappe(_ row: any SQLRow, unreadable: JSON?) throws -> SavedGrappe {
+        let id = try row.decode(column: "id", as: String.self)
         let text = try row.decode(column: "project", as: String.self)
-        let project = (try? JSON.parse(text)) ?? .object([])
-        return SavedGrappe(id: try row.decode(column: "id", as: String.self), name: try row.decode(column: "name", as: String.self),
+        let project: JSON
+        do { project = try JSON.parse(text) } catch {
+            guard let unreadable else {
+                throw StoreError("grappe \(id) : le projet enregistré est illisible (\(error.description)) ; il n'a pas été modifié")
+            }
+            project = unreadable
+        }
+        return SavedGrappe(id: id, name: try row.decode(column: "name", as: String.self),
                            project: project, createdAt: try row.decode(column: "created_at", as: String.self),
-                           updatedAt: try row.decode(column: "updated_at", as: String.self))
+                           updatedAt: try row.decode(column: "updated_at", as: String.self),
+                           version: try row.decode(column: "version", as: Int.self),
+                           updatedBy: try row.decodeNil(column: "updated_by") ? nil : try row.decode(column: "updated_by", as: String.self))
     }
 }

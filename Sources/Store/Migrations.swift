@@ -72,6 +72,16 @@ enum Migrations {
                     "CREATE TABLE usage_measure_history (id BIGSERIAL PRIMARY KEY, finess_et TEXT NOT NULL, month TEXT NOT NULL, previous TEXT, current TEXT NOT NULL, changed_at TEXT NOT NULL, changed_by TEXT NOT NULL, source TEXT NOT NULL)",
                     "CREATE INDEX usage_measure_history_key ON usage_measure_history (finess_et, month)",
                 ]),
+            Migration(
+                version: 4, name: "version des grappes (concurrence optimiste)",
+                sqlite: [
+                    "ALTER TABLE grappe ADD COLUMN version INTEGER NOT NULL DEFAULT 1",
+                    "ALTER TABLE grappe ADD COLUMN updated_by TEXT",
+                ],
+                postgres: [
+                    "ALTER TABLE grappe ADD COLUMN version INTEGER NOT NULL DEFAULT 1",
+                    "ALTER TABLE grappe ADD COLUMN updated_by TEXT",
+                ]),
         ]
     }()
 

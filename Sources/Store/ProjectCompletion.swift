@@ -37,7 +37,7 @@ public struct ProjectCompletion: Sendable {
             guard case let .string(et)? = item["finessET"] else {
                 throw InputError(path: path, reason: "numéro FINESS ET attendu pour compléter l'établissement depuis le registre (champs manquants : \(missing.joined(separator: ", ")))")
             }
-            if let problem = FinessNumber.problem(et) { throw InputError(path: path, reason: "\(problem.french) (« \(et) »)") }
+            if let problem = FinessNumber.problem(et) { throw InputError(path: path, reason: "\(problem.french) (« \(Limits.quote(et)) »)") }
             guard let e = try await repository.establishment(et) else {
                 throw InputError(path: path, reason: "établissement \(et) absent du registre FINESS (\(extraction.map { "extraction du \($0)" } ?? "registre vide : esms finess import"))")
             }
@@ -50,7 +50,7 @@ public struct ProjectCompletion: Sendable {
                 case "name": fields.append((field, .string(e.name)))
                 case "department":
                     guard let d = e.department, Territory.department(d) != nil else {
-                        throw InputError(path: "establishments[\(index)].department", reason: "le département FINESS « \(e.finessDepartment) » de \(et) n'a pas d'ARS : à préciser")
+                        throw InputError(path: "establishments[\(index)].department", reason: "le département FINESS « \(Limits.quote(e.finessDepartment)) » de \(et) n'a pas d'ARS : à préciser")
                     }
                     fields.append((field, .string(d)))
                 case "sector":

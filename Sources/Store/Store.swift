@@ -1,3 +1,4 @@
+import Rules
 import Foundation
 import Logging
 import NIOCore
@@ -26,16 +27,16 @@ public enum DatabaseLocation: Sendable, Equatable, CustomStringConvertible {
     public static func parse(_ text: String) throws -> DatabaseLocation {
         if text.hasPrefix("postgres://") || text.hasPrefix("postgresql://") {
             guard let url = URL(string: text), let host = url.host, !host.isEmpty else {
-                throw StoreError("adresse PostgreSQL invalide « \(text) » (attendu postgres://utilisateur:motdepasse@hôte:port/base)")
+                throw StoreError("adresse PostgreSQL invalide « \(Limits.quote(text)) » (attendu postgres://utilisateur:motdepasse@hôte:port/base)")
             }
             let database = url.path.hasPrefix("/") ? String(url.path.dropFirst()) : url.path
-            guard !database.isEmpty else { throw StoreError("adresse PostgreSQL sans nom de base : « \(text) »") }
+            guard !database.isEmpty else { throw StoreError("adresse PostgreSQL sans nom de base : « \(Limits.quote(text)) »") }
             var schema: String? = nil
             if let query = URLComponents(url: url, resolvingAgainstBaseURL: false)?.queryItems {
                 for item in query {
                     guard item.name == "schema", let value = item.value,
                           value.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }), !value.isEmpty else {
-                        throw StoreError("paramètre « \(item.name) » inconnu ou invalide dans « \(text) » (seul schema=nom est admis)")
+                        throw StoreError("paramètre « \(Limits.quote(item.name)) » inconnu ou invalide dans « \(Limits.quote(text)) » (seul schema=nom est admis)")
                     }
                     schema = value
                 }
@@ -45,10 +46,10 @@ public enum DatabaseLocation: Sendable, Equatable, CustomStringConvertible {
         }
         if text.hasPrefix("sqlite://") {
             let path = String(text.dropFirst("sqlite://".count))
-            guard !path.isEmpty else { throw StoreError("adresse SQLite sans chemin : « \(text) »") }
+            guard !path.isEmpty else { throw StoreError("adresse SQLite sans chemin : « \(Limits.quote(text)) »") }
             return .sqlite(path: path)
         }
-        if text.contains("://") { throw StoreError("type de base inconnu « \(text) » (attendu un chemin de fichier, sqlite:// ou postgres://)") }
+        if text.contains("://") { throw StoreError("type de base inconnu « \(Limits.quote(text)) » (attendu un chemin de fichier, sqlite:// ou postgres://)") }
         guard !text.isEmpty else { throw StoreError("chemin de base vide") }
         return .sqlite(path: text)
     }

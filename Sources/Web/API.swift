@@ -9,44 +9,51 @@ import Store
 struct API: Sendable {
     let site: Site
 
-    static let maxBody = 2 << 20
-
-    func register(on group: RouterGroup<BasicRequestContext>) {
-        group.post("simulations") { request, context in try await simulate(request, context) }
-        group.get("campaigns") { _, _ in JSONResponse.make(.ok, .array(site.engine.catalogue.campaigns.map(\.json))) }
-        group.get("campaigns/:id") { _, context -> Response in
+    func register(on routes: Routes) {
+        routes.post("/api/v1/simulations") { request, context in try await simulate(request, context) }
+        routes.get("/api/v1/campaigns") { _, _ in JSONResponse.make(.ok, .array(site.engine.catalogue.campaigns.map(\.json))) }
+        routes.get("/api/v1/campaigns/:id") { _, context -> Response in
             let id = try context.parameters.require("id")
             guard let campaign = site.engine.catalogue.campaign(id) else {
-                return JSONResponse.error(.notFound, path: "id", "campagne inconnue « \(id) »")
+                return JSONResponse.error(.notFound, path: "id", "campagne inconnue « \(Limits.quote(id)) »")
             }
             return JSONResponse.make(.ok, campaign.json)
         }
-        group.get("finess/:number") { _, context in try await finess(try context.parameters.require("number")) }
-        group.get("finess") { request, _ in try await search(request) }
-        group.get("grappes") { _, _ -> Response in
+        routes.get("/api/v1/finess/:number") { _, context in try await finess(try context.parameters.require("number")) }
+        routes.get("/api/v1/finess") { request, _ in try await search(request) }
+        routes.get("/api/v1/grappes") { _, _ -> Response in
             let list = try await site.grappes.list()
             return JSONResponse.make(.ok, .array(list.map { grappeSummary($0) }))
         }
-        group.post("grappes") { request, context in try await saveGrappe(request, context, id: nil) }
-        group.put("grappes/:id") { request, context in try await saveGrappe(request, context, id: try context.parameters.require("id")) }
+        routes.post("/api/v1/grappes") { request, context in try await saveGrappe(request, context, id: nil) }
+        routes.put("/api/v1/grappes/:id") { request, context in try await saveGrappe(request, context, id: try context.parameters.require("id")) }
+        routes.get("/api/v1/grappes/:id") { _, context -> Response in
+            let id = try context.parameters.require("id")
+            guard let grappe = try await site.grappes.find(id) else { return JSONResponse.error(.notFound, path: "id", "grappe inconnue « \(Limits.quote(id)) »") }
+            return Self.withETag(JSONResponse.make(.ok, grappeJSON(grappe)), grappe)
+        }
         // Any other path of the API answers in JSON too.
         for method in [HTTPRequest.Method.get, .post, .put, .delete, .patch] {
-            group.on("**", method: method) { request, _ in
-                JSONResponse.error(.notFound, path: nil, "aucune route \(request.method.rawValue) \(request.uri.path) dans l'API (voir /openapi.yaml)")
+            routes.router.on("/api/v1/**", method: method) { request, _ in
+                JSONResponse.error(.notFound, path: nil, "aucune route \(request.method.rawValue) \(Limits.quote(request.uri.path)) dans l'API (voir /openapi.yaml)")
             }
         }
-        group.get("grappes/:id") { _, context -> Response in
-            let id = try context.parameters.require("id")
-            guard let grappe = try await site.grappes.find(id) else { return JSONResponse.error(.notFound, path: "id", "grappe inconnue « \(id) »") }
-            return JSONResponse.make(.ok, grappeJSON(grappe))
-        }
+    }
+
+    /// The version of a grappe as its entity tag: `"3"`.
+    static func etag(_ grappe: SavedGrappe) -> String { "\"\(grappe.version)\"" }
+
+    static func withETag(_ response: Response, _ grappe: SavedGrappe) -> Response {
+        var response = response
+        response.headers[.eTag] = etag(grappe)
+        return response
     }
 
     /// Reads a JSON body, or answers the error response.
     func body(_ request: Request, _ context: BasicRequestContext) async throws -> Result<JSON, ErrorResponse> {
         let buffer: ByteBuffer
         do {
-            buffer = try await request.body.collect(upTo: Self.maxBody)
+            buffer = try await request.body.collect(upTo: BodyLimit.api)
         } catch {
             return .failure(ErrorResponse(JSONResponse.error(.contentTooLarge, path: nil, "corps de requête trop grand (2 Mio au plus)")))
         }
@@ -99,12 +106,12 @@ struct API: Sendable {
         }
         var sector: Sector? = nil
         if let s = query.get("sector") {
-            guard let value = Sector(rawValue: s) else { return JSONResponse.error(.badRequest, path: "sector", "secteur inconnu « \(s) »") }
+            guard let value = Sector(rawValue: s) else { return JSONResponse.error(.badRequest, path: "sector", "secteur inconnu « \(Limits.quote(s)) »") }
             sector = value
         }
         let department = query.get("department")
         if let department, Territory.department(department) == nil {
-            return JSONResponse.error(.badRequest, path: "department", "département INSEE inconnu « \(department) »")
+            return JSONResponse.error(.badRequest, path: "department", "département INSEE inconnu « \(Limits.quote(department)) »")
         }
         var limit = 20
         if let l = query.get("limit") {
@@ -115,7 +122,16 @@ struct API: Sendable {
         return JSONResponse.make(.ok, .array(found.map(RegistryJSON.establishment)))
     }
 
+    /// `POST /grappes` creates; `PUT /grappes/{id}` replaces only the version named by `If-Match`
+    /// (428 without it, 412 when another change came first: nothing is written).
     func saveGrappe(_ request: Request, _ context: BasicRequestContext, id: String?) async throws -> Response {
+        var expected: Int? = nil
+        if id != nil {
+            switch Self.ifMatch(request.headers[.ifMatch]) {
+            case let .failure(e): return e.response
+            case let .success(version): expected = version
+            }
+        }
         switch try await body(request, context) {
         case let .failure(e): return e.response
         case let .success(json):
@@ -134,27 +150,57 @@ struct API: Sendable {
                 }
                 return response
             }
-            if let id {
-                guard var grappe = try await site.grappes.find(id) else { return JSONResponse.error(.notFound, path: "id", "grappe inconnue « \(id) »") }
-                grappe.name = name
-                grappe.project = project
-                try await site.grappes.update(grappe)
-                return JSONResponse.make(.ok, grappeJSON(try await site.grappes.find(id)!))
+            do {
+                if let id, let expected {
+                    switch try await site.grappes.update(id, from: expected, name: name, project: project, by: "l'API") {
+                    case .notFound: return JSONResponse.error(.notFound, path: "id", "grappe inconnue « \(Limits.quote(id)) »")
+                    case let .stale(current):
+                        return Self.withETag(JSONResponse.error(.preconditionFailed, path: "If-Match", Self.staleMessage(current, sent: expected)), current)
+                    case let .updated(grappe): return Self.withETag(JSONResponse.make(.ok, grappeJSON(grappe)), grappe)
+                    }
+                }
+                let grappe = try await site.grappes.create(name: name, project: project, by: "l'API")
+                var response = Self.withETag(JSONResponse.make(.created, grappeJSON(grappe)), grappe)
+                response.headers[.location] = "/api/v1/grappes/\(grappe.id)"
+                return response
+            } catch let e as InputError {
+                return JSONResponse.error(.unprocessableContent, path: e.path, e.reason)
             }
-            let grappe = try await site.grappes.create(name: name, project: project)
-            var response = JSONResponse.make(.created, grappeJSON(grappe))
-            response.headers[.location] = "/api/v1/grappes/\(grappe.id)"
-            return response
         }
     }
 
+    /// Who changed a grappe since the version a client or a form had.
+    static func staleMessage(_ current: SavedGrappe, sent: Int) -> String {
+        "la grappe a été modifiée depuis la version \(sent) que vous aviez : elle est à la version \(current.version), modifiée \(changedBy(current)) ; rien n'a été enregistré. Relisez-la puis refaites votre modification."
+    }
+
+    /// « le 25/11/2026 à 16:02 (heure de Paris) par la page web ».
+    static func changedBy(_ g: SavedGrappe) -> String {
+        var text = "le \(FrenchTime.dateTime(g.updatedAt))"
+        if let by = g.updatedBy { text += " par \(by)" }
+        return text
+    }
+
+    /// The version an `If-Match` header names: one strong entity tag, `"3"`.
+    static func ifMatch(_ header: String?) -> Result<Int, ErrorResponse> {
+        guard let header, !header.trimmingCharacters(in: .whitespaces).isEmpty else {
+            return .failure(ErrorResponse(JSONResponse.error(.preconditionRequired, path: "If-Match", "en-tête If-Match obligatoire : la version lue (ETag de GET /api/v1/grappes/{id})")))
+        }
+        let tag = header.trimmingCharacters(in: .whitespaces)
+        guard tag.hasPrefix("\""), tag.hasSuffix("\""), tag.count > 2, let version = Int(tag.dropFirst().dropLast()), version > 0 else {
+            return .failure(ErrorResponse(JSONResponse.error(.preconditionFailed, path: "If-Match", "If-Match « \(Limits.quote(tag)) » ne désigne pas une version de cette grappe (attendu l'ETag lu, par exemple \"3\")")))
+        }
+        return .success(version)
+    }
+
     func grappeSummary(_ g: SavedGrappe) -> JSON {
-        .object([("id", .string(g.id)), ("name", .string(g.name)), ("updatedAt", .string(g.updatedAt))])
+        .object([("id", .string(g.id)), ("name", .string(g.name)), ("updatedAt", .string(g.updatedAt)), ("version", .int(g.version))])
     }
 
     func grappeJSON(_ g: SavedGrappe) -> JSON {
         .object([("id", .string(g.id)), ("name", .string(g.name)), ("project", g.project),
-                 ("createdAt", .string(g.createdAt)), ("updatedAt", .string(g.updatedAt))])
+                 ("createdAt", .string(g.createdAt)), ("updatedAt", .string(g.updatedAt)), ("version", .int(g.version)),
+                 ("updatedBy", g.updatedBy.map(JSON.string) ?? .null)])
     }
 }
 

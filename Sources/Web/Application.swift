@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import NIOCore
 import Prometheus
 import Registry
 import Rules
@@ -37,18 +38,24 @@ public struct Site: Sendable {
 
 /// The whole application, as `esms serve` runs it and as the tests call it.
 public func buildApplication(site: Site, configuration: ServerConfiguration, logger: Logger) -> some ApplicationProtocol {
-    Application(
+    let header = TimeAmount(configuration.headerTimeout), body = TimeAmount(configuration.bodyTimeout)
+    return Application(
         router: buildRouter(site: site, logger: logger),
+        server: .http1(configuration: .init(
+            additionalChannelHandlers: [RequestTimeoutHandler(headerTimeout: header, bodyTimeout: body)],
+            idleTimeout: TimeAmount(configuration.idleTimeout))),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "esms"),
         logger: logger
     )
 }
 
 public func buildRouter(site: Site, logger: Logger) -> Router<BasicRequestContext> {
-    let router = Router(context: BasicRequestContext.self)
+    let router = Router(context: BasicRequestContext.self, options: .autoGenerateHeadEndpoints)
+    let routes = Routes(router: router, table: RouteTable())
+    router.add(middleware: SecurityMiddleware(routes: routes.table, logger: logger))
     router.add(middleware: RequestMetrics(registry: site.metrics))
     router.add(middleware: LogRequestsMiddleware(.info))
-    router.get("/health") { _, _ -> Response in
+    routes.get("/health") { _, _ -> Response in
         do {
             _ = try await site.store.sql.raw("SELECT 1 AS ok").first()
             return JSONResponse.make(.ok, .object([("status", .string("ok")), ("database", .string(site.store.dialect.rawValue))]))
@@ -56,14 +63,14 @@ public func buildRouter(site: Site, logger: Logger) -> Router<BasicRequestContex
             return JSONResponse.make(.serviceUnavailable, .object([("status", .string("indisponible")), ("message", .string("la base ne répond pas"))]))
         }
     }
-    router.get("/metrics") { _, _ -> Response in
+    routes.get("/metrics") { _, _ -> Response in
         Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                  body: .init(byteBuffer: ByteBuffer(string: site.metrics.emitToString())))
     }
-    router.get("/openapi.yaml") { _, _ -> Response in
+    routes.get("/openapi.yaml") { _, _ -> Response in
         try StaticFile.response("openapi.yaml", contentType: "application/yaml; charset=utf-8")
     }
-    router.get("/assets/:file") { _, context -> Response in
+    routes.get("/assets/:file") { _, context -> Response in
         let file = try context.parameters.require("file")
         switch file {
         case "site.css": return try StaticFile.response("Assets/site.css", contentType: "text/css; charset=utf-8")
@@ -71,10 +78,10 @@ public func buildRouter(site: Site, logger: Logger) -> Router<BasicRequestContex
         default: throw HTTPError(.notFound)
         }
     }
-    API(site: site).register(on: router.group("api/v1"))
+    API(site: site).register(on: routes)
     let pages = Pages(site: site)
-    pages.register(on: router)
-    UsagePages(site: site, pages: pages).register(on: router)
+    pages.register(on: routes)
+    UsagePages(site: site, pages: pages).register(on: routes)
     return router
 }
 

@@ -18,6 +18,7 @@ struct GrappeView {
         out += establishments(editable: true)
         out += """
         <form method="post" action="/grappes/\(id)/etablissements" class="grid no-print">
+          \(Pages.formFields(grappe))
           <div><label for="add-et">Ajouter un établissement par son numéro FINESS ET</label>
           <input id="add-et" name="finessET" inputmode="text" pattern="[0-9][0-9AB][0-9]{7}" maxlength="9" required></div>
           <div><button type="submit">Ajouter</button> <a href="/finess">ou rechercher dans FINESS</a></div>
@@ -39,7 +40,7 @@ struct GrappeView {
         out += establishments(editable: false)
         if let problem { out += "<p class=\"error\">\(HTML.escape(problem))</p>" }
         if let assessment { out += AssessmentView(assessment: assessment).html() }
-        out += "<p class=\"no-print\"><button type=\"button\" onclick=\"window.print()\">Imprimer</button> <a href=\"/grappes/\(id)\">Retour à la grappe</a></p>"
+        out += "<p class=\"no-print\"><button type=\"button\" data-print>Imprimer</button> <a href=\"/grappes/\(id)\">Retour à la grappe</a></p>"
         return out
     }
 
@@ -64,6 +65,7 @@ struct GrappeView {
         func checked(_ key: String) -> String { p[key] == .bool(true) ? " checked" : "" }
         return """
         <form method="post" action="/grappes/\(id)/parametres" class="no-print" data-autosubmit>
+        \(Pages.formFields(grappe))
         <fieldset><legend>Le projet</legend>
         <div class="grid">
           <div><label for="name">Nom de la grappe</label><input id="name" name="name" value="\(HTML.escape(grappe.name))" required></div>
@@ -103,11 +105,12 @@ struct GrappeView {
                 if project.kind == .mixte {
                     actions += """
                     <form method="post" action="/grappes/\(id)/etablissements/\(et)/nature" class="inline" data-autosubmit>
+                    \(Pages.formFields(grappe))
                     <label for="k-\(et)">Nature</label><select id="k-\(et)" name="kind">\(option("acquisition", "acquisition", e.kind?.rawValue))\(option("miseEnConformite", "mise en conformité", e.kind?.rawValue))</select>
                     <noscript><button type="submit" class="secondary">OK</button></noscript></form>
                     """
                 }
-                actions += "<form method=\"post\" action=\"/grappes/\(id)/etablissements/\(et)/retirer\" class=\"inline\"><button type=\"submit\" class=\"secondary\" aria-label=\"Retirer \(et) de la grappe\">Retirer</button></form>"
+                actions += "<form method=\"post\" action=\"/grappes/\(id)/etablissements/\(et)/retirer\" class=\"inline\">\(Pages.formFields(grappe))<button type=\"submit\" class=\"secondary\" aria-label=\"Retirer \(et) de la grappe\">Retirer</button></form>"
             }
             let smallText = small.map { $0.small ? "petit OG (moins de \($0.threshold) ESSMS)" : "non" } ?? "?"
             return "<tr><td>\(e.finessET ?? "—")</td><td>\(HTML.escape(e.name))</td><td>\(e.sector.rawValue)</td><td>\(e.department.code) (\(HTML.escape(e.department.region.name)))</td><td>\(HTML.escape(og.map { "\($0.finessEJ) \($0.name)" } ?? e.finessEJ))</td><td class=\"num\">\(og.map { String($0.essmsCount) } ?? "?")</td><td>\(smallText)</td><td>\(status)</td>\(editable ? "<td class=\"no-print\">\(actions)</td>" : "")</tr>"
@@ -189,7 +192,7 @@ struct AssessmentView {
         if !a.flags.isEmpty {
             out += "<h3>Points d'attention</h3><ul>" + a.flags.map { "<li>⚠ \(HTML.escape(sentenceCase($0.text))) (\($0.rule.rawValue), \(HTML.escape($0.source)))</li>" }.joined() + "</ul>"
         }
-        out += "<details open><summary><h3 style=\"display:inline\">Explication, règle par règle</h3></summary><ol>" +
+        out += "<details open><summary><h3 class=\"inline-heading\">Explication, règle par règle</h3></summary><ol>" +
             a.explanation.map { "<li>\(HTML.escape(sentenceCase($0.text))) <span class=\"muted\">(\($0.rule.rawValue), \(HTML.escape($0.source)))</span></li>" }.joined() +
             "</ol></details></section>"
         return out

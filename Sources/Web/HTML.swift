@@ -1,3 +1,4 @@
+import Foundation
 import Rules
 
 /// HTML escaping: every value that reaches a page goes through `escape`.
@@ -61,4 +62,17 @@ enum HTML {
     }
 
     static func euros(_ cents: Cents) -> String { escape(Money.format(cents)) }
+}
+
+/// Times of the store (ISO 8601, UTC) as a person in France reads them.
+enum FrenchTime {
+    /// `2026-11-25T15:02:11Z` → `25/11/2026 à 16:02`, in Europe/Paris.
+    static func dateTime(_ iso: String) -> String {
+        guard let date = ISO8601DateFormatter().date(from: iso) else { return iso }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "Europe/Paris") ?? .gmt
+        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: date)
+        func two(_ n: Int?) -> String { let v = n ?? 0; return v < 10 ? "0\(v)" : "\(v)" }
+        return "\(two(c.day))/\(two(c.month))/\(c.year ?? 0) à \(two(c.hour)):\(two(c.minute))"
+    }
 }

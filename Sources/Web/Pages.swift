@@ -8,29 +8,66 @@ import Store
 struct Pages: Sendable {
     let site: Site
 
-    func register(on router: Router<BasicRequestContext>) {
-        router.get("/") { _, _ in try await home() }
-        router.get("/finess") { request, _ in try await search(request) }
-        router.get("/campagnes") { _, _ in campaigns() }
-        router.get("/grappes") { _, _ in try await grappeList() }
-        router.post("/grappes") { request, _ in try await createGrappe(request) }
-        router.post("/grappes/ajouter") { request, _ -> Response in
+    func register(on routes: Routes) {
+        routes.get("/") { _, _ in try await home() }
+        routes.get("/finess") { request, _ in try await search(request) }
+        routes.get("/campagnes") { _, _ in campaigns() }
+        routes.get("/grappes") { _, _ in try await grappeList() }
+        routes.post("/grappes") { request, _ in try await createGrappe(request) }
+        routes.post("/grappes/ajouter") { request, _ -> Response in
             let form = try await Form.read(request)
             guard let id = form["grappe"], let et = form["finessET"] else { return notFound("Grappe ou établissement manquant.") }
-            return try await addEstablishment(id, et: et)
+            return try await addFromSearch(id, et: et.trimmingCharacters(in: .whitespaces))
         }
-        router.get("/grappes/:id") { _, context in try await grappePage(try context.parameters.require("id"), print: false) }
-        router.get("/grappes/:id/impression") { _, context in try await grappePage(try context.parameters.require("id"), print: true) }
-        router.post("/grappes/:id/parametres") { request, context in try await updateSettings(try context.parameters.require("id"), request) }
-        router.post("/grappes/:id/etablissements") { request, context in try await addEstablishment(try context.parameters.require("id"), request) }
-        router.post("/grappes/:id/etablissements/:et/retirer") { _, context in
-            try await removeEstablishment(try context.parameters.require("id"), try context.parameters.require("et"))
+        routes.get("/grappes/:id") { _, context in try await grappePage(try context.parameters.require("id"), print: false) }
+        routes.get("/grappes/:id/impression") { _, context in try await grappePage(try context.parameters.require("id"), print: true) }
+        routes.post("/grappes/:id/parametres") { request, context in try await updateSettings(try context.parameters.require("id"), request) }
+        routes.post("/grappes/:id/etablissements") { request, context in try await addEstablishment(try context.parameters.require("id"), request) }
+        routes.post("/grappes/:id/etablissements/:et/retirer") { request, context in
+            try await removeEstablishment(try context.parameters.require("id"), try context.parameters.require("et"), request)
         }
-        router.post("/grappes/:id/etablissements/:et/nature") { request, context in
+        routes.post("/grappes/:id/etablissements/:et/nature") { request, context in
             try await setKind(try context.parameters.require("id"), try context.parameters.require("et"), request)
         }
-        router.get("/grappes/:id/etablissements.csv") { _, context in try await establishmentsCSV(try context.parameters.require("id")) }
-        router.get("/grappes/:id/montants.csv") { _, context in try await amountsCSV(try context.parameters.require("id")) }
+        routes.get("/grappes/:id/etablissements.csv") { _, context in try await establishmentsCSV(try context.parameters.require("id")) }
+        routes.get("/grappes/:id/montants.csv") { _, context in try await amountsCSV(try context.parameters.require("id")) }
+    }
+
+    /// Who a page change is recorded as, until accounts exist.
+    static let author = "la page web"
+
+    /// Applies a page form to the version of the grappe it was built from (its `version` field):
+    /// a form built from an older version changes nothing and shows who changed the grappe since.
+    /// `apply` edits the grappe, or returns the response of a refusal.
+    func change(_ id: String, _ form: [String: String], then location: String,
+                onStale: ((SavedGrappe, String) async throws -> Response)? = nil,
+                _ apply: (inout SavedGrappe) async throws -> Response?) async throws -> Response {
+        guard let current = try await site.grappes.find(id) else { return notFound("Grappe inconnue.") }
+        let stale: (SavedGrappe, Int) async throws -> Response = { now, sent in
+            let message = API.staleMessage(now, sent: sent)
+            if let onStale { return try await onStale(now, message) }
+            return try await grappePage(id, print: false, message: message, status: .conflict)
+        }
+        guard let text = form["version"], let version = Int(text) else {
+            return try await grappePage(id, print: false, message: "Formulaire incomplet (version de la grappe absente) : rien n'a été modifié.", status: .badRequest)
+        }
+        guard version == current.version else { return try await stale(current, version) }
+        var grappe = current
+        if let refusal = try await apply(&grappe) { return refusal }
+        do {
+            switch try await site.grappes.update(id, from: version, name: grappe.name, project: grappe.project, by: Self.author) {
+            case .notFound: return notFound("Grappe inconnue.")
+            case let .stale(now): return try await stale(now, version)
+            case .updated: return redirect(location)
+            }
+        } catch let e as InputError {
+            return try await grappePage(id, print: false, message: "Modification refusée : \(e.description).", status: .unprocessableContent)
+        }
+    }
+
+    /// The hidden fields of a form that changes a grappe.
+    static func formFields(_ grappe: SavedGrappe) -> String {
+        CSRF.hiddenField + "<input type=\"hidden\" name=\"version\" value=\"\(grappe.version)\">"
     }
 
     func html(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
@@ -82,6 +119,7 @@ struct Pages: Sendable {
         let campaigns = site.engine.catalogue.campaigns.map { "<option value=\"\($0.id)\">\($0.id) — \(HTML.escape($0.label))</option>" }.joined()
         return """
         <form method="post" action="/grappes" class="grid">
+          \(CSRF.hiddenField)
           <div><label for="name">Nom de la grappe</label><input id="name" name="name" required maxlength="120"></div>
           <div><label for="campaign">Campagne</label><select id="campaign" name="campaign">\(campaigns)</select></div>
           \(preset.map { "<input type=\"hidden\" name=\"finessET\" value=\"\(HTML.escape($0))\">" } ?? "")
@@ -99,7 +137,7 @@ struct Pages: Sendable {
         var body = "<h1>Rechercher dans FINESS</h1>" + searchForm(text: text, department: department, sector: sector)
         if !text.trimmingCharacters(in: .whitespaces).isEmpty {
             if let department, Territory.department(department) == nil {
-                body += "<p class=\"error\" role=\"alert\">Département INSEE inconnu « \(HTML.escape(department)) » : attendu 01…95, 2A, 2B, 971…974 ou 976.</p>"
+                body += "<p class=\"error\" role=\"alert\">Département INSEE inconnu « \(HTML.escape(Limits.quote(department))) » : attendu 01…95, 2A, 2B, 971…974 ou 976.</p>"
             } else {
                 let found = try await site.finess.search(text, department: department, sector: sector.flatMap(Sector.init(rawValue:)), limit: 50)
                 let grappes = try await site.grappes.list(limit: 50)
@@ -110,13 +148,13 @@ struct Pages: Sendable {
     }
 
     func results(_ found: [RegistryEstablishment], grappes: [SavedGrappe], text: String) -> String {
-        guard !found.isEmpty else { return "<p role=\"status\">Aucun établissement ne correspond à « \(HTML.escape(text)) ».</p>" }
+        guard !found.isEmpty else { return "<p role=\"status\">Aucun établissement ne correspond à « \(HTML.escape(Limits.quote(text))) ».</p>" }
         let options = grappes.map { "<option value=\"\($0.id)\">\(HTML.escape($0.name))</option>" }.joined()
         let rows = found.map { e -> String in
             let sector = e.sector.map { "\($0.rawValue)\(e.sectorDecision == .review ? " (à confirmer)" : "")" } ?? (e.essms ? "à préciser" : "hors ESSMS")
             let add = grappes.isEmpty ? "<span class=\"muted\">créez d'abord une grappe</span>" : """
             <form method="post" action="/grappes/ajouter" class="inline">
-              <input type="hidden" name="finessET" value="\(e.finessET)">
+              \(CSRF.hiddenField)<input type="hidden" name="finessET" value="\(e.finessET)">
               <label for="g-\(e.finessET)">Ajouter \(e.finessET) à la grappe</label>
               <select id="g-\(e.finessET)" name="grappe">\(options)</select>
               <button type="submit" class="secondary">Ajouter</button>
@@ -185,72 +223,97 @@ struct Pages: Sendable {
         if let et = form["finessET"], FinessNumber.isValid(et) {
             project = project.setting("establishments", .array([.object([("finessET", .string(et))])]))
         }
-        let grappe = try await site.grappes.create(name: String(name.prefix(120)), project: project)
+        let grappe = try await site.grappes.create(name: String(name.prefix(120)), project: project, by: Self.author)
         return redirect("/grappes/\(grappe.id)")
     }
 
     func updateSettings(_ id: String, _ request: Request) async throws -> Response {
-        guard var grappe = try await site.grappes.find(id) else { return notFound("Grappe inconnue.") }
         let form = try await Form.read(request)
-        var p = grappe.project
-        if let name = form["name"]?.trimmingCharacters(in: .whitespaces), !name.isEmpty { grappe.name = String(name.prefix(120)) }
-        if let c = form["campaign"], site.engine.catalogue.campaign(c) != nil { p = p.setting("campaign", .string(c)) }
-        if let k = form["kind"], ProjectKind(rawValue: k) != nil { p = p.setting("kind", .string(k)) }
-        if let r = form["procurement"], Project.Procurement(rawValue: r) != nil { p = p.setting("procurement", .string(r)) }
-        var solution = p["solution"] ?? .object([])
-        if let n = form["solutionName"]?.trimmingCharacters(in: .whitespaces), !n.isEmpty { solution = solution.setting("name", .string(n)) }
-        if let e = form["solutionEditor"]?.trimmingCharacters(in: .whitespaces), !e.isEmpty { solution = solution.setting("editor", .string(e)) }
-        if let r = form["referencing"], Referencing(rawValue: r) != nil { solution = solution.setting("referencing", .string(r)) }
-        p = p.setting("solution", solution)
-        if let porteur = form["porteur"] { p = p.setting("porteur", FinessNumber.isValid(porteur) ? .string(porteur) : .null) }
-        p = p.setting("matureProjectOwner", .bool(form["matureProjectOwner"] == "on"))
-        p = p.setting("nationalRepresentativeness", .bool(form["nationalRepresentativeness"] == "on"))
-        if let d = form["filingDate"] { p = p.setting("filingDate", CalendarDate(iso: d).map { .string($0.description) } ?? .null) }
-        grappe.project = p
-        try await site.grappes.update(grappe)
-        return redirect("/grappes/\(id)")
+        return try await change(id, form, then: "/grappes/\(id)") { grappe in
+            var p = grappe.project
+            if let name = form["name"]?.trimmingCharacters(in: .whitespaces), !name.isEmpty { grappe.name = String(name.prefix(120)) }
+            if let c = form["campaign"], site.engine.catalogue.campaign(c) != nil { p = p.setting("campaign", .string(c)) }
+            if let k = form["kind"], ProjectKind(rawValue: k) != nil { p = p.setting("kind", .string(k)) }
+            if let r = form["procurement"], Project.Procurement(rawValue: r) != nil { p = p.setting("procurement", .string(r)) }
+            var solution = p["solution"] ?? .object([])
+            if let n = form["solutionName"]?.trimmingCharacters(in: .whitespaces), !n.isEmpty { solution = solution.setting("name", .string(String(n.prefix(200)))) }
+            if let e = form["solutionEditor"]?.trimmingCharacters(in: .whitespaces), !e.isEmpty { solution = solution.setting("editor", .string(String(e.prefix(200)))) }
+            if let r = form["referencing"], Referencing(rawValue: r) != nil { solution = solution.setting("referencing", .string(r)) }
+            p = p.setting("solution", solution)
+            if let porteur = form["porteur"] { p = p.setting("porteur", FinessNumber.isValid(porteur) ? .string(porteur) : .null) }
+            p = p.setting("matureProjectOwner", .bool(form["matureProjectOwner"] == "on"))
+            p = p.setting("nationalRepresentativeness", .bool(form["nationalRepresentativeness"] == "on"))
+            if let d = form["filingDate"] { p = p.setting("filingDate", CalendarDate(iso: d).map { .string($0.description) } ?? .null) }
+            grappe.project = p
+            return nil
+        }
     }
 
     func addEstablishment(_ id: String, _ request: Request) async throws -> Response {
         let form = try await Form.read(request)
-        return try await addEstablishment(id, et: form["finessET"]?.trimmingCharacters(in: .whitespaces) ?? "")
+        let et = form["finessET"]?.trimmingCharacters(in: .whitespaces) ?? ""
+        return try await change(id, form, then: "/grappes/\(id)") { grappe in
+            guard FinessNumber.isValid(et), let found = try await site.finess.establishment(et) else {
+                return try await grappePage(id, print: false, message: "Numéro FINESS ET « \(Limits.quote(et)) » invalide ou absent du registre.", status: .unprocessableContent)
+            }
+            guard Self.adding(et, ej: found.finessEJ, to: &grappe) else {
+                return try await grappePage(id, print: false, message: "La grappe compte déjà \(Limits.establishmentsPerProject.grouped) établissements, le maximum.", status: .unprocessableContent)
+            }
+            return nil
+        }
     }
 
-    func addEstablishment(_ id: String, et: String) async throws -> Response {
-        guard var grappe = try await site.grappes.find(id) else { return notFound("Grappe inconnue.") }
-        guard FinessNumber.isValid(et), try await site.finess.establishment(et) != nil else {
-            return try await grappePage(id, print: false, message: "Numéro FINESS ET « \(et) » invalide ou absent du registre.")
+    /// Adding from the search results: the person did not see the grappe, so the establishment is
+    /// added to its latest version (again if another change came first), never over another change.
+    func addFromSearch(_ id: String, et: String) async throws -> Response {
+        guard FinessNumber.isValid(et), let found = try await site.finess.establishment(et) else {
+            return try await grappePage(id, print: false, message: "Numéro FINESS ET « \(Limits.quote(et)) » invalide ou absent du registre.", status: .unprocessableContent)
         }
-        guard case var .array(items)? = grappe.project["establishments"] else { return notFound("Grappe illisible.") }
-        if !items.contains(where: { $0["finessET"] == .string(et) }) {
-            var entry: [(String, JSON)] = [("finessET", .string(et))]
-            if grappe.project["kind"] == .string("mixte") { entry.append(("kind", .string("acquisition"))) }
-            items.append(.object(entry))
+        var full = false
+        let outcome = try await site.grappes.modify(id, by: Self.author) { current in
+            var grappe = current
+            full = !Self.adding(et, ej: found.finessEJ, to: &grappe)
+            return full || grappe == current ? nil : grappe
         }
+        if case .notFound = outcome { return notFound("Grappe inconnue.") }
+        if full { return try await grappePage(id, print: false, message: "La grappe compte déjà \(Limits.establishmentsPerProject.grouped) établissements, le maximum.", status: .unprocessableContent) }
+        return redirect("/grappes/\(id)")
+    }
+
+    /// Adds an establishment (once) and, when the grappe has none, its organisme as porteur;
+    /// false when the grappe is full.
+    static func adding(_ et: String, ej: String, to grappe: inout SavedGrappe) -> Bool {
+        var items: [JSON] = []
+        if case let .array(list)? = grappe.project["establishments"] { items = list }
+        if items.contains(where: { $0["finessET"] == .string(et) }) { return true }
+        guard items.count < Limits.establishmentsPerProject else { return false }
+        var entry: [(String, JSON)] = [("finessET", .string(et))]
+        if grappe.project["kind"] == .string("mixte") { entry.append(("kind", .string("acquisition"))) }
+        items.append(.object(entry))
         grappe.project = grappe.project.setting("establishments", .array(items))
-        if grappe.project["porteur"] == nil || grappe.project["porteur"] == .null, let e = try await site.finess.establishment(et) {
-            grappe.project = grappe.project.setting("porteur", .string(e.finessEJ))
+        if grappe.project["porteur"] == nil || grappe.project["porteur"] == .null {
+            grappe.project = grappe.project.setting("porteur", .string(ej))
         }
-        try await site.grappes.update(grappe)
-        return redirect("/grappes/\(id)")
+        return true
     }
 
-    func removeEstablishment(_ id: String, _ et: String) async throws -> Response {
-        guard var grappe = try await site.grappes.find(id) else { return notFound("Grappe inconnue.") }
-        guard case let .array(items)? = grappe.project["establishments"] else { return notFound("Grappe illisible.") }
-        grappe.project = grappe.project.setting("establishments", .array(items.filter { $0["finessET"] != .string(et) }))
-        try await site.grappes.update(grappe)
-        return redirect("/grappes/\(id)")
+    func removeEstablishment(_ id: String, _ et: String, _ request: Request) async throws -> Response {
+        let form = try await Form.read(request)
+        return try await change(id, form, then: "/grappes/\(id)") { grappe in
+            guard case let .array(items)? = grappe.project["establishments"] else { return notFound("Grappe illisible.") }
+            grappe.project = grappe.project.setting("establishments", .array(items.filter { $0["finessET"] != .string(et) }))
+            return nil
+        }
     }
 
     func setKind(_ id: String, _ et: String, _ request: Request) async throws -> Response {
-        guard var grappe = try await site.grappes.find(id) else { return notFound("Grappe inconnue.") }
         let form = try await Form.read(request)
-        guard let kind = form["kind"], kind == "acquisition" || kind == "miseEnConformite",
-              case let .array(items)? = grappe.project["establishments"] else { return redirect("/grappes/\(id)") }
-        grappe.project = grappe.project.setting("establishments", .array(items.map { $0["finessET"] == .string(et) ? $0.setting("kind", .string(kind)) : $0 }))
-        try await site.grappes.update(grappe)
-        return redirect("/grappes/\(id)")
+        return try await change(id, form, then: "/grappes/\(id)") { grappe in
+            guard let kind = form["kind"], kind == "acquisition" || kind == "miseEnConformite",
+                  case let .array(items)? = grappe.project["establishments"] else { return redirect("/grappes/\(id)") }
+            grappe.project = grappe.project.setting("establishments", .array(items.map { $0["finessET"] == .string(et) ? $0.setting("kind", .string(kind)) : $0 }))
+            return nil
+        }
     }
 
     /// The project as the engine reads it: per-establishment kinds only in a `mixte` project.
@@ -259,8 +322,8 @@ struct Pages: Sendable {
         return project.setting("establishments", .array(items.map { $0.removing("kind") }))
     }
 
-    func grappePage(_ id: String, print: Bool, message: String? = nil) async throws -> Response {
-        guard let grappe = try await site.grappes.find(id) else { return notFound("Grappe inconnue : « \(id) ».") }
+    func grappePage(_ id: String, print: Bool, message: String? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
+        guard let grappe = try await site.grappes.find(id) else { return notFound("Grappe inconnue : « \(Limits.quote(id)) ».") }
         var body = ""
         if let message { body += "<p class=\"error\" role=\"alert\">\(HTML.escape(message))</p>" }
         var assessed: (project: Project, assessment: Assessment)? = nil
@@ -275,10 +338,10 @@ struct Pages: Sendable {
         let view = GrappeView(grappe: grappe, project: assessed?.project, assessment: assessed?.assessment, catalogue: site.engine.catalogue)
         if print {
             body += view.printable(problem: problem)
-            return html(HTML.page(title: "Évaluation — \(grappe.name)", body: body))
+            return html(HTML.page(title: "Évaluation — \(grappe.name)", body: body), status: status)
         }
         body += view.page(problem: problem)
-        return html(HTML.page(title: grappe.name, active: "grappes", body: body))
+        return html(HTML.page(title: grappe.name, active: "grappes", body: body), status: status)
     }
 
     // MARK: CSV
@@ -327,7 +390,7 @@ struct Pages: Sendable {
 /// `application/x-www-form-urlencoded` bodies.
 enum Form {
     static func read(_ request: Request) async throws -> [String: String] {
-        let buffer = try await request.body.collect(upTo: 1 << 20)
+        let buffer = try await request.body.collect(upTo: BodyLimit.form)
         return parse(String(buffer: buffer))
     }
 

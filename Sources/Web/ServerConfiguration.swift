@@ -1,3 +1,4 @@
+import Rules
 import Foundation
 import Logging
 import Store
@@ -11,6 +12,12 @@ public struct ServerConfiguration: Sendable {
     public var logLevel: Logger.Level
     /// Import the bundled demo registry when the registry is empty.
     public var demo: Bool
+    /// A connection whose request head has not arrived after this long is closed (slow headers).
+    public var headerTimeout: Duration = .seconds(10)
+    /// A request whose body has not ended this long after its head is dropped (slow uploads).
+    public var bodyTimeout: Duration = .seconds(60)
+    /// A connection that carries nothing for this long is closed.
+    public var idleTimeout: Duration = .seconds(60)
 
     public init(host: String = "127.0.0.1", port: Int = 8080, database: DatabaseLocation = .defaultFile, logLevel: Logger.Level = .info, demo: Bool = true) {
         self.host = host; self.port = port; self.database = database; self.logLevel = logLevel; self.demo = demo
@@ -25,7 +32,7 @@ public struct ServerConfiguration: Sendable {
             if h.isEmpty { problems.append("hôte vide (--host ou ESMS_HOST)") } else { configuration.host = h }
         }
         if let p = port ?? environment["ESMS_PORT"] {
-            if let n = Int(p), (1...65535).contains(n) { configuration.port = n } else { problems.append("port invalide « \(p) » (--port ou ESMS_PORT : 1 à 65535)") }
+            if let n = Int(p), (1...65535).contains(n) { configuration.port = n } else { problems.append("port invalide « \(Limits.quote(p)) » (--port ou ESMS_PORT : 1 à 65535)") }
         }
         do {
             configuration.database = try DatabaseLocation.resolve(flag: database, environment: environment)
@@ -34,7 +41,7 @@ public struct ServerConfiguration: Sendable {
         }
         if let l = logLevel ?? environment["ESMS_LOG_LEVEL"] {
             if let level = Logger.Level(rawValue: l.lowercased()) { configuration.logLevel = level } else {
-                problems.append("niveau de journal inconnu « \(l) » (--log-level ou ESMS_LOG_LEVEL : \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")))")
+                problems.append("niveau de journal inconnu « \(Limits.quote(l)) » (--log-level ou ESMS_LOG_LEVEL : \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")))")
             }
         }
         if !problems.isEmpty { throw StoreError("configuration invalide :\n  " + problems.joined(separator: "\n  ")) }

@@ -12,17 +12,20 @@ public struct UsagePages: Sendable {
 
     var usage: UsageRepository { UsageRepository(store: site.store) }
 
-    func register(on router: Router<BasicRequestContext>) {
-        router.get("/grappes/:id/usages") { _, context in try await page(try context.parameters.require("id")) }
-        router.post("/grappes/:id/usages/dates") { request, context in try await setDates(try context.parameters.require("id"), request) }
-        router.post("/grappes/:id/usages/mesures") { request, context in try await upload(try context.parameters.require("id"), request) }
+    func register(on routes: Routes) {
+        routes.get("/grappes/:id/usages") { _, context in try await page(try context.parameters.require("id")) }
+        routes.post("/grappes/:id/usages/dates") { request, context in try await setDates(try context.parameters.require("id"), request) }
+        routes.post("/grappes/:id/usages/mesures") { request, context in try await upload(try context.parameters.require("id"), request) }
     }
 
     func page(_ id: String, message: String? = nil, refused: [String] = [], status: HTTPResponse.Status = .ok) async throws -> Response {
-        guard let grappe = try await site.grappes.find(id) else { return pages.notFound("Grappe inconnue : « \(id) ».") }
+        guard let grappe = try await site.grappes.find(id) else { return pages.notFound("Grappe inconnue : « \(Limits.quote(id)) ».") }
         var body = "<h1>Usages du DUI — \(HTML.escape(grappe.name))</h1><p><a href=\"/grappes/\(id)\">Retour à la grappe</a></p>"
         if let message { body += "<p class=\"\(refused.isEmpty ? "notice" : "error")\" role=\"\(refused.isEmpty ? "status" : "alert")\">\(HTML.escape(message))</p>" }
-        if !refused.isEmpty { body += "<ul class=\"error\">" + refused.map { "<li>\(HTML.escape($0))</li>" }.joined() + "</ul>" }
+        if !refused.isEmpty {
+            body += "<ul class=\"error\">" + refused.prefix(50).map { "<li>\(HTML.escape($0))</li>" }.joined()
+                + (refused.count > 50 ? "<li>… et \(refused.count - 50) autre(s) problème(s)</li>" : "") + "</ul>"
+        }
         body += datesForm(grappe)
         body += uploadForm(id)
         do {
@@ -60,6 +63,7 @@ public struct UsagePages: Sendable {
         }
         return """
         <form method="post" action="/grappes/\(grappe.id)/usages/dates" class="grid">
+          \(Pages.formFields(grappe))
           <div><label for="commitmentDate">Date d'engagement (signature de la convention)</label><input type="date" id="commitmentDate" name="commitmentDate" value="\(value("commitmentDate"))" required></div>
           <div><label for="vsrDate">Date de la VSR (optionnelle)</label><input type="date" id="vsrDate" name="vsrDate" value="\(value("vsrDate"))"></div>
           <div><label for="expenses">Dépenses déclarées, en euros (optionnel)</label><input id="expenses" name="expenses" inputmode="decimal" value="\(value("expenses"))"></div>
@@ -71,6 +75,7 @@ public struct UsagePages: Sendable {
     func uploadForm(_ id: String) -> String {
         """
         <form method="post" action="/grappes/\(id)/usages/mesures" enctype="multipart/form-data" class="grid">
+          \(CSRF.hiddenField)
           <div><label for="measures">Fichier des mesures mensuelles (CSV)<span class="hint">Colonnes : \(MeasuresFile.columns.joined(separator: ", ")) ; séparateur « ; » ou « , » ; une ligne par établissement et par mois.</span></label>
           <input type="file" id="measures" name="measures" accept=".csv,text/csv" required></div>
           <div><label for="author">Votre nom ou service (pour l'historique des corrections)</label><input id="author" name="author" required maxlength="120"></div>
@@ -80,28 +85,36 @@ public struct UsagePages: Sendable {
     }
 
     func setDates(_ id: String, _ request: Request) async throws -> Response {
-        guard var grappe = try await site.grappes.find(id) else { return pages.notFound("Grappe inconnue.") }
         let form = try await Form.read(request)
-        var p = grappe.project
-        var problems: [String] = []
-        if let c = form["commitmentDate"], !c.isEmpty {
-            if CalendarDate(iso: c) != nil { p = p.setting("commitmentDate", .string(c)) } else { problems.append("date d'engagement invalide « \(c) »") }
+        return try await pages.change(id, form, then: "/grappes/\(id)/usages", onStale: { _, message in
+            try await page(id, message: message, status: .conflict)
+        }) { grappe in
+            var p = grappe.project
+            var problems: [String] = []
+            if let c = form["commitmentDate"], !c.isEmpty {
+                if let d = CalendarDate(iso: c) { p = p.setting("commitmentDate", .string(d.description)) } else { problems.append("date d'engagement invalide « \(Limits.quote(c)) » (attendu AAAA-MM-JJ)") }
+            }
+            if let v = form["vsrDate"] {
+                if v.isEmpty { p = p.removing("vsrDate") } else if let d = CalendarDate(iso: v) { p = p.setting("vsrDate", .string(d.description)) } else { problems.append("date de VSR invalide « \(Limits.quote(v)) » (attendu AAAA-MM-JJ)") }
+            }
+            if let e = form["expenses"] {
+                if e.allSatisfy(\.isWhitespace) { p = p.removing("expenses") } else {
+                    // Only the parsed amount, re-encoded, reaches the stored project.
+                    switch Amount.formEuros(e, limit: Limits.expensesCents) {
+                    case let .success(cents): p = p.setting("expenses", .euros(cents))
+                    case let .failure(error): problems.append("dépenses déclarées \(error.description)")
+                    }
+                }
+            }
+            guard problems.isEmpty else { return try await page(id, message: "Dates non enregistrées.", refused: problems, status: .unprocessableContent) }
+            grappe.project = p
+            return nil
         }
-        if let v = form["vsrDate"] {
-            if v.isEmpty { p = p.removing("vsrDate") } else if CalendarDate(iso: v) != nil { p = p.setting("vsrDate", .string(v)) } else { problems.append("date de VSR invalide « \(v) »") }
-        }
-        if let e = form["expenses"]?.replacingOccurrences(of: ",", with: ".").replacingOccurrences(of: " ", with: "") {
-            if e.isEmpty { p = p.removing("expenses") } else if let n = Double(e), n >= 0 { p = p.setting("expenses", .number(e)) } else { problems.append("dépenses invalides « \(e) »") }
-        }
-        guard problems.isEmpty else { return try await page(id, message: "Dates non enregistrées.", refused: problems, status: .unprocessableContent) }
-        grappe.project = p
-        try await site.grappes.update(grappe)
-        return pages.redirect("/grappes/\(id)/usages")
     }
 
     func upload(_ id: String, _ request: Request) async throws -> Response {
         guard let grappe = try await site.grappes.find(id) else { return pages.notFound("Grappe inconnue.") }
-        let body = try await request.body.collect(upTo: 32 << 20)
+        let body = try await request.body.collect(upTo: BodyLimit.upload)
         let fields = Multipart.fields(String(buffer: body), contentType: request.headers[.contentType] ?? "")
         guard let text = fields["measures"], !text.isEmpty else {
             return try await page(id, message: "Aucun fichier de mesures reçu.", refused: ["choisissez un fichier CSV"], status: .unprocessableContent)
@@ -194,7 +207,7 @@ struct UsageChart {
             default: return "<path d=\"M\(f(cx - 4)) \(f(cy - 4)) L\(f(cx + 4)) \(f(cy + 4)) M\(f(cx + 4)) \(f(cy - 4)) L\(f(cx - 4)) \(f(cy + 4))\" stroke=\"#161616\" stroke-width=\"2\"/>"
             }
         }
-        var out = "<figure><svg role=\"img\" aria-labelledby=\"chart-title chart-desc\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" width=\"100%\" style=\"max-width:\(Int(width))px\" xmlns=\"http://www.w3.org/2000/svg\" font-family=\"Arial, sans-serif\" font-size=\"12\">"
+        var out = "<figure><svg role=\"img\" aria-labelledby=\"chart-title chart-desc\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" width=\"100%\" class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" font-family=\"Arial, sans-serif\" font-size=\"12\">"
         out += "<title id=\"chart-title\">Taux du projet par mois</title><desc id=\"chart-desc\">Cinq courbes, une par indicateur, de \(months.first!.month) à \(months.last!.month) ; lignes de cible à 70 % et 90 %. Les valeurs sont dans le tableau qui suit.</desc>"
         for v in stride(from: 0.0, through: maxValue, by: 0.2) {
             out += "<line x1=\"\(f(left))\" x2=\"\(f(width - right))\" y1=\"\(f(y(v)))\" y2=\"\(f(y(v)))\" stroke=\"#dddddd\"/><text x=\"\(f(left - 6))\" y=\"\(f(y(v) + 4))\" text-anchor=\"end\">\(Int((v * 100).rounded())) %</text>"

@@ -182,6 +182,6 @@ struct UsageTests {
         #expect(try dates("\"commitmentDate\": \"2025-01-15\", \"expenses\": 1234.5").expenses == 1_234_50)
         #expect(throws: InputError(path: "commitmentDate", reason: "champ obligatoire manquant")) { try dates("\"vsrDate\": \"2025-01-15\"") }
         #expect(throws: InputError(path: "vsrDate", reason: "la VSR (01/01/2025) précède l'engagement (15/01/2025)")) { try dates("\"commitmentDate\": \"2025-01-15\", \"vsrDate\": \"2025-01-01\"") }
-        #expect(throws: InputError(path: "expenses", reason: "montant en euros positif attendu, au plus deux décimales")) { try dates("\"commitmentDate\": \"2025-01-15\", \"expenses\": -1") }
+        #expect(throws: InputError(path: "expenses", reason: "montant en euros positif attendu, au plus deux décimales, au plus 1 000 000 000 €")) { try dates("\"commitmentDate\": \"2025-01-15\", \"expenses\": -1") }
     }
 }

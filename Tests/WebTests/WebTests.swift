@@ -27,6 +27,20 @@ func withApp(_ body: @escaping @Sendable (any TestClientProtocol) async throws -
     }
 }
 
+/// What the API takes: JSON, said so.
+let jsonType: HTTPFields = [.contentType: "application/json"]
+
+/// A browser of our pages: the anti-CSRF cookie it was given, sent back with every form.
+let testToken = String(repeating: "5e", count: 32)
+let formType: HTTPFields = [.contentType: "application/x-www-form-urlencoded", .cookie: "esms_csrf=\(testToken)"]
+func form(_ fields: String) -> ByteBuffer { ByteBuffer(string: fields.isEmpty ? "csrf=\(testToken)" : "\(fields)&csrf=\(testToken)") }
+
+/// The version a page's forms carry (`<input type="hidden" name="version" value="3">`).
+func formVersion(_ page: String) -> String {
+    guard let range = page.range(of: "name=\"version\" value=\"") else { return "" }
+    return String(page[range.upperBound...].prefix { $0.isNumber })
+}
+
 func json(_ response: TestResponse) throws -> JSON { try JSON.parse(String(buffer: response.body)) }
 func text(_ response: TestResponse) -> String { String(buffer: response.body) }
 let example = try! String(contentsOf: packageRoot.appendingPathComponent("examples/acquisition-46-occitanie.json"), encoding: .utf8)
@@ -36,7 +50,7 @@ let fromFiness = try! String(contentsOf: packageRoot.appendingPathComponent("exa
 struct APITests {
     @Test func simulationGivesTheContractAssessment() async throws {
         try await withApp { client in
-            try await client.execute(uri: "/api/v1/simulations", method: .post, body: ByteBuffer(string: example)) { response in
+            try await client.execute(uri: "/api/v1/simulations", method: .post, headers: jsonType, body: ByteBuffer(string: example)) { response in
                 #expect(response.status == .ok)
                 #expect(response.headers[.contentType] == "application/json; charset=utf-8")
                 let a = try json(response)
@@ -44,7 +58,7 @@ struct APITests {
                 #expect(a["funding"]?["total"] == .number("989000"))
                 #expect(a["excluded"]?.rendered(indent: false).contains("\"rule\":\"E3\"") == true)
             }
-            try await client.execute(uri: "/api/v1/simulations", method: .post, body: ByteBuffer(string: fromFiness)) { response in
+            try await client.execute(uri: "/api/v1/simulations", method: .post, headers: jsonType, body: ByteBuffer(string: fromFiness)) { response in
                 #expect(response.status == .ok)
                 let parsed = try json(response)
                 #expect(parsed["funding"]?["total"] == .number("989000"))
@@ -61,7 +75,7 @@ struct APITests {
     ])
     func badSimulationsAreFourHundredsNamingTheField(body: String, status: Int, path: String?, message: String) async throws {
         try await withApp { client in
-            try await client.execute(uri: "/api/v1/simulations", method: .post, body: ByteBuffer(string: body)) { response in
+            try await client.execute(uri: "/api/v1/simulations", method: .post, headers: jsonType, body: ByteBuffer(string: body)) { response in
                 #expect(response.status.code == status)
                 let error = try json(response)["error"]
                 #expect(error?["status"] == .int(status))
@@ -74,7 +88,7 @@ struct APITests {
     @Test func tooLargeABodyIsRefused() async throws {
         try await withApp { client in
             let big = "[" + String(repeating: "1,", count: 1_200_000) + "1]"
-            try await client.execute(uri: "/api/v1/simulations", method: .post, body: ByteBuffer(string: big)) { response in
+            try await client.execute(uri: "/api/v1/simulations", method: .post, headers: jsonType, body: ByteBuffer(string: big)) { response in
                 #expect(response.status == .contentTooLarge)
             }
         }
@@ -129,7 +143,7 @@ struct APITests {
         try await withApp { client in
             let body = "{\"name\": \"Grappe test\", \"project\": \(fromFiness)}"
             var id = ""
-            try await client.execute(uri: "/api/v1/grappes", method: .post, body: ByteBuffer(string: body)) { response in
+            try await client.execute(uri: "/api/v1/grappes", method: .post, headers: jsonType, body: ByteBuffer(string: body)) { response in
                 #expect(response.status == .created)
                 let g = try json(response)
                 guard case let .string(s)? = g["id"] else { Issue.record("id attendu"); return }
@@ -141,7 +155,10 @@ struct APITests {
                 #expect(g["name"] == .string("Grappe test"))
                 #expect(g["project"]?["campaign"] == .string("2022-occitanie"))
             }
-            try await client.execute(uri: "/api/v1/grappes/\(id)", method: .put, body: ByteBuffer(string: body.replacingOccurrences(of: "Grappe test", with: "Grappe renommée"))) { response in
+            var ifMatch = jsonType
+            ifMatch[.ifMatch] = "\"1\""
+            try await client.execute(uri: "/api/v1/grappes/\(id)", method: .put, headers: ifMatch, body: ByteBuffer(string: body.replacingOccurrences(of: "Grappe test", with: "Grappe renommée"))) { response in
+                #expect(response.headers[.eTag] == "\"2\"")
                 let parsed = try json(response)
                 #expect(parsed["name"] == .string("Grappe renommée"))
             }
@@ -149,13 +166,13 @@ struct APITests {
                 #expect(text(response).contains("Grappe renommée"))
             }
             try await client.execute(uri: "/api/v1/grappes/inconnue", method: .get) { response in #expect(response.status == .notFound) }
-            try await client.execute(uri: "/api/v1/grappes/inconnue", method: .put, body: ByteBuffer(string: body)) { response in #expect(response.status == .notFound) }
-            try await client.execute(uri: "/api/v1/grappes", method: .post, body: ByteBuffer(string: "{\"name\": \"\", \"project\": {}}")) { response in
+            try await client.execute(uri: "/api/v1/grappes/inconnue", method: .put, headers: ifMatch, body: ByteBuffer(string: body)) { response in #expect(response.status == .notFound) }
+            try await client.execute(uri: "/api/v1/grappes", method: .post, headers: jsonType, body: ByteBuffer(string: "{\"name\": \"\", \"project\": {}}")) { response in
                 #expect(response.status == .unprocessableContent)
                 let parsed = try json(response)
                 #expect(parsed["error"]?["path"] == .string("name"))
             }
-            try await client.execute(uri: "/api/v1/grappes", method: .post, body: ByteBuffer(string: "{\"name\": \"x\", \"project\": {\"campaign\": \"2022\"}}")) { response in
+            try await client.execute(uri: "/api/v1/grappes", method: .post, headers: jsonType, body: ByteBuffer(string: "{\"name\": \"x\", \"project\": {\"campaign\": \"2022\"}}")) { response in
                 #expect(response.status == .unprocessableContent)
                 let parsed = try json(response)
                 #expect(parsed["error"]?["path"] == .string("project.solution"))
@@ -195,7 +212,7 @@ struct APITests {
             for (path, method) in routed {
                 let uri = path.replacingOccurrences(of: "{id}", with: "2022").replacingOccurrences(of: "{number}", with: "315000018")
                 let m: HTTPRequest.Method = method == "get" ? .get : (method == "post" ? .post : .put)
-                try await client.execute(uri: uri, method: m, body: m == .get ? nil : ByteBuffer(string: "{}")) { response in
+                try await client.execute(uri: uri, method: m, headers: m == .get ? [:] : jsonType, body: m == .get ? nil : ByteBuffer(string: "{}")) { response in
                     #expect(response.status != .notFound || path.contains("{id}"), "\(method) \(path) non routé")
                     #expect(response.status != .methodNotAllowed, "\(method) \(path) non routé")
                     #expect(response.status.code < 500, "\(method) \(path) : \(response.status)")
@@ -240,8 +257,8 @@ struct PageTests {
     @Test func aPorteurBuildsAndExportsAGrappeThroughThePages() async throws {
         try await withApp { client in
             var location = ""
-            try await client.execute(uri: "/grappes", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
-                                     body: ByteBuffer(string: "name=Grappe+d%27Occitanie&campaign=2022-occitanie")) { response in
+            try await client.execute(uri: "/grappes", method: .post, headers: formType,
+                                     body: form("name=Grappe+d%27Occitanie&campaign=2022-occitanie")) { response in
                 #expect(response.status == .seeOther)
                 location = response.headers[.location] ?? ""
             }
@@ -253,12 +270,14 @@ struct PageTests {
             guard case let .array(items)? = project["establishments"] else { return }
             for item in items {
                 guard case let .string(et)? = item["finessET"] else { continue }
-                try await client.execute(uri: "\(location)/etablissements", method: .post, body: ByteBuffer(string: "finessET=\(et)")) { response in
+                let version = formVersion(text(try await client.execute(uri: location, method: .get)))
+                try await client.execute(uri: "\(location)/etablissements", method: .post, headers: formType, body: form("finessET=\(et)&version=\(version)")) { response in
                     #expect(response.status == .seeOther)
                 }
             }
-            try await client.execute(uri: "\(location)/parametres", method: .post,
-                                     body: ByteBuffer(string: "name=Grappe+d%27Occitanie&campaign=2022-occitanie&kind=acquisition&porteur=310100011&solutionName=Logiciel+X&solutionEditor=%C3%89diteur+Y&referencing=segur&procurement=sad&filingDate=2022-05-02")) { response in
+            var version = formVersion(text(try await client.execute(uri: location, method: .get)))
+            try await client.execute(uri: "\(location)/parametres", method: .post, headers: formType,
+                                     body: form("version=\(version)&name=Grappe+d%27Occitanie&campaign=2022-occitanie&kind=acquisition&porteur=310100011&solutionName=Logiciel+X&solutionEditor=%C3%89diteur+Y&referencing=segur&procurement=sad&filingDate=2022-05-02")) { response in
                 #expect(response.status == .seeOther)
             }
             let page = text(try await client.execute(uri: location, method: .get))
@@ -282,12 +301,14 @@ struct PageTests {
             #expect(establishments.split(separator: "\r\n").count == 47)
 
             // Removing one establishment updates the assessment.
-            try await client.execute(uri: "\(location)/etablissements/315000018/retirer", method: .post) { response in
+            version = formVersion(text(try await client.execute(uri: location, method: .get)))
+            try await client.execute(uri: "\(location)/etablissements/315000018/retirer", method: .post, headers: formType, body: form("version=\(version)")) { response in
                 #expect(response.status == .seeOther)
             }
             #expect(text(try await client.execute(uri: location, method: .get)).contains("Financement ESMS numérique : 967 500 €"))
             // An unknown number is said on the page.
-            let refused = text(try await client.execute(uri: "\(location)/etablissements", method: .post, body: ByteBuffer(string: "finessET=315999995")))
+            version = formVersion(text(try await client.execute(uri: location, method: .get)))
+            let refused = text(try await client.execute(uri: "\(location)/etablissements", method: .post, headers: formType, body: form("finessET=315999995&version=\(version)")))
             #expect(refused.contains("Numéro FINESS ET « 315999995 » invalide ou absent du registre."))
         }
     }
@@ -301,6 +322,7 @@ struct UsagePageTests {
         for (name, value) in fields {
             body += "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\(name == "measures" ? "; filename=\"mesures.csv\"\r\nContent-Type: text/csv" : "")\r\n\r\n\(value)\r\n"
         }
+        body += "--\(boundary)\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n\(testToken)\r\n"
         body += "--\(boundary)--\r\n"
         return ("multipart/form-data; boundary=\(boundary)", ByteBuffer(string: body))
     }
@@ -310,7 +332,7 @@ struct UsagePageTests {
             let project = try String(contentsOf: packageRoot.appendingPathComponent("examples/usage-projet-35.json"), encoding: .utf8)
             let measures = try String(contentsOf: packageRoot.appendingPathComponent("examples/usage-mesures-35.csv"), encoding: .utf8)
             var id = ""
-            try await client.execute(uri: "/api/v1/grappes", method: .post, body: ByteBuffer(string: "{\"name\": \"35 EHPAD\", \"project\": \(project)}")) { response in
+            try await client.execute(uri: "/api/v1/grappes", method: .post, headers: jsonType, body: ByteBuffer(string: "{\"name\": \"35 EHPAD\", \"project\": \(project)}")) { response in
                 if case let .string(s)? = try json(response)["id"] { id = s }
             }
             let before = text(try await client.execute(uri: "/grappes/\(id)/usages", method: .get))
@@ -320,23 +342,24 @@ struct UsagePageTests {
             var lines = measures.split(separator: "\n").map(String.init)
             lines[4] = lines[4].replacingOccurrences(of: "2025-", with: "25-")
             let (badType, badBody) = multipart([("measures", lines.joined(separator: "\n")), ("author", "ARS Occitanie")])
-            let refused = try await client.execute(uri: "/grappes/\(id)/usages/mesures", method: .post, headers: [.contentType: badType], body: badBody)
+            let refused = try await client.execute(uri: "/grappes/\(id)/usages/mesures", method: .post, headers: [.contentType: badType, .cookie: "esms_csrf=\(testToken)"], body: badBody)
             #expect(refused.status == .unprocessableContent)
             #expect(text(refused).contains("ligne 5, colonne month : mois « 25-"))
             #expect(text(refused).contains("Aucune mesure enregistrée"))
 
             let (type, body) = multipart([("measures", measures), ("author", "ARS Occitanie")])
-            let uploaded = text(try await client.execute(uri: "/grappes/\(id)/usages/mesures", method: .post, headers: [.contentType: type], body: body))
+            let uploaded = text(try await client.execute(uri: "/grappes/\(id)/usages/mesures", method: .post, headers: [.contentType: type, .cookie: "esms_csrf=\(testToken)"], body: body))
             #expect(uploaded.contains("Mesures enregistrées : 315 ajoutées, 0 corrigées (historique conservé), 0 inchangées."))
             #expect(uploaded.contains("<svg role=\"img\""))
             #expect(uploaded.contains("Échéance dépassée : l&#39;ARS décide") || uploaded.contains("Solde libérable"))
             #expect(uploaded.contains("Taux du projet, mois par mois"))
             #expect(uploaded.contains("2025-12"))
 
-            try await client.execute(uri: "/grappes/\(id)/usages/dates", method: .post, body: ByteBuffer(string: "commitmentDate=2025-13-01")) { response in
+            let version = formVersion(uploaded)
+            try await client.execute(uri: "/grappes/\(id)/usages/dates", method: .post, headers: formType, body: form("version=\(version)&commitmentDate=2025-13-01")) { response in
                 #expect(response.status == .unprocessableContent)
             }
-            try await client.execute(uri: "/grappes/\(id)/usages/dates", method: .post, body: ByteBuffer(string: "commitmentDate=2025-01-15&vsrDate=2025-03-10&expenses=100000")) { response in
+            try await client.execute(uri: "/grappes/\(id)/usages/dates", method: .post, headers: formType, body: form("version=\(version)&commitmentDate=2025-01-15&vsrDate=2025-03-10&expenses=100000")) { response in
                 #expect(response.status == .seeOther)
             }
             let after = text(try await client.execute(uri: "/grappes/\(id)/usages", method: .get))

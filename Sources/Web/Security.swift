@@ -1,0 +1,284 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import NIOHTTPTypes
+import Rules
+import Store
+import Synchronization
+
+/// The routes the server declares, each with its methods: one list, filled as routes are added,
+/// read to answer 405 with `Allow` for a known path asked with another method.
+final class RouteTable: Sendable {
+    struct Route: Sendable {
+        let method: HTTPRequest.Method
+        let segments: [String]
+    }
+
+    private let routes = Mutex<[Route]>([])
+
+    func add(_ method: HTTPRequest.Method, _ path: String) {
+        let segments = path.split(separator: "/").map(String.init)
+        routes.withLock { $0.append(Route(method: method, segments: segments)) }
+    }
+
+    /// The methods declared for a path (`HEAD` wherever `GET` is: the router answers it).
+    func methods(for path: String) -> [HTTPRequest.Method] {
+        let parts = path.split(separator: "/")
+        var found: [HTTPRequest.Method] = routes.withLock { list in
+            list.filter { Self.matches($0.segments, parts) }.map(\.method)
+        }
+        if found.contains(.get) { found.append(.head) }
+        var seen = Set<String>()
+        return found.filter { seen.insert($0.rawValue).inserted }
+    }
+
+    static func matches(_ pattern: [String], _ path: [Substring]) -> Bool {
+        guard pattern.count == path.count else { return false }
+        return zip(pattern, path).allSatisfy { p, s in p.hasPrefix(":") || p == s }
+    }
+}
+
+/// Declares a route on the router and in the table, once.
+struct Routes {
+    let router: Router<BasicRequestContext>
+    let table: RouteTable
+
+    func on(_ method: HTTPRequest.Method, _ path: String,
+            _ handler: @Sendable @escaping (Request, BasicRequestContext) async throws -> some ResponseGenerator) {
+        table.add(method, path)
+        router.on(RouterPath(path), method: method, use: handler)
+    }
+
+    func get(_ path: String, _ handler: @Sendable @escaping (Request, BasicRequestContext) async throws -> some ResponseGenerator) { on(.get, path, handler) }
+    func post(_ path: String, _ handler: @Sendable @escaping (Request, BasicRequestContext) async throws -> some ResponseGenerator) { on(.post, path, handler) }
+    func put(_ path: String, _ handler: @Sendable @escaping (Request, BasicRequestContext) async throws -> some ResponseGenerator) { on(.put, path, handler) }
+}
+
+/// The anti-CSRF token of the page being built: the value of the `esms_csrf` cookie (double-submit
+/// pattern, `SameSite=Strict`), set by `SecurityMiddleware` for the time of one request.
+enum CSRF {
+    static let cookie = "esms_csrf"
+    static let field = "csrf"
+
+    @TaskLocal static var token = ""
+
+    /// The hidden field every form that changes something carries.
+    static var hiddenField: String { "<input type=\"hidden\" name=\"\(field)\" value=\"\(token)\">" }
+
+    /// 32 random bytes in hexadecimal.
+    static func newToken() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<4).map { _ in
+            let hex = String(generator.next() as UInt64, radix: 16)
+            return String(repeating: "0", count: 16 - hex.count) + hex
+        }.joined()
+    }
+
+    static func isWellFormed(_ token: String) -> Bool {
+        token.utf8.count == 64 && token.utf8.allSatisfy { (48...57).contains($0) || (97...102).contains($0) }
+    }
+
+    /// Compares in time independent of where the first difference is.
+    static func same(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.utf8), y = Array(b.utf8)
+        guard x.count == y.count else { return false }
+        var difference: UInt8 = 0
+        for i in x.indices { difference |= x[i] ^ y[i] }
+        return difference == 0
+    }
+}
+
+/// Request bodies: what each kind of route reads at most.
+enum BodyLimit {
+    /// The JSON API (`openapi.yaml`): a project of 10 000 establishments fits.
+    static let api = 2 << 20
+    /// A page form (`application/x-www-form-urlencoded`).
+    static let form = 64 << 10
+    /// A page upload (`multipart/form-data`): a measures file of 1 000 ESSMS × 36 months is 2.2 Mio.
+    static let upload = 8 << 20
+}
+
+/// Deny what does not come from our own pages, and say so in every response:
+/// - a known path asked with another method: 405 with `Allow`;
+/// - a change (`POST`, `PUT`, `PATCH`, `DELETE`) from another site (`Sec-Fetch-Site`, `Origin`): 403;
+/// - an API change whose body is not `application/json`: 415;
+/// - a page form without the CSRF token of its cookie: 403, nothing changed;
+/// - the security headers of `shared/spec/access.md` on every response, errors included;
+/// - an error no handler answered becomes a French 500 (a page or JSON), never a dropped connection.
+struct SecurityMiddleware: RouterMiddleware {
+    typealias Context = BasicRequestContext
+    let routes: RouteTable
+    let logger: Logger
+
+    static let headers: [(HTTPField.Name, String)] = [
+        (.contentSecurityPolicy, "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"),
+        (HTTPField.Name("X-Content-Type-Options")!, "nosniff"),
+        (HTTPField.Name("Referrer-Policy")!, "same-origin"),
+        (HTTPField.Name("X-Frame-Options")!, "DENY"),
+        (HTTPField.Name("Cross-Origin-Opener-Policy")!, "same-origin"),
+    ]
+
+    static let unsafe: Set<HTTPRequest.Method> = [.post, .put, .patch, .delete]
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var response: Response
+        do {
+            response = try await guarded(request, context: context, next: next)
+        } catch let error as any HTTPResponseError {
+            response = try error.response(from: request, context: context)
+        } catch {
+            logger.error("erreur non traitée", metadata: ["path": .string(request.uri.path), "error": .string(String(describing: type(of: error)))])
+            response = Self.failure(request, status: .internalServerError, Self.message(error))
+        }
+        for (name, value) in Self.headers where response.headers[name] == nil { response.headers[name] = value }
+        if response.headers[.contentType]?.hasPrefix("text/html") == true, response.headers[.cacheControl] == nil {
+            response.headers[.cacheControl] = "no-store"
+        }
+        return response
+    }
+
+    /// What a person may read of an unexpected error: the store's and the input's own French
+    /// messages; anything else stays in the log.
+    static func message(_ error: any Error) -> String {
+        switch error {
+        case let e as StoreError: return e.message
+        case let e as InputError: return e.description
+        default: return "erreur interne : la demande n'a pas pu être traitée"
+        }
+    }
+
+    static func isAPI(_ request: Request) -> Bool { request.uri.path.hasPrefix("/api/") }
+
+    static func failure(_ request: Request, status: HTTPResponse.Status, _ message: String) -> Response {
+        if isAPI(request) { return JSONResponse.error(status, path: nil, message) }
+        let body = "<h1>Demande refusée</h1><p class=\"error\" role=\"alert\">\(HTML.escape(message))</p><p><a href=\"/\">Retour à l'accueil</a></p>"
+        return Response(status: status, headers: [.contentType: "text/html; charset=utf-8"],
+                        body: .init(byteBuffer: ByteBuffer(string: HTML.page(title: "Demande refusée", body: body))))
+    }
+
+    func guarded(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let allowed = routes.methods(for: request.uri.path)
+        if !allowed.isEmpty, !allowed.contains(request.method) {
+            var response = Self.failure(request, status: .methodNotAllowed, "méthode \(request.method.rawValue) non admise ici ; admises : \(allowed.map(\.rawValue).joined(separator: ", "))")
+            response.headers[.allow] = allowed.map(\.rawValue).joined(separator: ", ")
+            return response
+        }
+        var request = request
+        if Self.unsafe.contains(request.method) {
+            if let refusal = Self.crossSite(request) { return Self.failure(request, status: .forbidden, refusal) }
+            if Self.isAPI(request) {
+                guard !allowed.isEmpty, request.method != .delete else { return try await next(request, context) }
+                let type = request.headers[.contentType]?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
+                guard type == "application/json" else {
+                    return Self.failure(request, status: .unsupportedMediaType, "corps attendu en JSON, envoyé avec Content-Type: application/json")
+                }
+                return try await next(request, context)
+            }
+            // A page form: the token of the form must be the one of the cookie.
+            let type = request.headers[.contentType]?.lowercased() ?? ""
+            let limit = type.hasPrefix("multipart/form-data") ? BodyLimit.upload : BodyLimit.form
+            guard type.hasPrefix("multipart/form-data") || type.hasPrefix("application/x-www-form-urlencoded") else {
+                return Self.failure(request, status: .unsupportedMediaType, "formulaire attendu (application/x-www-form-urlencoded ou multipart/form-data)")
+            }
+            let body: ByteBuffer
+            do { body = try await request.collectBody(upTo: limit) } catch {
+                return Self.failure(request, status: .contentTooLarge, "envoi trop volumineux : \(limit >> 20 > 0 ? "\(limit >> 20) Mio" : "\(limit >> 10) Kio") au plus")
+            }
+            let fields = type.hasPrefix("multipart/form-data")
+                ? Multipart.fields(String(buffer: body), contentType: request.headers[.contentType] ?? "")
+                : Form.parse(String(buffer: body))
+            guard let cookie = request.cookies[CSRF.cookie]?.value, CSRF.isWellFormed(cookie),
+                  let sent = fields[CSRF.field], CSRF.same(sent, cookie) else {
+                return Self.failure(request, status: .forbidden, "formulaire refusé : son jeton de sécurité est absent ou périmé. Rechargez la page, puis recommencez ; rien n'a été modifié.")
+            }
+            return try await CSRF.$token.withValue(cookie) { try await next(request, context) }
+        }
+        if Self.isAPI(request) { return try await next(request, context) }
+        // A page: the token its forms carry, from the cookie, or a new one set with the response.
+        if let cookie = request.cookies[CSRF.cookie]?.value, CSRF.isWellFormed(cookie) {
+            return try await CSRF.$token.withValue(cookie) { try await next(request, context) }
+        }
+        let token = CSRF.newToken()
+        var response = try await CSRF.$token.withValue(token) { try await next(request, context) }
+        response.setCookie(Cookie(name: CSRF.cookie, value: token, path: "/", httpOnly: true, sameSite: .strict))
+        return response
+    }
+
+    /// A change asked from another site: `Sec-Fetch-Site` says so (browsers send it), or `Origin`
+    /// names another host than the one asked.
+    static func crossSite(_ request: Request) -> String? {
+        if let site = request.headers[HTTPField.Name("Sec-Fetch-Site")!], site != "same-origin", site != "none" {
+            return "demande venue d'un autre site (Sec-Fetch-Site: \(Limits.quote(site))) : refusée"
+        }
+        if let origin = request.headers[HTTPField.Name("Origin")!] {
+            let host = request.head.authority ?? request.headers[HTTPField.Name("Host")!] ?? ""
+            let stripped = origin.hasPrefix("https://") ? origin.dropFirst(8) : (origin.hasPrefix("http://") ? origin.dropFirst(7) : Substring(""))
+            if stripped.isEmpty || stripped.lowercased() != host.lowercased() {
+                return "demande venue d'une autre origine (\(Limits.quote(origin))) : refusée"
+            }
+        }
+        return nil
+    }
+}
+
+/// Closes a connection whose request head has not fully arrived `headerTimeout` after it opened
+/// (or after the previous response), or whose body has not ended `bodyTimeout` after its head:
+/// a client sending a byte now and then holds no connection for long.
+final class RequestTimeoutHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPRequestPart
+    typealias InboundOut = HTTPRequestPart
+    typealias OutboundIn = HTTPResponsePart
+    typealias OutboundOut = HTTPResponsePart
+
+    let headerTimeout: TimeAmount
+    let bodyTimeout: TimeAmount
+    private var timer: Scheduled<Void>?
+
+    init(headerTimeout: TimeAmount, bodyTimeout: TimeAmount) {
+        self.headerTimeout = headerTimeout
+        self.bodyTimeout = bodyTimeout
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        if context.channel.isActive { arm(context, headerTimeout) }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) { cancel() }
+
+    func channelActive(context: ChannelHandlerContext) {
+        arm(context, headerTimeout)
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        cancel()
+        context.fireChannelInactive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head: arm(context, bodyTimeout)
+        case .body: break
+        case .end: cancel()
+        }
+        context.fireChannelRead(data)
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        if case .end = unwrapOutboundIn(data) { arm(context, headerTimeout) }
+        context.write(data, promise: promise)
+    }
+
+    private func arm(_ context: ChannelHandlerContext, _ delay: TimeAmount) {
+        cancel()
+        let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
+        timer = context.eventLoop.scheduleTask(in: delay) { bound.value.close(promise: nil) }
+    }
+
+    private func cancel() {
+        timer?.cancel()
+        timer = nil
+    }
+}
