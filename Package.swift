@@ -76,12 +76,18 @@ let package = Package(
             resources: [.copy("Cases")]
         ),
         .testTarget(name: "RegistryTests", dependencies: ["Registry", "Rules"]),
-        .testTarget(name: "StoreTests", dependencies: ["Store", "Registry", "Rules"]),
+        // What the test targets share: the two real databases every repository test runs against.
+        .target(
+            name: "TestSupport",
+            dependencies: ["Store", .product(name: "SQLKit", package: "sql-kit")],
+            path: "Tests/TestSupport"
+        ),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "Registry", "Rules", "TestSupport"]),
         .testTarget(name: "CommandsTests", dependencies: ["Commands", "Rules", "Store"]),
         .testTarget(
             name: "WebTests",
             dependencies: [
-                "Web", "Rules", "Store",
+                "Web", "Rules", "Store", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -10,7 +10,7 @@ public enum MeasuresFile {
         public var description: String { "ligne \(line)\(column.map { ", colonne \($0)" } ?? "") : \(reason)" }
     }
 
-    public struct Refused: Error, Sendable, CustomStringConvertible {
+    public struct Refused: Error, Sendable, Equatable, CustomStringConvertible {
         public let file: String
         public let problems: [Problem]
         public var description: String {

@@ -92,7 +92,6 @@ extension UsageReport {
 
     /// One row per ESSMS and month, then the project's rows; `;`, rates in percent with a comma.
     public var csv: String {
-        func cell(_ s: String) -> String { s.contains(";") || s.contains("\"") ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s }
         func rate(_ r: Rate?) -> String {
             guard let v = r?.value else { return "" }
             let hundredths = Int((v * 10_000).rounded())
@@ -100,7 +99,7 @@ extension UsageReport {
         }
         var rows = ["finessET;nom;mois;" + Indicator.allCases.map { "\($0.rawValue) (%)" }.joined(separator: ";")]
         for e in establishments {
-            for m in e.months { rows.append("\(e.finessET);\(cell(e.name));\(m.month);" + Indicator.allCases.map { rate(m.rates[$0]) }.joined(separator: ";")) }
+            for m in e.months { rows.append("\(e.finessET);\(Spreadsheet.cell(e.name));\(m.month);" + Indicator.allCases.map { rate(m.rates[$0]) }.joined(separator: ";")) }
         }
         for m in projectMonths { rows.append("projet;;\(m.month);" + Indicator.allCases.map { rate(m.rates[$0]) }.joined(separator: ";")) }
         return "\u{FEFF}" + rows.joined(separator: "\r\n") + "\r\n"

@@ -23,6 +23,10 @@ public struct ProjectCompletion: Sendable {
         guard case var .object(root) = json, case let .array(items)? = json["establishments"] else {
             return (try Project.decode(json), false)
         }
+        // Refused before any establishment is looked up.
+        if items.count > Limits.establishmentsPerProject {
+            throw InputError(path: "establishments", reason: "\(items.count) établissements : \(Limits.establishmentsPerProject.grouped) au plus par projet")
+        }
         let extraction = try await repository.latestExtraction()
         let source = "extraction FINESS du \(extraction.flatMap { CalendarDate(iso: $0)?.french } ?? "?")"
         var provenance: [Project.Provenance] = []

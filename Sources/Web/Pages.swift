@@ -407,9 +407,6 @@ enum Form {
 
 /// Semicolon-separated, UTF-8 with a byte order mark, CRLF: what Excel opens as is in France.
 enum CSV {
-    static func field(_ s: String) -> String {
-        s.contains(where: { $0 == ";" || $0 == "\"" || $0 == "\n" || $0 == "\r" }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
-    }
 
     /// `98900000` → `989000,00`: decimal comma, no thousands separator, so that Excel reads a number.
     static func euros(_ cents: Cents) -> String {
@@ -418,7 +415,7 @@ enum CSV {
     }
 
     static func response(_ rows: [[String]], filename: String) -> Response {
-        let text = "\u{FEFF}" + rows.map { $0.map(field).joined(separator: ";") }.joined(separator: "\r\n") + "\r\n"
+        let text = "\u{FEFF}" + rows.map { $0.map(Spreadsheet.cell).joined(separator: ";") }.joined(separator: "\r\n") + "\r\n"
         return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"\(filename)\""],
                         body: .init(byteBuffer: ByteBuffer(string: text)))
     }

@@ -30,8 +30,8 @@ final class RouteTable: Sendable {
             list.filter { Self.matches($0.segments, parts) }.map(\.method)
         }
         if found.contains(.get) { found.append(.head) }
-        var seen = Set<String>()
-        return found.filter { seen.insert($0.rawValue).inserted }
+        let order: [HTTPRequest.Method] = [.get, .head, .post, .put, .patch, .delete]
+        return order.filter { found.contains($0) }
     }
 
     static func matches(_ pattern: [String], _ path: [Substring]) -> Bool {

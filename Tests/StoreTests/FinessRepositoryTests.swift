@@ -4,6 +4,7 @@ import Rules
 import SQLKit
 import Store
 import Testing
+import TestSupport
 
 @Suite("Registre FINESS dans la base")
 struct FinessRepositoryTests {

@@ -3,6 +3,7 @@ import Registry
 import Rules
 import Store
 import Testing
+import TestSupport
 
 /// Random mutations of valid extraction lines (cut, doubled quotes, wrong arity, bad encodings,
 /// bad keys, stray bytes) never crash the importer: each file is imported, imported with warnings,

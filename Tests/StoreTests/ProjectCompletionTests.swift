@@ -3,6 +3,7 @@ import Registry
 import Rules
 import Store
 import Testing
+import TestSupport
 
 @Suite("Simulation depuis le registre FINESS")
 struct ProjectCompletionTests {

@@ -1,6 +1,7 @@
 import Rules
 import Store
 import Testing
+import TestSupport
 
 @Suite("Mesures d'usage dans la base")
 struct UsageRepositoryTests {

@@ -5,25 +5,24 @@ import Logging
 import Rules
 import Store
 import Testing
+import TestSupport
 import Web
 
 let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-/// The real application over a fresh SQLite file holding the demo registry.
-func withApp(_ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent("esms-web-\(UUID().uuidString).sqlite").path
-    defer { for s in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + s) } }
-    let store = try await Store.open(.sqlite(path: path))
-    try await DemoRegistry.importIfEmpty(into: store)
-    var logger = Logger(label: "esms.test")
-    logger.logLevel = .warning
-    let app = buildApplication(site: Site(store: store), configuration: ServerConfiguration(database: .sqlite(path: path)), logger: logger)
-    do {
-        try await app.test(.router) { client in try await body(client) }
-        try await store.close()
-    } catch {
-        try? await store.close()
-        throw error
+/// The real application over a fresh database (an SQLite file by default) holding the demo registry.
+func withApp(on db: TestDatabase = .sqlite, _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+    try await withApp(on: db) { client, _ in try await body(client) }
+}
+
+/// The same, with the store under it (to put there what the application would refuse).
+func withApp(on db: TestDatabase = .sqlite, _ body: @escaping @Sendable (any TestClientProtocol, Store) async throws -> Void) async throws {
+    try await db.withStore { store in
+        try await DemoRegistry.importIfEmpty(into: store)
+        var logger = Logger(label: "esms.test")
+        logger.logLevel = .warning
+        let app = buildApplication(site: Site(store: store), configuration: ServerConfiguration(database: store.location), logger: logger)
+        try await app.test(.router) { client in try await body(client, store) }
     }
 }
 
