@@ -76,6 +76,8 @@ let package = Package(
             resources: [.copy("Cases")]
         ),
         .testTarget(name: "RegistryTests", dependencies: ["Registry", "Rules"]),
+        // Mutation fuzzing of the entry points that read outside input (ESMS_FUZZ_SECONDS in CI).
+        .testTarget(name: "FuzzTests", dependencies: ["Rules", "Registry"]),
         // What the test targets share: the two real databases every repository test runs against.
         .target(
             name: "TestSupport",

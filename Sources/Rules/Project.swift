@@ -129,7 +129,11 @@ extension Project {
 
         let organismesField = try root.required("organismes")
         var organismes: [Organisme] = []
-        for o in try organismesField.array() {
+        let organismeFields = try organismesField.array()
+        if organismeFields.count > Limits.establishmentsPerProject {
+            throw InputError(path: "organismes", reason: "\(organismeFields.count) organismes : \(Limits.establishmentsPerProject.grouped) au plus par projet")
+        }
+        for o in organismeFields {
             try o.requireObject()
             let ej = try o.required("finessEJ").finess()
             if organismes.contains(where: { $0.finessEJ == ej }) {

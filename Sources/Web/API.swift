@@ -101,7 +101,7 @@ struct API: Sendable {
 
     func search(_ request: Request) async throws -> Response {
         let query = request.uri.queryParameters
-        guard let text = query.get("q")?.replacingOccurrences(of: "+", with: " "), !text.trimmingCharacters(in: .whitespaces).isEmpty else {
+        guard let text = query.get("q")?.replacingOccurrences(of: "+", with: " "), !text.allSatisfy(\.isWhitespace) else {
             return JSONResponse.error(.badRequest, path: "q", "texte de recherche attendu")
         }
         var sector: Sector? = nil
