@@ -36,7 +36,7 @@ enum HTML {
         </head>
         <body>
         <a class="skip" href="#contenu">Aller au contenu</a>
-        <header class="header" role="banner">
+        <header class="header">
           <div class="container header-inner">
             <p class="marianne">République<br>Française</p>
             <div>
@@ -51,7 +51,7 @@ enum HTML {
         <main id="contenu" class="container" tabindex="-1">
         \(body)
         </main>
-        <footer class="footer" role="contentinfo"><div class="container">
+        <footer class="footer"><div class="container">
           <p>Règles du programme ESMS numérique (Ségur du numérique social et médico-social) : chaque résultat cite sa source. Données FINESS : extractions publiques.</p>
           <p><a href="/openapi.yaml">API (OpenAPI 3.1)</a> · <a href="/health">État du service</a></p>
         </div></footer>

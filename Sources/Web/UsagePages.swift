@@ -18,7 +18,10 @@ public struct UsagePages: Sendable {
         routes.post("/grappes/:id/usages/mesures") { request, context in try await upload(try context.parameters.require("id"), request) }
     }
 
-    func page(_ id: String, message: String? = nil, refused: [String] = [], status: HTTPResponse.Status = .ok) async throws -> Response {
+    /// `typed`: what the person sent in the dates form, shown again when refused; `invalid`: the
+    /// refused fields and why (announced with the field).
+    func page(_ id: String, message: String? = nil, refused: [String] = [], status: HTTPResponse.Status = .ok,
+              typed: [String: String] = [:], invalid: [String: String] = [:]) async throws -> Response {
         guard let grappe = try await site.grappes.find(id) else { return pages.notFound("Grappe inconnue : « \(Limits.quote(id)) ».") }
         var body = "<h1>Usages du DUI — \(HTML.escape(grappe.name))</h1><p><a href=\"/grappes/\(id)\">Retour à la grappe</a></p>"
         if let message { body += "<p class=\"\(refused.isEmpty ? "notice" : "error")\" role=\"\(refused.isEmpty ? "status" : "alert")\">\(HTML.escape(message))</p>" }
@@ -26,7 +29,7 @@ public struct UsagePages: Sendable {
             body += "<ul class=\"error\">" + refused.prefix(50).map { "<li>\(HTML.escape($0))</li>" }.joined()
                 + (refused.count > 50 ? "<li>… et \(refused.count - 50) autre(s) problème(s)</li>" : "") + "</ul>"
         }
-        body += datesForm(grappe)
+        body += datesForm(grappe, typed: typed, invalid: invalid)
         body += uploadForm(id)
         do {
             let (project, _) = try await site.assess(pages.evaluable(grappe.project))
@@ -53,20 +56,29 @@ public struct UsagePages: Sendable {
         return CalendarDate(iso: String(format: "%04d-%02d-%02d", c.year!, c.month!, c.day!))!
     }
 
-    func datesForm(_ grappe: SavedGrappe) -> String {
+    func datesForm(_ grappe: SavedGrappe, typed: [String: String] = [:], invalid: [String: String] = [:]) -> String {
         func value(_ key: String) -> String {
+            if let text = typed[key] { return HTML.escape(String(text.prefix(200))) }
             switch grappe.project[key] {
             case let .string(s)?: return HTML.escape(s)
             case let .number(n)?: return HTML.escape(n)
             default: return ""
             }
         }
+        /// A refused field says so, and why, to assistive technologies too.
+        func state(_ key: String) -> String {
+            guard invalid[key] != nil else { return "" }
+            return " aria-invalid=\"true\" aria-describedby=\"\(key)-erreur\""
+        }
+        func error(_ key: String) -> String {
+            invalid[key].map { "<span class=\"hint field-error\" id=\"\(key)-erreur\">\(HTML.escape($0))</span>" } ?? ""
+        }
         return """
         <form method="post" action="/grappes/\(grappe.id)/usages/dates" class="grid">
           \(Pages.formFields(grappe))
-          <div><label for="commitmentDate">Date d'engagement (signature de la convention)</label><input type="date" id="commitmentDate" name="commitmentDate" value="\(value("commitmentDate"))" required></div>
-          <div><label for="vsrDate">Date de la VSR (optionnelle)</label><input type="date" id="vsrDate" name="vsrDate" value="\(value("vsrDate"))"></div>
-          <div><label for="expenses">Dépenses déclarées, en euros (optionnel)</label><input id="expenses" name="expenses" inputmode="decimal" value="\(value("expenses"))"></div>
+          <div><label for="commitmentDate">Date d'engagement (signature de la convention)</label><input type="date" id="commitmentDate" name="commitmentDate" value="\(value("commitmentDate"))" required\(state("commitmentDate"))>\(error("commitmentDate"))</div>
+          <div><label for="vsrDate">Date de la VSR (optionnelle)</label><input type="date" id="vsrDate" name="vsrDate" value="\(value("vsrDate"))"\(state("vsrDate"))>\(error("vsrDate"))</div>
+          <div><label for="expenses">Dépenses déclarées, en euros (optionnel)</label><input id="expenses" name="expenses" inputmode="decimal" value="\(value("expenses"))"\(state("expenses"))>\(error("expenses"))</div>
           <div><button type="submit">Enregistrer les dates</button></div>
         </form>
         """
@@ -90,23 +102,27 @@ public struct UsagePages: Sendable {
             try await page(id, message: message, status: .conflict)
         }) { grappe in
             var p = grappe.project
-            var problems: [String] = []
+            var invalid: [String: String] = [:]
             if let c = form["commitmentDate"], !c.isEmpty {
-                if let d = CalendarDate(iso: c) { p = p.setting("commitmentDate", .string(d.description)) } else { problems.append("date d'engagement invalide « \(Limits.quote(c)) » (attendu AAAA-MM-JJ)") }
+                if let d = CalendarDate(iso: c) { p = p.setting("commitmentDate", .string(d.description)) } else { invalid["commitmentDate"] = "Date d'engagement « \(Limits.quote(c)) » invalide : attendu AAAA-MM-JJ." }
             }
             if let v = form["vsrDate"] {
-                if v.isEmpty { p = p.removing("vsrDate") } else if let d = CalendarDate(iso: v) { p = p.setting("vsrDate", .string(d.description)) } else { problems.append("date de VSR invalide « \(Limits.quote(v)) » (attendu AAAA-MM-JJ)") }
+                if v.isEmpty { p = p.removing("vsrDate") } else if let d = CalendarDate(iso: v) { p = p.setting("vsrDate", .string(d.description)) } else { invalid["vsrDate"] = "Date de VSR « \(Limits.quote(v)) » invalide : attendu AAAA-MM-JJ." }
             }
             if let e = form["expenses"] {
                 if e.allSatisfy(\.isWhitespace) { p = p.removing("expenses") } else {
                     // Only the parsed amount, re-encoded, reaches the stored project.
                     switch Amount.formEuros(e, limit: Limits.expensesCents) {
                     case let .success(cents): p = p.setting("expenses", .euros(cents))
-                    case let .failure(error): problems.append("dépenses déclarées \(error.description)")
+                    case let .failure(error): invalid["expenses"] = "Dépenses déclarées \(error.description)."
                     }
                 }
             }
-            guard problems.isEmpty else { return try await page(id, message: "Dates non enregistrées.", refused: problems, status: .unprocessableContent) }
+            guard invalid.isEmpty else {
+                let order = ["commitmentDate", "vsrDate", "expenses"]
+                return try await page(id, message: "Rien n'a été enregistré : corrigez le champ signalé.", refused: order.compactMap { invalid[$0] },
+                                      status: .unprocessableContent, typed: form, invalid: invalid)
+            }
             grappe.project = p
             return nil
         }

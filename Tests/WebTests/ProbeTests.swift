@@ -196,7 +196,7 @@ struct ProbeTests {
                 let response = try await client.execute(uri: "/grappes/\(id)/usages/dates", method: .post, headers: formType,
                                                         body: form("version=1&commitmentDate=2025-01-15&expenses=\(Self.encoded(odd))"))
                 #expect(response.status == .unprocessableContent, "\(odd)")
-                #expect(text(response).contains("dépenses déclarées « \(odd.prefix(80))"), "\(odd)")
+                #expect(text(response).contains("Dépenses déclarées « \(odd.prefix(80))"), "\(odd)")
             }
             #expect(try await Self.grappe(client, id) == before)
             try await client.execute(uri: "/grappes/\(id)/usages/dates", method: .post, headers: formType,
