@@ -262,4 +262,27 @@ struct UsageCommandTests {
 
         """)
     }
+
+    /// The probe's file: a count near Int.max is a French refusal (exit 1), not a trap (exit 132).
+    @Test func theOverflowFileIsRefusedInFrench() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("esms-mesures-\(UUID().uuidString).csv")
+        let good = try String(contentsOf: packageRoot.appendingPathComponent("examples/usage-mesures-35.csv"), encoding: .utf8)
+        var lines = good.split(separator: "\n").map(String.init)
+        var fields = lines[1].split(separator: ";", omittingEmptySubsequences: false).map(String.init)
+        fields[lines[0].split(separator: ";").firstIndex(of: "mssMessagesSent")!] = "9223372036854775806"
+        lines[1] = fields.joined(separator: ";")
+        try Data(lines.joined(separator: "\n").utf8).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        for command in [["usage", "report"], ["usage", "import", "--database", file.path + ".sqlite"]] {
+            defer { for s in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: file.path + ".sqlite" + s) } }
+            let run = try runESMS(command + ["--project", "examples/usage-projet-35.json", "--measures", file.path])
+            #expect(run.status == 1)
+            #expect(run.stdout.isEmpty)
+            #expect(run.stderr == """
+            esms : fichier de mesures \(file.path) refusé : 1 problème(s), rien n'a été pris en compte
+              \(file.path), ligne 2, colonne mssMessagesSent : 9223372036854775806 dépasse le maximum plausible de 100 000 000 par établissement et par mois
+
+            """)
+        }
+    }
 }
