@@ -79,7 +79,11 @@ public final class Store: Sendable {
     }
 
     let connection: Connection
+    /// The connection as the repositories use it: outside a transaction, a statement waits for the
+    /// transaction in progress to end (`GatedDatabase`).
     public let sql: any SQLDatabase
+    /// The connection itself: only `transaction` uses it, holding the gate.
+    private let raw: any SQLDatabase
     /// One transaction at a time on the connection: the server's requests share it.
     private let gate = TransactionGate()
     public let location: DatabaseLocation
@@ -95,9 +99,10 @@ public final class Store: Sendable {
         self.connection = connection
         self.location = location
         switch connection {
-        case let .sqlite(c): sql = c.sql()
-        case let .postgres(c): sql = c.sql(queryLogLevel: nil)
+        case let .sqlite(c): raw = c.sql()
+        case let .postgres(c): raw = c.sql(queryLogLevel: nil)
         }
+        sql = GatedDatabase(base: raw, gate: gate)
     }
 
     /// Opens the database and brings its schema to the latest migration.
@@ -153,21 +158,55 @@ public final class Store: Sendable {
 
     /// Runs `body` in one transaction: all of it is committed, or none of it.
     /// `immediate` takes SQLite's write lock at once (PostgreSQL locks rows as it goes).
+    /// Statements of other tasks wait until it ends, so that none becomes part of it.
     public func transaction<T: Sendable>(immediate: Bool = false, _ body: () async throws -> T) async throws -> T {
         await gate.enter()
         do {
-            try await sql.raw(immediate && dialect == .sqlite ? "BEGIN IMMEDIATE" : "BEGIN").run()
+            try await raw.raw(immediate && dialect == .sqlite ? "BEGIN IMMEDIATE" : "BEGIN").run()
         } catch {
             await gate.leave()
             throw error
         }
         do {
-            let result = try await body()
-            try await sql.raw("COMMIT").run()
+            let result = try await TransactionGate.$holder.withValue(ObjectIdentifier(gate)) { try await body() }
+            try await raw.raw("COMMIT").run()
             await gate.leave()
             return result
         } catch {
-            try? await sql.raw("ROLLBACK").run()
+            try? await raw.raw("ROLLBACK").run()
+            await gate.leave()
+            throw error
+        }
+    }
+}
+
+/// The shared connection as statements outside a transaction use it: each waits for the gate, so
+/// that it never runs inside the transaction another request has open (and is never rolled back
+/// with it). Statements of the task that holds the gate (the transaction's body) go straight through.
+struct GatedDatabase: SQLDatabase {
+    let base: any SQLDatabase
+    let gate: TransactionGate
+
+    var logger: Logger { base.logger }
+    var eventLoop: any EventLoop { base.eventLoop }
+    var version: (any SQLDatabaseReportedVersion)? { base.version }
+    var dialect: any SQLDialect { base.dialect }
+    var queryLogLevel: Logger.Level? { base.queryLogLevel }
+
+    var holdsGate: Bool { TransactionGate.holder == ObjectIdentifier(gate) }
+
+    func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> ()) -> EventLoopFuture<Void> {
+        if holdsGate { return base.execute(sql: query, onRow) }
+        return eventLoop.makeFutureWithTask { try await self.execute(sql: query, onRow) }
+    }
+
+    func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> ()) async throws {
+        if holdsGate { return try await base.execute(sql: query, onRow) }
+        await gate.enter()
+        do {
+            try await base.execute(sql: query, onRow)
+            await gate.leave()
+        } catch {
             await gate.leave()
             throw error
         }
@@ -176,6 +215,9 @@ public final class Store: Sendable {
 
 /// A first-come, first-served lock for transactions.
 actor TransactionGate {
+    /// The gate the current task holds, inside `Store.transaction`.
+    @TaskLocal static var holder: ObjectIdentifier?
+
     private var busy = false
     private var waiting: [CheckedContinuation<Void, Never>] = []
 
