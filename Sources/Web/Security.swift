@@ -186,11 +186,11 @@ struct SecurityMiddleware: RouterMiddleware {
             do { body = try await request.collectBody(upTo: limit) } catch {
                 return Self.failure(request, status: .contentTooLarge, "envoi trop volumineux : \(limit >> 20 > 0 ? "\(limit >> 20) Mio" : "\(limit >> 10) Kio") au plus")
             }
-            let fields = type.hasPrefix("multipart/form-data")
-                ? Multipart.fields(String(buffer: body), contentType: request.headers[.contentType] ?? "")
-                : Form.parse(String(buffer: body))
+            let sent = type.hasPrefix("multipart/form-data")
+                ? Multipart.upload(body, contentType: request.headers[.contentType] ?? "")?.csrf
+                : Form.parse(String(buffer: body))[CSRF.field]
             guard let cookie = request.cookies[CSRF.cookie]?.value, CSRF.isWellFormed(cookie),
-                  let sent = fields[CSRF.field], CSRF.same(sent, cookie) else {
+                  let sent, CSRF.same(sent, cookie) else {
                 return Self.failure(request, status: .forbidden, "formulaire refusé : son jeton de sécurité est absent ou périmé. Rechargez la page, puis recommencez ; rien n'a été modifié.")
             }
             return try await CSRF.$token.withValue(cookie) { try await next(request, context) }

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import MultipartKit
 import Rules
 import Store
 
@@ -131,11 +132,15 @@ public struct UsagePages: Sendable {
     func upload(_ id: String, _ request: Request) async throws -> Response {
         guard let grappe = try await site.grappes.find(id) else { return pages.notFound("Grappe inconnue.") }
         let body = try await request.body.collect(upTo: BodyLimit.upload)
-        let fields = Multipart.fields(String(buffer: body), contentType: request.headers[.contentType] ?? "")
-        guard let text = fields["measures"], !text.isEmpty else {
+        let form = Multipart.upload(body, contentType: request.headers[.contentType] ?? "")
+        guard let file = form?.measures, file.body.readableBytes > 0 else {
             return try await page(id, message: "Aucun fichier de mesures reçu.", refused: ["choisissez un fichier CSV"], status: .unprocessableContent)
         }
-        let author = fields["author"]?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        guard let text = String(validating: file.body.readableBytesView, as: UTF8.self) else {
+            return try await page(id, message: "Fichier refusé : rien n'a été enregistré.",
+                                  refused: ["le fichier n'est pas un texte CSV en UTF-8 : enregistrez-le au format « CSV UTF-8 » puis envoyez-le à nouveau"], status: .unprocessableContent)
+        }
+        let author = form?.author?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
         guard !author.isEmpty else { return try await page(id, message: "Indiquez votre nom ou service.", refused: ["auteur manquant"], status: .unprocessableContent) }
         let project: Project
         do { project = try await site.assess(pages.evaluable(grappe.project)).project } catch {
@@ -259,25 +264,45 @@ struct UsageChart {
 }
 
 /// `multipart/form-data` bodies: the text of each field (files included).
+/// `multipart/form-data` bodies, read by multipart-kit.
 enum Multipart {
-    static func fields(_ body: String, contentType: String) -> [String: String] {
-        guard contentType.hasPrefix("multipart/form-data"), let range = contentType.range(of: "boundary=") else {
-            return Form.parse(body)
+    /// The page upload: the measures file, its author, the anti-CSRF token.
+    struct Upload {
+        var measures: MultipartPart?
+        var author: String?
+        var csrf: String?
+    }
+
+    /// The boundary parameter of a `multipart/form-data` content type.
+    static func boundary(_ contentType: String) -> String? {
+        for parameter in contentType.split(separator: ";").dropFirst() {
+            let pair = parameter.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            if pair.count == 2, pair[0].lowercased() == "boundary" { return pair[1].trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }
         }
-        var boundary = String(contentType[range.upperBound...])
-        if let semicolon = boundary.firstIndex(of: ";") { boundary = String(boundary[..<semicolon]) }
-        boundary = boundary.trimmingCharacters(in: CharacterSet(charactersIn: "\""))
-        var fields: [String: String] = [:]
-        for part in body.components(separatedBy: "--" + boundary) {
-            guard let headerEnd = part.range(of: "\r\n\r\n") else { continue }
-            let headers = part[..<headerEnd.lowerBound]
-            guard let nameRange = headers.range(of: "name=\"") else { continue }
-            let rest = headers[nameRange.upperBound...]
-            guard let quote = rest.firstIndex(of: "\"") else { continue }
-            var value = String(part[headerEnd.upperBound...])
-            if value.hasSuffix("\r\n") { value.removeLast() } // "\r\n" is one Character
-            fields[String(rest[..<quote])] = value
+        return nil
+    }
+
+    /// Nil when the body is not a well-formed multipart body of that content type.
+    static func upload(_ body: ByteBuffer, contentType: String) -> Upload? {
+        guard let parts = parts(body, contentType: contentType) else { return nil }
+        func text(_ name: String) -> String? { parts.firstPart(named: name).map { String(buffer: $0.body) } }
+        return Upload(measures: parts.firstPart(named: "measures"), author: text("author"), csrf: text("csrf"))
+    }
+
+    static func parts(_ body: ByteBuffer, contentType: String) -> [MultipartPart]? {
+        guard let boundary = boundary(contentType), !boundary.isEmpty else { return nil }
+        let parser = MultipartParser(boundary: boundary)
+        var parts: [MultipartPart] = []
+        var headers = HTTPHeaders()
+        var content = ByteBuffer()
+        parser.onHeader = { name, value in headers.add(name: name, value: value) }
+        parser.onBody = { chunk in content.writeBuffer(&chunk) }
+        parser.onPartComplete = {
+            parts.append(MultipartPart(headers: headers, body: content))
+            headers = HTTPHeaders()
+            content = ByteBuffer()
         }
-        return fields
+        do { try parser.execute(body) } catch { return nil }
+        return parts
     }
 }

@@ -321,6 +321,15 @@ struct ProbeTests {
                 #expect(error?["path"] == .string("establishments"))
                 #expect(error?["message"] == .string("75000 établissements : 10 000 au plus par projet"))
             }
+            // A binary file (not UTF-8 text) under the limit: refused in French, nothing stored.
+            let id = try await Self.create(client, project: Self.usageProject)
+            var binary = ByteBuffer(string: "--b\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n\(testToken)\r\n--b\r\nContent-Disposition: form-data; name=\"author\"\r\n\r\nSonde\r\n--b\r\nContent-Disposition: form-data; name=\"measures\"; filename=\"m.csv\"\r\n\r\n")
+            binary.writeBytes((0..<(1 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 2_654_435_761 >> 13) })
+            binary.writeString("\r\n--b--\r\n")
+            let notText = try await client.execute(uri: "/grappes/\(id)/usages/mesures", method: .post,
+                                                   headers: [.contentType: "multipart/form-data; boundary=b", .cookie: "esms_csrf=\(testToken)"], body: binary)
+            #expect(notText.status == .unprocessableContent)
+            #expect(text(notText).contains("le fichier n&#39;est pas un texte CSV en UTF-8"))
             // An upload beyond its limit is refused before it is read whole.
             let big = ByteBuffer(repeating: 0xFF, count: 9 << 20)
             let refused = try await client.execute(uri: "/grappes/x/usages/mesures", method: .post,
