@@ -100,21 +100,21 @@ struct API: Sendable {
     }
 
     func search(_ request: Request) async throws -> Response {
-        let query = request.uri.queryParameters
-        guard let text = query.get("q")?.replacingOccurrences(of: "+", with: " "), !text.allSatisfy(\.isWhitespace) else {
+        let query = Form.query(request)
+        guard let text = query["q"], !text.allSatisfy(\.isWhitespace) else {
             return JSONResponse.error(.badRequest, path: "q", "texte de recherche attendu")
         }
         var sector: Sector? = nil
-        if let s = query.get("sector") {
+        if let s = query["sector"] {
             guard let value = Sector(rawValue: s) else { return JSONResponse.error(.badRequest, path: "sector", "secteur inconnu « \(Limits.quote(s)) »") }
             sector = value
         }
-        let department = query.get("department")
+        let department = query["department"]
         if let department, Territory.department(department) == nil {
             return JSONResponse.error(.badRequest, path: "department", "département INSEE inconnu « \(Limits.quote(department)) »")
         }
         var limit = 20
-        if let l = query.get("limit") {
+        if let l = query["limit"] {
             guard let n = Int(l), (1...200).contains(n) else { return JSONResponse.error(.badRequest, path: "limit", "limit : entier de 1 à 200") }
             limit = n
         }

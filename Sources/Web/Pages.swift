@@ -129,11 +129,10 @@ struct Pages: Sendable {
     }
 
     func search(_ request: Request) async throws -> Response {
-        let query = request.uri.queryParameters
-        // Forms send spaces as "+" (application/x-www-form-urlencoded).
-        let text = (query.get("q") ?? "").replacingOccurrences(of: "+", with: " ")
-        let department = query.get("department").flatMap { $0.isEmpty ? nil : $0 }
-        let sector = query.get("sector").flatMap { $0.isEmpty ? nil : $0 }
+        let query = Form.query(request)
+        let text = query["q"] ?? ""
+        let department = query["department"].flatMap { $0.isEmpty ? nil : $0 }
+        let sector = query["sector"].flatMap { $0.isEmpty ? nil : $0 }
         var body = "<h1>Rechercher dans FINESS</h1>" + searchForm(text: text, department: department, sector: sector)
         if !text.trimmingCharacters(in: .whitespaces).isEmpty {
             if let department, Territory.department(department) == nil {
@@ -393,6 +392,9 @@ enum Form {
         let buffer = try await request.body.collect(upTo: BodyLimit.form)
         return parse(String(buffer: buffer))
     }
+
+    /// The query string, decoded as a form is: `+` is a space, `%2B` a plus sign.
+    static func query(_ request: Request) -> [String: String] { parse(request.uri.query ?? "") }
 
     static func parse(_ text: String) -> [String: String] {
         var fields: [String: String] = [:]

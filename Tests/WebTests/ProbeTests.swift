@@ -286,6 +286,9 @@ struct ProbeTests {
                 #expect(response.headers[.allow] == allow, "\(method) \(uri)")
             }
             #expect(try await client.execute(uri: "/nulle-part", method: .trace).status == .notFound)
+            // A plus sign is a plus sign when sent as %2B, a space when sent as +.
+            #expect(try await client.execute(uri: "/api/v1/finess?q=%2B", method: .get).status == .ok)
+            #expect(text(try await client.execute(uri: "/finess?q=ehpad+ajaccio%2B", method: .get)).contains("value=\"ehpad ajaccio+\""))
         }
     }
 
