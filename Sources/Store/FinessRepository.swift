@@ -125,7 +125,7 @@ public struct FinessRepository: Sendable {
     /// Runs the writes of one import in a single transaction: on SQLite through a direct
     /// connection with reused prepared statements, on PostgreSQL through `COPY` and SQLKit.
     private func inTransaction<T: Sendable>(_ body: (any ImportWriter) async throws -> T) async throws -> T {
-        switch store.connection {
+        switch store.backend {
         case .sqlite:
             guard case let .sqlite(path) = store.location else { throw StoreError("base SQLite sans chemin") }
             let bulk = try SQLiteBulk(path: path)
@@ -138,8 +138,11 @@ public struct FinessRepository: Sendable {
                 try? bulk.execute("ROLLBACK")
                 throw error
             }
-        case let .postgres(connection):
-            return try await store.transaction { try await body(PostgresImportWriter(store: store, connection: connection)) }
+        case .postgres:
+            return try await store.transaction {
+                guard let connection = store.sessionPostgresConnection else { throw StoreError("import PostgreSQL hors d'une connexion de session") }
+                return try await body(PostgresImportWriter(store: store, connection: connection))
+            }
         }
     }
 

@@ -90,13 +90,16 @@ enum Migrations {
     /// Brings the schema to the latest migration. Several processes may start at once on a shared
     /// database: PostgreSQL serialises them with an advisory lock, SQLite with a write transaction.
     static func run(on store: Store) async throws {
-        if store.dialect == .postgres { try await store.sql.raw("SELECT pg_advisory_lock(\(literal: lockKey))").run() }
-        do {
-            try await migrate(store)
-            if store.dialect == .postgres { try await store.sql.raw("SELECT pg_advisory_unlock(\(literal: lockKey))").run() }
-        } catch {
-            if store.dialect == .postgres { try? await store.sql.raw("SELECT pg_advisory_unlock(\(literal: lockKey))").run() }
-            throw error
+        // The advisory lock belongs to a connection: lock, migrate and unlock on the same one.
+        try await store.session {
+            if store.dialect == .postgres { try await store.sql.raw("SELECT pg_advisory_lock(\(literal: lockKey))").run() }
+            do {
+                try await migrate(store)
+                if store.dialect == .postgres { try await store.sql.raw("SELECT pg_advisory_unlock(\(literal: lockKey))").run() }
+            } catch {
+                if store.dialect == .postgres { try? await store.sql.raw("SELECT pg_advisory_unlock(\(literal: lockKey))").run() }
+                throw error
+            }
         }
     }
 
