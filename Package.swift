@@ -14,6 +14,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/sql-kit.git", from: "3.36.0"),
         .package(url: "https://github.com/vapor/sqlite-kit.git", from: "4.5.2"),
         .package(url: "https://github.com/vapor/postgres-kit.git", from: "2.17.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
@@ -39,6 +40,10 @@ let package = Package(
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "SQLiteKit", package: "sqlite-kit"),
                 .product(name: "PostgresKit", package: "postgres-kit"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // The server: JSON API (openapi.yaml) and French pages, over the store and the rules.
@@ -57,17 +62,23 @@ let package = Package(
             ],
             resources: [.copy("Demo"), .copy("openapi.yaml"), .copy("Assets")]
         ),
-        // The command line: parses input, calls the layers below, renders output.
+        // The command line: parses input, calls the rules and the store, renders output.
         .target(
             name: "Commands",
             dependencies: [
-                "Rules", "Registry", "Store", "Web",
+                "Rules", "Registry", "Store",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // The executable: the commands, and `serve` / `bench serve`, which need the server.
         .executableTarget(
             name: "esms",
-            dependencies: ["Commands", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: [
+                "Commands", "Store", "Web",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .testTarget(
             name: "RulesTests",
@@ -86,13 +97,20 @@ let package = Package(
             dependencies: ["Store", .product(name: "SQLKit", package: "sql-kit")],
             path: "Tests/TestSupport"
         ),
-        .testTarget(name: "StoreTests", dependencies: ["Store", "Registry", "Rules", "TestSupport"]),
+        .testTarget(
+            name: "StoreTests",
+            dependencies: ["Store", "Registry", "Rules", "TestSupport", .product(name: "SQLKit", package: "sql-kit")]
+        ),
         .testTarget(name: "CommandsTests", dependencies: ["Commands", "Rules", "Store"]),
         .testTarget(
             name: "WebTests",
             dependencies: [
                 "Web", "Rules", "Store", "TestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]

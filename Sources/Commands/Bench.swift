@@ -2,14 +2,6 @@ import ArgumentParser
 import Foundation
 import Rules
 
-/// `esms bench`: the performance figures the issues ask for, printed, never asserted by tests.
-struct Bench: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Mesures de performance (à lancer en build release).",
-        subcommands: [BenchSimulate.self, BenchImport.self, BenchServe.self, BenchUsage.self]
-    )
-}
-
 struct BenchSimulate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "simulate",

@@ -3,15 +3,12 @@ import Foundation
 import Rules
 import Store
 
-/// `esms`: the command line of the ESMS numérique platform.
-public struct ESMS: AsyncParsableCommand {
-    public static let configuration = CommandConfiguration(
-        commandName: "esms",
-        abstract: "Programme ESMS numérique : règles, simulation et suivi des projets.",
-        subcommands: [Serve.self, Simulate.self, Campaigns.self, Finess.self, Usage.self, Bench.self]
-    )
-
-    public init() {}
+/// The commands of this module, in the order of `esms --help`; the executable adds `serve` (and
+/// `bench serve`), which need the server module.
+public enum CommandList {
+    public static let commands: [any ParsableCommand.Type] = [Simulate.self, Campaigns.self, Finess.self, Usage.self]
+    /// `esms bench simulate`, `import`, `usage`.
+    public static let benchmarks: [any ParsableCommand.Type] = [BenchSimulate.self, BenchImport.self, BenchUsage.self]
 }
 
 public enum OutputFormat: String, ExpressibleByArgument, CaseIterable, Sendable {
@@ -63,7 +60,7 @@ func printError(_ message: String) {
 }
 
 /// Runs a command body; a `UserFacingError` prints its message to standard error and exits with its code.
-func reporting(_ body: () async throws -> Void) async throws {
+public func reporting(_ body: () async throws -> Void) async throws {
     do {
         try await body()
     } catch let error as UserFacingError {

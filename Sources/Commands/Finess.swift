@@ -3,7 +3,6 @@ import Foundation
 import Registry
 import Rules
 import Store
-import Web
 
 /// `esms finess import|show|search` (`shared/spec/registry.md`).
 struct Finess: AsyncParsableCommand {

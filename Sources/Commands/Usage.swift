@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import Rules
 import Store
-import Web
 
 /// `esms usage report`: the five indicators and the solde decision (`shared/spec/usage.md`).
 struct Usage: AsyncParsableCommand {
@@ -42,7 +41,7 @@ struct UsageReportCommand: AsyncParsableCommand {
                 guard let d = CalendarDate(iso: asOf) else { throw UserFacingError("--as-of : date attendue au format AAAA-MM-JJ") }
                 date = d
             } else {
-                date = UsagePages.today()
+                date = CalendarDate(parisDayOf: Date())
             }
             let runner = UsageRunner()
             let projectJSON = try SimulationRunner().parse(try readInput(project))

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Money is integer cents, never `Double`.
 public typealias Cents = Int
 
@@ -52,6 +54,18 @@ public enum Sector: String, CaseIterable, Sendable, Hashable {
         case .AHI: return "accueil, hébergement, insertion"
         case .PJM: return "protection juridique des majeurs"
         }
+    }
+}
+
+extension CalendarDate {
+    /// The day an instant falls on in Europe/Paris, the calendar of the rules (the caller reads the clock).
+    public init(parisDayOf instant: Date) {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "Europe/Paris") ?? .gmt
+        let c = calendar.dateComponents([.year, .month, .day], from: instant)
+        year = c.year ?? 1970
+        month = c.month ?? 1
+        day = c.day ?? 1
     }
 }
 

@@ -50,12 +50,7 @@ public struct UsagePages: Sendable {
     }
 
     /// Today in Europe/Paris: the calendar of the rules.
-    public static func today() -> CalendarDate {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "Europe/Paris") ?? .gmt
-        let c = calendar.dateComponents([.year, .month, .day], from: Date())
-        return CalendarDate(iso: String(format: "%04d-%02d-%02d", c.year!, c.month!, c.day!))!
-    }
+    public static func today() -> CalendarDate { CalendarDate(parisDayOf: Date()) }
 
     func datesForm(_ grappe: SavedGrappe, typed: [String: String] = [:], invalid: [String: String] = [:]) -> String {
         func value(_ key: String) -> String {
