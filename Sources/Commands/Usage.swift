@@ -26,13 +26,20 @@ struct UsageReportCommand: AsyncParsableCommand {
     @Option(help: "Fichier CSV des mesures mensuelles.")
     var measures: String
 
-    @Option(help: "Date de référence AAAA-MM-JJ (défaut : aujourd'hui, Europe/Paris).")
+    @Option(help: "Date de référence AAAA-MM-JJ (défaut : ESMS_TODAY, sinon aujourd'hui, Europe/Paris).")
     var asOf: String?
 
     @Option(help: "Format de sortie : json, text ou csv.")
     var format: UsageFormat = .json
 
     @OptionGroup var store: StoreOptions
+
+    /// Today in Europe/Paris, or the day `ESMS_TODAY` names (trials, replays).
+    static func today() throws -> CalendarDate {
+        guard let text = ProcessInfo.processInfo.environment["ESMS_TODAY"], !text.isEmpty else { return CalendarDate(parisDayOf: Date()) }
+        guard let day = CalendarDate(iso: text) else { throw UserFacingError("ESMS_TODAY : date attendue au format AAAA-MM-JJ, trouvé « \(Limits.quote(text)) »") }
+        return day
+    }
 
     func run() async throws {
         try await reporting {
@@ -41,7 +48,7 @@ struct UsageReportCommand: AsyncParsableCommand {
                 guard let d = CalendarDate(iso: asOf) else { throw UserFacingError("--as-of : date attendue au format AAAA-MM-JJ") }
                 date = d
             } else {
-                date = CalendarDate(parisDayOf: Date())
+                date = try Self.today()
             }
             let runner = UsageRunner()
             let projectJSON = try SimulationRunner().parse(try readInput(project))

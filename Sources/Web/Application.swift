@@ -15,9 +15,17 @@ public struct Site: Sendable {
     public let grappes: GrappeRepository
     let metrics: PrometheusCollectorRegistry
 
-    public init(store: Store, engine: Engine = Engine()) {
+    /// Today in Europe/Paris, or the day `ESMS_TODAY` names (trials, replays, tests).
+    public let today: @Sendable () -> CalendarDate
+
+    public init(store: Store, engine: Engine = Engine(), today: CalendarDate? = nil) {
         self.store = store
         self.engine = engine
+        if let today {
+            self.today = { today }
+        } else {
+            self.today = { CalendarDate(parisDayOf: Date()) }
+        }
         self.finess = FinessRepository(store: store)
         self.grappes = GrappeRepository(store: store)
         self.metrics = PrometheusCollectorRegistry()

@@ -18,6 +18,8 @@ public struct ServerConfiguration: Sendable {
     public var bodyTimeout: Duration = .seconds(60)
     /// A connection that carries nothing for this long is closed.
     public var idleTimeout: Duration = .seconds(60)
+    /// `ESMS_TODAY`: the day the server takes as today (trials, replays); nil for the real day.
+    public var today: CalendarDate?
 
     public init(host: String = "127.0.0.1", port: Int = 8080, database: DatabaseLocation = .defaultFile, logLevel: Logger.Level = .info, demo: Bool = true) {
         self.host = host; self.port = port; self.database = database; self.logLevel = logLevel; self.demo = demo
@@ -43,6 +45,9 @@ public struct ServerConfiguration: Sendable {
             if let level = Logger.Level(rawValue: l.lowercased()) { configuration.logLevel = level } else {
                 problems.append("niveau de journal inconnu « \(Limits.quote(l)) » (--log-level ou ESMS_LOG_LEVEL : \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")))")
             }
+        }
+        if let t = environment["ESMS_TODAY"], !t.isEmpty {
+            if let day = CalendarDate(iso: t) { configuration.today = day } else { problems.append("ESMS_TODAY invalide « \(Limits.quote(t)) » (attendu AAAA-MM-JJ)") }
         }
         if !problems.isEmpty { throw StoreError("configuration invalide :\n  " + problems.joined(separator: "\n  ")) }
         return configuration

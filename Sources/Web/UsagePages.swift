@@ -36,7 +36,7 @@ public struct UsagePages: Sendable {
             let (project, _) = try await site.assess(pages.evaluable(grappe.project))
             let dates = try UsageProject.dates(grappe.project, project: project)
             let measures = try await usage.measures(for: project.establishments.compactMap(\.finessET))
-            let report = try site.engine.usageReport(dates, measures: measures, asOf: Self.today())
+            let report = try site.engine.usageReport(dates, measures: measures, asOf: site.today())
             body += reportSection(report, empty: measures.isEmpty)
         } catch let e as InputError {
             body += "<p class=\"notice\">Le rapport d'usage demande un projet évaluable et sa date d'engagement : \(HTML.escape(e.description)).</p>"
@@ -48,9 +48,6 @@ public struct UsagePages: Sendable {
         return Response(status: status, headers: [.contentType: "text/html; charset=utf-8"],
                         body: .init(byteBuffer: ByteBuffer(string: HTML.page(title: "Usages — \(grappe.name)", active: "grappes", body: body))))
     }
-
-    /// Today in Europe/Paris: the calendar of the rules.
-    public static func today() -> CalendarDate { CalendarDate(parisDayOf: Date()) }
 
     func datesForm(_ grappe: SavedGrappe, typed: [String: String] = [:], invalid: [String: String] = [:]) -> String {
         func value(_ key: String) -> String {

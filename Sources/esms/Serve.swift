@@ -42,7 +42,7 @@ struct Serve: AsyncParsableCommand {
                 logger.info("registre FINESS vide : registre de démonstration importé")
             }
             logger.info("esms sur http://\(configuration.host):\(configuration.port) — base \(configuration.database)")
-            let app = buildApplication(site: Site(store: store), configuration: configuration, logger: logger)
+            let app = buildApplication(site: Site(store: store, today: configuration.today), configuration: configuration, logger: logger)
             do {
                 try await app.runService()
             } catch {

@@ -1,5 +1,6 @@
 import PropertyBased
 import Rules
+import Synchronization
 import Testing
 
 /// Random projects over every field of the input contract, edge cases included: excluded
@@ -67,6 +68,20 @@ struct RandomProject {
 
 let seeds = Gen.int(in: 0...Int(Int32.max))
 
+/// How many inputs a property actually checked (the others did not meet its premise): printed, and
+/// required to be a real share of the runs, so that a property cannot pass by skipping everything.
+final class Checked: Sendable {
+    private let count = Mutex(0)
+    let name: String
+    init(_ name: String) { self.name = name }
+    func add() { count.withLock { $0 += 1 } }
+    func report(atLeast minimum: Int, of runs: Int, sourceLocation: SourceLocation = #_sourceLocation) {
+        let n = count.withLock { $0 }
+        print("propriété « \(name) » : \(n) graines vérifiées sur \(runs)")
+        #expect(n >= minimum, "\(name) : \(n) graines vérifiées sur \(runs), \(minimum) au moins attendues", sourceLocation: sourceLocation)
+    }
+}
+
 @Suite("Propriétés du moteur")
 struct PropertyTests {
     let engine = Engine()
@@ -92,20 +107,25 @@ struct PropertyTests {
     }
 
     @Test func instalmentsAddUpToTheTotalToTheCent() async {
+        let checked = Checked("les versements font le total")
         await propertyCheck(count: 400, input: seeds) { seed in
             var random = RandomProject(seed: seed)
             guard let a = try? engine.assess(random.project()) else { return }
+            checked.add()
             #expect(a.payments.reduce(0) { $0 + $1.amount } == a.funding.total)
             #expect(a.payments.allSatisfy { $0.amount >= 0 })
             for order in a.sons { #expect(order.advance + order.balance == order.total) }
         }
+        checked.report(atLeast: 300, of: 400)
     }
 
     @Test func everyExplanationNamesAnExistingRuleWithItsSource() async {
+        let checked = Checked("chaque explication cite une règle et sa source")
         await propertyCheck(count: 400, input: seeds) { seed in
             var random = RandomProject(seed: seed)
             guard let a = try? engine.assess(random.project()) else { return }
             guard case let .object(members) = a.json else { return }
+            checked.add()
             for key in ["excluded", "refusals", "flags", "explanation"] {
                 guard case let .array(entries)? = members.first(where: { $0.0 == key })?.1 else { continue }
                 for entry in entries {
@@ -117,11 +137,13 @@ struct PropertyTests {
                 }
             }
         }
+        checked.report(atLeast: 300, of: 400)
     }
 
     /// Adding an eligible establishment of the project's majority field, in its pivot region and of
     /// the same kind and OG as one already there, never lowers the subsidy.
     @Test func addingAnEligibleEstablishmentNeverLowersTheSubsidy() async {
+        let checked = Checked("ajouter un ESSMS éligible ne baisse pas la subvention")
         await propertyCheck(count: 400, input: seeds) { seed in
             var random = RandomProject(seed: seed)
             var project = random.project()
@@ -136,8 +158,10 @@ struct PropertyTests {
             clone.name = "ESSMS ajouté"
             project.establishments.append(clone)
             guard let after = try? engine.assess(project) else { Issue.record("le projet agrandi n'est plus évalué"); return }
+            checked.add()
             #expect(after.funding.total >= before.funding.total,
                     "\(before.funding.total) → \(after.funding.total) (graine \(seed))\n\(before.text)\n\(after.text)")
         }
+        checked.report(atLeast: 300, of: 400)
     }
 }
