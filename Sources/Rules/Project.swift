@@ -129,11 +129,7 @@ extension Project {
 
         let organismesField = try root.required("organismes")
         var organismes: [Organisme] = []
-        let organismeFields = try organismesField.array()
-        if organismeFields.count > Limits.establishmentsPerProject {
-            throw InputError(path: "organismes", reason: "\(organismeFields.count) organismes : \(Limits.establishmentsPerProject.grouped) au plus par projet")
-        }
-        for o in organismeFields {
+        for o in try organismesField.array(atMost: Limits.establishmentsPerProject, of: "organismes") {
             try o.requireObject()
             let ej = try o.required("finessEJ").finess()
             if organismes.contains(where: { $0.finessEJ == ej }) {
@@ -156,11 +152,7 @@ extension Project {
 
         var establishments: [Establishment] = []
         var seenET = Set<String>()
-        let establishmentFields = try root.required("establishments").array()
-        if establishmentFields.count > Limits.establishmentsPerProject {
-            throw InputError(path: "establishments", reason: "\(establishmentFields.count) établissements : \(Limits.establishmentsPerProject.grouped) au plus par projet")
-        }
-        for e in establishmentFields {
+        for e in try root.required("establishments").array(atMost: Limits.establishmentsPerProject, of: "établissements") {
             try e.requireObject()
             let etField = try e.required("finessET")
             let et: String? = etField.isNull ? nil : try etField.finess()
@@ -250,6 +242,13 @@ struct Field {
 
     func array() throws(InputError) -> [Field] {
         guard case let .array(items) = json else { throw fail("un tableau est attendu, trouvé \(json.typeName)") }
+        return items.enumerated().map { Field(json: $1, path: "\(path)[\($0)]") }
+    }
+
+    /// An array of at most `limit` items (`Limits`), refused before any item is read.
+    func array(atMost limit: Int, of noun: String) throws(InputError) -> [Field] {
+        guard case let .array(items) = json else { throw fail("un tableau est attendu, trouvé \(json.typeName)") }
+        guard items.count <= limit else { throw fail("\(items.count) \(noun) : \(limit.grouped) au plus par projet") }
         return items.enumerated().map { Field(json: $1, path: "\(path)[\($0)]") }
     }
 

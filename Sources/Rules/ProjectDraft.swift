@@ -20,11 +20,7 @@ public enum ProjectDraft {
         }
         if let f = try root.optional("procurement") { _ = try f.enumValue(Project.Procurement.self) }
         if let list = try root.optional("organismes") {
-            let items = try list.array()
-            if items.count > Limits.establishmentsPerProject {
-                throw list.fail("\(items.count) organismes : \(Limits.establishmentsPerProject.grouped) au plus par projet")
-            }
-            for o in items {
+            for o in try list.array(atMost: Limits.establishmentsPerProject, of: "organismes") {
                 try o.requireObject()
                 if let f = try o.optional("finessEJ") { _ = try f.finess() }
                 if let f = try o.optional("name") { _ = try f.string() }
@@ -34,11 +30,7 @@ public enum ProjectDraft {
             }
         }
         if let list = try root.optional("establishments") {
-            let items = try list.array()
-            if items.count > Limits.establishmentsPerProject {
-                throw list.fail("\(items.count) établissements : \(Limits.establishmentsPerProject.grouped) au plus par projet")
-            }
-            for e in items {
+            for e in try list.array(atMost: Limits.establishmentsPerProject, of: "établissements") {
                 try e.requireObject()
                 let et = try e.required("finessET")
                 if !et.isNull { _ = try et.finess() }
