@@ -15,7 +15,7 @@ public struct ServerConfiguration: Sendable {
     /// A connection whose request head has not arrived after this long is closed (slow headers).
     public var headerTimeout: Duration = .seconds(10)
     /// A request whose body has not ended this long after its head is dropped (slow uploads).
-    public var bodyTimeout: Duration = .seconds(60)
+    public var bodyTimeout: Duration = .seconds(120)
     /// A connection that carries nothing for this long is closed.
     public var idleTimeout: Duration = .seconds(60)
     /// `ESMS_TODAY`: the day the server takes as today (trials, replays); nil for the real day.
