@@ -23,12 +23,15 @@ final class RouteTable: Sendable {
         routes.withLock { $0.append(Route(method: method, segments: segments)) }
     }
 
-    /// The methods declared for a path (`HEAD` wherever `GET` is: the router answers it).
+    /// The methods the router answers for a path (`HEAD` wherever `GET` is). As in the router, a
+    /// literal segment wins over a parameter: `/grappes/ajouter` is not `/grappes/:id`.
     func methods(for path: String) -> [HTTPRequest.Method] {
         let parts = path.split(separator: "/")
-        var found: [HTTPRequest.Method] = routes.withLock { list in
-            list.filter { Self.matches($0.segments, parts) }.map(\.method)
+        var candidates = routes.withLock { list in list.filter { Self.matches($0.segments, parts) } }
+        for (i, part) in parts.enumerated() where candidates.contains(where: { $0.segments[i] == part }) {
+            candidates.removeAll { $0.segments[i] != part }
         }
+        var found = candidates.map(\.method)
         if found.contains(.get) { found.append(.head) }
         let order: [HTTPRequest.Method] = [.get, .head, .post, .put, .patch, .delete]
         return order.filter { found.contains($0) }
@@ -126,6 +129,10 @@ struct SecurityMiddleware: RouterMiddleware {
         var response: Response
         do {
             response = try await guarded(request, context: context, next: next)
+        } catch let error as HTTPError {
+            // The router's own refusals (an unknown page) in French, as a page or JSON.
+            let message = error.body ?? (error.status == .notFound ? "page introuvable : \(Limits.quote(request.uri.path))" : "demande refusée (\(error.status.code))")
+            response = Self.failure(request, status: error.status, message)
         } catch let error as any HTTPResponseError {
             response = try error.response(from: request, context: context)
         } catch {
@@ -153,9 +160,11 @@ struct SecurityMiddleware: RouterMiddleware {
 
     static func failure(_ request: Request, status: HTTPResponse.Status, _ message: String) -> Response {
         if isAPI(request) { return JSONResponse.error(status, path: nil, message) }
-        let body = "<h1>Demande refusée</h1><p class=\"error\" role=\"alert\">\(HTML.escape(message))</p><p><a href=\"/\">Retour à l'accueil</a></p>"
+        let title = status == .notFound ? "Introuvable" : "Demande refusée"
+        let sentence = message.prefix(1).uppercased() + message.dropFirst()
+        let body = "<h1>\(title)</h1><p class=\"error\" role=\"alert\">\(HTML.escape(sentence))</p><p><a href=\"/\">Retour à l'accueil</a></p>"
         return Response(status: status, headers: [.contentType: "text/html; charset=utf-8"],
-                        body: .init(byteBuffer: ByteBuffer(string: HTML.page(title: "Demande refusée", body: body))))
+                        body: .init(byteBuffer: ByteBuffer(string: HTML.page(title: title, body: body))))
     }
 
     func guarded(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
@@ -191,7 +200,7 @@ struct SecurityMiddleware: RouterMiddleware {
                 : Form.parse(String(buffer: body))[CSRF.field]
             guard let cookie = request.cookies[CSRF.cookie]?.value, CSRF.isWellFormed(cookie),
                   let sent, CSRF.same(sent, cookie) else {
-                return Self.failure(request, status: .forbidden, "formulaire refusé : son jeton de sécurité est absent ou périmé. Rechargez la page, puis recommencez ; rien n'a été modifié.")
+                return Self.failure(request, status: .forbidden, "formulaire refusé : son jeton de sécurité est absent ou périmé. Revenez à la page du formulaire, rechargez-la, puis recommencez ; rien n'a été modifié.")
             }
             return try await CSRF.$token.withValue(cookie) { try await next(request, context) }
         }

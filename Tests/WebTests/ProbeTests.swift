@@ -286,6 +286,15 @@ struct ProbeTests {
                 #expect(response.headers[.allow] == allow, "\(method) \(uri)")
             }
             #expect(try await client.execute(uri: "/nulle-part", method: .trace).status == .notFound)
+            // A literal segment is not a parameter: /grappes/ajouter takes POST only.
+            let search = try await client.execute(uri: "/grappes/ajouter", method: .get)
+            #expect(search.status == .methodNotAllowed)
+            #expect(search.headers[.allow] == "POST")
+            // An unknown page is a French page, not an empty answer.
+            let unknown = try await client.execute(uri: "/nulle-part", method: .get)
+            #expect(unknown.status == .notFound)
+            #expect(text(unknown).contains("<h1>Introuvable</h1>"))
+            #expect(text(unknown).contains("Page introuvable : /nulle-part"))
             // A plus sign is a plus sign when sent as %2B, a space when sent as +.
             #expect(try await client.execute(uri: "/api/v1/finess?q=%2B", method: .get).status == .ok)
             #expect(text(try await client.execute(uri: "/finess?q=ehpad+ajaccio%2B", method: .get)).contains("value=\"ehpad ajaccio+\""))
