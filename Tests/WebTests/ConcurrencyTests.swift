@@ -26,7 +26,7 @@ struct ConcurrencyTests {
                     group.addTask {
                         switch i % 3 {
                         case 0:
-                            let one = try await client.execute(uri: "/api/v1/grappes/\(usage)", method: .get)
+                            let one = try await client.api(uri: "/api/v1/grappes/\(usage)", method: .get)
                             #expect(one.status == .ok)
                             #expect(try await client.execute(uri: "/grappes", method: .get).status == .ok)
                             return .read

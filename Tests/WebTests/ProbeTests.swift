@@ -29,7 +29,7 @@ struct ProbeTests {
 
     /// A grappe saved through the API; its identifier.
     static func create(_ client: any TestClientProtocol, name: String = "Grappe", project: String = fromFiness) async throws -> String {
-        let response = try await client.execute(uri: "/api/v1/grappes", method: .post, headers: jsonType,
+        let response = try await client.api(uri: "/api/v1/grappes", method: .post, headers: jsonType,
                                                 body: ByteBuffer(string: "{\"name\": \"\(name)\", \"project\": \(project)}"))
         #expect(response.status == .created)
         guard case let .string(id)? = try json(response)["id"] else { Issue.record("id attendu"); return "" }
@@ -37,7 +37,7 @@ struct ProbeTests {
     }
 
     static func grappe(_ client: any TestClientProtocol, _ id: String) async throws -> JSON {
-        try json(try await client.execute(uri: "/api/v1/grappes/\(id)", method: .get))
+        try json(try await client.api(uri: "/api/v1/grappes/\(id)", method: .get))
     }
 
     /// `application/x-www-form-urlencoded` value: everything but letters and digits escaped.
@@ -60,7 +60,7 @@ struct ProbeTests {
                         for e in 0..<5 {
                             let token = "c\(c)e\(e)"
                             for _ in 0..<500 {
-                                let current = try await client.execute(uri: "/api/v1/grappes/\(id)", method: .get)
+                                let current = try await client.api(uri: "/api/v1/grappes/\(id)", method: .get)
                                 let g = try json(current)
                                 guard let project = g["project"], let solution = project["solution"], case let .string(name)? = solution["name"] else {
                                     Issue.record("grappe illisible"); return mine
@@ -69,7 +69,7 @@ struct ProbeTests {
                                 var headers = jsonType
                                 headers[.ifMatch] = current.headers[.eTag]
                                 let body = JSON.object([("name", .string("Grappe")), ("project", changed)]).rendered(indent: false)
-                                let response = try await client.execute(uri: "/api/v1/grappes/\(id)", method: .put, headers: headers, body: ByteBuffer(string: body))
+                                let response = try await client.api(uri: "/api/v1/grappes/\(id)", method: .put, headers: headers, body: ByteBuffer(string: body))
                                 if response.status == .ok { mine.append(token); break }
                                 #expect(response.status == .preconditionFailed)
                             }
@@ -102,7 +102,7 @@ struct ProbeTests {
             let first = JSON.object([("name", .string("Grappe")), ("project", project.with("establishments", .array(Array(items.prefix(6)))))])
             var headers = jsonType
             headers[.ifMatch] = "\"1\""
-            #expect(try await client.execute(uri: "/api/v1/grappes/\(id)", method: .put, headers: headers, body: ByteBuffer(string: first.rendered())).status == .ok)
+            #expect(try await client.api(uri: "/api/v1/grappes/\(id)", method: .put, headers: headers, body: ByteBuffer(string: first.rendered())).status == .ok)
             try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
                 for et in ets.dropFirst(6) {
                     group.addTask {
@@ -126,17 +126,17 @@ struct ProbeTests {
             // Meanwhile, the API renames it.
             let renamed = "{\"name\": \"Renommée par l'API\", \"project\": \(fromFiness)}"
             var headers = jsonType
-            try await client.execute(uri: "/api/v1/grappes/\(id)", method: .put, headers: headers, body: ByteBuffer(string: renamed)) { response in
+            try await client.api(uri: "/api/v1/grappes/\(id)", method: .put, headers: headers, body: ByteBuffer(string: renamed)) { response in
                 #expect(response.status == .preconditionRequired)
                 let error = try json(response)["error"]
                 #expect(error?["path"] == .string("If-Match"))
             }
             headers[.ifMatch] = "\"1\""
-            try await client.execute(uri: "/api/v1/grappes/\(id)", method: .put, headers: headers, body: ByteBuffer(string: renamed)) { response in
+            try await client.api(uri: "/api/v1/grappes/\(id)", method: .put, headers: headers, body: ByteBuffer(string: renamed)) { response in
                 #expect(response.status == .ok)
                 #expect(response.headers[.eTag] == "\"2\"")
             }
-            try await client.execute(uri: "/api/v1/grappes/\(id)", method: .put, headers: headers, body: ByteBuffer(string: renamed)) { response in
+            try await client.api(uri: "/api/v1/grappes/\(id)", method: .put, headers: headers, body: ByteBuffer(string: renamed)) { response in
                 #expect(response.status == .preconditionFailed)
                 #expect(response.headers[.eTag] == "\"2\"")
             }
@@ -229,14 +229,14 @@ struct ProbeTests {
             #expect(refused.status == .forbidden)
             #expect(text(refused).contains("jeton de sécurité est absent ou périmé"))
             // JSON only as application/json: a foreign page's text/plain POST is refused before reading.
-            let plain = try await client.execute(uri: "/api/v1/grappes", method: .post, headers: [.contentType: "text/plain"],
+            let plain = try await client.api(uri: "/api/v1/grappes", method: .post, headers: [.contentType: "text/plain"],
                                                  body: ByteBuffer(string: "{\"name\": \"Pirate\", \"project\": \(fromFiness)}"))
             #expect(plain.status == .unsupportedMediaType)
             var jsonFromElsewhere = jsonType
             jsonFromElsewhere[origin] = "https://pirate.example"
-            #expect(try await client.execute(uri: "/api/v1/grappes", method: .post, headers: jsonFromElsewhere,
+            #expect(try await client.api(uri: "/api/v1/grappes", method: .post, headers: jsonFromElsewhere,
                                              body: ByteBuffer(string: "{\"name\": \"Pirate\", \"project\": \(fromFiness)}")).status == .forbidden)
-            #expect(try await client.execute(uri: "/api/v1/grappes", method: .get).body.readableBytes < 200)
+            #expect(try await client.api(uri: "/api/v1/grappes", method: .get).body.readableBytes < 200)
             let g = try await Self.grappe(client, id)
             #expect(g["name"] == .string("Grappe"))
             #expect(g["version"] == .int(1))
@@ -296,7 +296,7 @@ struct ProbeTests {
             #expect(text(unknown).contains("<h1>Introuvable</h1>"))
             #expect(text(unknown).contains("Page introuvable : /nulle-part"))
             // A plus sign is a plus sign when sent as %2B, a space when sent as +.
-            #expect(try await client.execute(uri: "/api/v1/finess?q=%2B", method: .get).status == .ok)
+            #expect(try await client.api(uri: "/api/v1/finess?q=%2B", method: .get).status == .ok)
             #expect(text(try await client.execute(uri: "/finess?q=ehpad+ajaccio%2B", method: .get)).contains("value=\"ehpad ajaccio+\""))
         }
     }
@@ -327,7 +327,7 @@ struct ProbeTests {
         try await withApp { client in
             let item = "{\"finessET\": \"315000018\"}"
             let body = "{\"campaign\": \"2022\", \"kind\": \"acquisition\", \"solution\": {\"name\": \"X\", \"editor\": \"Y\", \"referencing\": \"segur\"}, \"porteur\": \"310100011\", \"procurement\": \"sad\", \"establishments\": [\(Array(repeating: item, count: 75_000).joined(separator: ","))]}"
-            try await client.execute(uri: "/api/v1/simulations", method: .post, headers: jsonType, body: ByteBuffer(string: body)) { response in
+            try await client.api(uri: "/api/v1/simulations", method: .post, headers: jsonType, body: ByteBuffer(string: body)) { response in
                 #expect(response.status == .unprocessableContent)
                 let error = try json(response)["error"]
                 #expect(error?["path"] == .string("establishments"))

@@ -50,7 +50,7 @@ let fromFiness = try! String(contentsOf: packageRoot.appendingPathComponent("exa
 struct APITests {
     @Test func simulationGivesTheContractAssessment() async throws {
         try await withApp { client in
-            try await client.execute(uri: "/api/v1/simulations", method: .post, headers: jsonType, body: ByteBuffer(string: example)) { response in
+            try await client.api(uri: "/api/v1/simulations", method: .post, headers: jsonType, body: ByteBuffer(string: example)) { response in
                 #expect(response.status == .ok)
                 #expect(response.headers[.contentType] == "application/json; charset=utf-8")
                 let a = try json(response)
@@ -58,7 +58,7 @@ struct APITests {
                 #expect(a["funding"]?["total"] == .number("989000"))
                 #expect(a["excluded"]?.rendered(indent: false).contains("\"rule\":\"E3\"") == true)
             }
-            try await client.execute(uri: "/api/v1/simulations", method: .post, headers: jsonType, body: ByteBuffer(string: fromFiness)) { response in
+            try await client.api(uri: "/api/v1/simulations", method: .post, headers: jsonType, body: ByteBuffer(string: fromFiness)) { response in
                 #expect(response.status == .ok)
                 let parsed = try json(response)
                 #expect(parsed["funding"]?["total"] == .number("989000"))
@@ -75,7 +75,7 @@ struct APITests {
     ])
     func badSimulationsAreFourHundredsNamingTheField(body: String, status: Int, path: String?, message: String) async throws {
         try await withApp { client in
-            try await client.execute(uri: "/api/v1/simulations", method: .post, headers: jsonType, body: ByteBuffer(string: body)) { response in
+            try await client.api(uri: "/api/v1/simulations", method: .post, headers: jsonType, body: ByteBuffer(string: body)) { response in
                 #expect(response.status.code == status)
                 let error = try json(response)["error"]
                 #expect(error?["status"] == .int(status))
@@ -88,7 +88,7 @@ struct APITests {
     @Test func tooLargeABodyIsRefused() async throws {
         try await withApp { client in
             let big = "[" + String(repeating: "1,", count: 1_200_000) + "1]"
-            try await client.execute(uri: "/api/v1/simulations", method: .post, headers: jsonType, body: ByteBuffer(string: big)) { response in
+            try await client.api(uri: "/api/v1/simulations", method: .post, headers: jsonType, body: ByteBuffer(string: big)) { response in
                 #expect(response.status == .contentTooLarge)
             }
         }
@@ -96,40 +96,40 @@ struct APITests {
 
     @Test func campaignsAndFiness() async throws {
         try await withApp { client in
-            try await client.execute(uri: "/api/v1/campaigns", method: .get) { response in
+            try await client.api(uri: "/api/v1/campaigns", method: .get) { response in
                 guard case let .array(list) = try json(response) else { Issue.record("tableau attendu"); return }
                 #expect(list.count == 4)
             }
-            try await client.execute(uri: "/api/v1/campaigns/2022-occitanie", method: .get) { response in
+            try await client.api(uri: "/api/v1/campaigns/2022-occitanie", method: .get) { response in
                 let parsed = try json(response)
                 #expect(parsed["region"] == .string("76"))
             }
-            try await client.execute(uri: "/api/v1/campaigns/2030", method: .get) { response in #expect(response.status == .notFound) }
-            try await client.execute(uri: "/api/v1/inconnue/x", method: .delete) { response in
+            try await client.api(uri: "/api/v1/campaigns/2030", method: .get) { response in #expect(response.status == .notFound) }
+            try await client.api(uri: "/api/v1/inconnue/x", method: .delete) { response in
                 #expect(response.status == .notFound)
                 let parsed = try json(response)
                 #expect(parsed["error"]?["message"] == .string("aucune route DELETE /api/v1/inconnue/x dans l'API (voir /openapi.yaml)"))
             }
-            try await client.execute(uri: "/api/v1/finess/970350013", method: .get) { response in
+            try await client.api(uri: "/api/v1/finess/970350013", method: .get) { response in
                 let e = try json(response)
                 #expect(e["department"] == .string("973"))
                 #expect(e["overseasOrCorsica"] == .bool(true))
             }
-            try await client.execute(uri: "/api/v1/finess/2A0100012", method: .get) { response in
+            try await client.api(uri: "/api/v1/finess/2A0100012", method: .get) { response in
                 let parsed = try json(response)
                 #expect(parsed["smallOG"] == .bool(true))
             }
-            try await client.execute(uri: "/api/v1/finess/31500001", method: .get) { response in
+            try await client.api(uri: "/api/v1/finess/31500001", method: .get) { response in
                 #expect(response.status == .badRequest)
                 let parsed = try json(response)
                 #expect(parsed["error"]?["message"] == .string("un numéro FINESS a 9 caractères"))
             }
-            try await client.execute(uri: "/api/v1/finess/315000019", method: .get) { response in
+            try await client.api(uri: "/api/v1/finess/315000019", method: .get) { response in
                 #expect(response.status == .notFound)
                 let parsed = try json(response)
                 #expect(parsed["error"]?["message"] == .string("FINESS 315000019 inconnu du registre ; sa clé de contrôle est invalide"))
             }
-            try await client.execute(uri: "/api/v1/finess?q=mecs&department=93", method: .get) { response in
+            try await client.api(uri: "/api/v1/finess?q=mecs&department=93", method: .get) { response in
                 guard case let .array(list) = try json(response) else { Issue.record("tableau attendu"); return }
                 #expect(list.count == 5)
             }
@@ -143,36 +143,36 @@ struct APITests {
         try await withApp { client in
             let body = "{\"name\": \"Grappe test\", \"project\": \(fromFiness)}"
             var id = ""
-            try await client.execute(uri: "/api/v1/grappes", method: .post, headers: jsonType, body: ByteBuffer(string: body)) { response in
+            try await client.api(uri: "/api/v1/grappes", method: .post, headers: jsonType, body: ByteBuffer(string: body)) { response in
                 #expect(response.status == .created)
                 let g = try json(response)
                 guard case let .string(s)? = g["id"] else { Issue.record("id attendu"); return }
                 id = s
                 #expect(response.headers[.location] == "/api/v1/grappes/\(s)")
             }
-            try await client.execute(uri: "/api/v1/grappes/\(id)", method: .get) { response in
+            try await client.api(uri: "/api/v1/grappes/\(id)", method: .get) { response in
                 let g = try json(response)
                 #expect(g["name"] == .string("Grappe test"))
                 #expect(g["project"]?["campaign"] == .string("2022-occitanie"))
             }
             var ifMatch = jsonType
             ifMatch[.ifMatch] = "\"1\""
-            try await client.execute(uri: "/api/v1/grappes/\(id)", method: .put, headers: ifMatch, body: ByteBuffer(string: body.replacingOccurrences(of: "Grappe test", with: "Grappe renommée"))) { response in
+            try await client.api(uri: "/api/v1/grappes/\(id)", method: .put, headers: ifMatch, body: ByteBuffer(string: body.replacingOccurrences(of: "Grappe test", with: "Grappe renommée"))) { response in
                 #expect(response.headers[.eTag] == "\"2\"")
                 let parsed = try json(response)
                 #expect(parsed["name"] == .string("Grappe renommée"))
             }
-            try await client.execute(uri: "/api/v1/grappes", method: .get) { response in
+            try await client.api(uri: "/api/v1/grappes", method: .get) { response in
                 #expect(text(response).contains("Grappe renommée"))
             }
-            try await client.execute(uri: "/api/v1/grappes/inconnue", method: .get) { response in #expect(response.status == .notFound) }
-            try await client.execute(uri: "/api/v1/grappes/inconnue", method: .put, headers: ifMatch, body: ByteBuffer(string: body)) { response in #expect(response.status == .notFound) }
-            try await client.execute(uri: "/api/v1/grappes", method: .post, headers: jsonType, body: ByteBuffer(string: "{\"name\": \"\", \"project\": {}}")) { response in
+            try await client.api(uri: "/api/v1/grappes/inconnue", method: .get) { response in #expect(response.status == .notFound) }
+            try await client.api(uri: "/api/v1/grappes/inconnue", method: .put, headers: ifMatch, body: ByteBuffer(string: body)) { response in #expect(response.status == .notFound) }
+            try await client.api(uri: "/api/v1/grappes", method: .post, headers: jsonType, body: ByteBuffer(string: "{\"name\": \"\", \"project\": {}}")) { response in
                 #expect(response.status == .unprocessableContent)
                 let parsed = try json(response)
                 #expect(parsed["error"]?["path"] == .string("name"))
             }
-            try await client.execute(uri: "/api/v1/grappes", method: .post, headers: jsonType, body: ByteBuffer(string: "{\"name\": \"x\", \"project\": {\"campaign\": \"2022\"}}")) { response in
+            try await client.api(uri: "/api/v1/grappes", method: .post, headers: jsonType, body: ByteBuffer(string: "{\"name\": \"x\", \"project\": {\"campaign\": \"2022\"}}")) { response in
                 #expect(response.status == .unprocessableContent)
                 let parsed = try json(response)
                 #expect(parsed["error"]?["path"] == .string("project.solution"))
@@ -186,7 +186,7 @@ struct APITests {
                 let parsed = try json(response)
                 #expect(parsed["status"] == .string("ok"))
             }
-            try await client.execute(uri: "/api/v1/campaigns", method: .get) { _ in }
+            try await client.api(uri: "/api/v1/campaigns", method: .get) { _ in }
             try await client.execute(uri: "/metrics", method: .get) { response in
                 #expect(text(response).contains("esms_http_requests_total{route=\"/api/v1/campaigns\",method=\"GET\",status=\"200\"} 1"))
             }
@@ -212,7 +212,7 @@ struct APITests {
             for (path, method) in routed {
                 let uri = path.replacingOccurrences(of: "{id}", with: "2022").replacingOccurrences(of: "{number}", with: "315000018")
                 let m: HTTPRequest.Method = method == "get" ? .get : (method == "post" ? .post : .put)
-                try await client.execute(uri: uri, method: m, headers: m == .get ? [:] : jsonType, body: m == .get ? nil : ByteBuffer(string: "{}")) { response in
+                try await client.api(uri: uri, method: m, headers: m == .get ? [:] : jsonType, body: m == .get ? nil : ByteBuffer(string: "{}")) { response in
                     #expect(response.status != .notFound || path.contains("{id}"), "\(method) \(path) non routé")
                     #expect(response.status != .methodNotAllowed, "\(method) \(path) non routé")
                     #expect(response.status.code < 500, "\(method) \(path) : \(response.status)")
@@ -332,7 +332,7 @@ struct UsagePageTests {
             let project = try String(contentsOf: packageRoot.appendingPathComponent("examples/usage-projet-35.json"), encoding: .utf8)
             let measures = try String(contentsOf: packageRoot.appendingPathComponent("examples/usage-mesures-35.csv"), encoding: .utf8)
             var id = ""
-            try await client.execute(uri: "/api/v1/grappes", method: .post, headers: jsonType, body: ByteBuffer(string: "{\"name\": \"35 EHPAD\", \"project\": \(project)}")) { response in
+            try await client.api(uri: "/api/v1/grappes", method: .post, headers: jsonType, body: ByteBuffer(string: "{\"name\": \"35 EHPAD\", \"project\": \(project)}")) { response in
                 if case let .string(s)? = try json(response)["id"] { id = s }
             }
             let before = text(try await client.execute(uri: "/grappes/\(id)/usages", method: .get))
