@@ -53,13 +53,9 @@ public struct SimulationRunner: Sendable {
     }
 
     public func assess(_ json: JSON) throws(UserFacingError) -> Assessment {
-        do {
-            return try evaluate(try Project.decode(json))
-        } catch let error as InputError {
-            throw UserFacingError(error.description)
-        } catch {
-            throw error as! UserFacingError
-        }
+        let project: Project
+        do { project = try Project.decode(json) } catch { throw UserFacingError(error.description) }
+        return try evaluate(project)
     }
 
     public func assess(_ json: JSON, completion: ProjectCompletion) async throws -> Assessment {

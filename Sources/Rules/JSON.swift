@@ -50,6 +50,21 @@ public enum JSON: Sendable, Equatable {
     }
 }
 
+extension JSON {
+    /// The object with `key` set (replaced in place, or appended).
+    public func setting(_ key: String, _ value: JSON) -> JSON {
+        guard case var .object(members) = self else { return self }
+        if let i = members.firstIndex(where: { $0.0 == key }) { members[i].1 = value } else { members.append((key, value)) }
+        return .object(members)
+    }
+
+    /// The object without `key`.
+    public func removing(_ key: String) -> JSON {
+        guard case let .object(members) = self else { return self }
+        return .object(members.filter { $0.0 != key })
+    }
+}
+
 // MARK: - Parsing
 
 public struct JSONSyntaxError: Error, Sendable, Equatable, CustomStringConvertible {

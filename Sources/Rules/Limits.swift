@@ -16,6 +16,11 @@ public enum Limits {
     /// What an error message quotes of a bad value.
     public static let quotedCharacters = 80
 
+    /// The refusal of a list longer than its bound (`establishments`, `organismes`), or nil.
+    public static func refusal(count: Int, limit: Int, noun: String, path: String) -> InputError? {
+        count > limit ? InputError(path: path, reason: "\(count) \(noun) : \(limit.grouped) au plus par projet") : nil
+    }
+
     /// The largest count a measures column takes.
     public static func measure(_ column: String) -> Int {
         column == "mssMessagesSent" ? messagesPerMonth : personsPerMonth

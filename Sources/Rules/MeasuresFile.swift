@@ -122,6 +122,13 @@ extension MonthlyMeasure {
                                        ("activeWithEvent", activeWithEvent), ("mssMessagesSent", mssMessagesSent), ("dmpFedPersons", dmpFedPersons)]
         return values.first { $0.1 < 0 || $0.1 > Limits.measure($0.0) }
     }
+
+    /// Refuses the first measure outside the bounds: the usage computation and the store call it.
+    public static func checkPlausible(_ measures: [MonthlyMeasure]) throws(UsageError) {
+        for m in measures {
+            if let bad = m.implausible { throw .implausible(finessET: m.finessET, month: m.month, column: bad.column, value: bad.value) }
+        }
+    }
 }
 
 extension Substring {

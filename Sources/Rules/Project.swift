@@ -248,7 +248,7 @@ struct Field {
     /// An array of at most `limit` items (`Limits`), refused before any item is read.
     func array(atMost limit: Int, of noun: String) throws(InputError) -> [Field] {
         guard case let .array(items) = json else { throw fail("un tableau est attendu, trouvé \(json.typeName)") }
-        guard items.count <= limit else { throw fail("\(items.count) \(noun) : \(limit.grouped) au plus par projet") }
+        if let refusal = Limits.refusal(count: items.count, limit: limit, noun: noun, path: path) { throw refusal }
         return items.enumerated().map { Field(json: $1, path: "\(path)[\($0)]") }
     }
 

@@ -225,9 +225,7 @@ public enum UsageError: Error, Sendable, Equatable, CustomStringConvertible {
 extension Engine {
     /// The usage report of a project from its monthly measures, as of a date.
     public func usageReport(_ usage: UsageProject, measures: [MonthlyMeasure], asOf: CalendarDate) throws(UsageError) -> UsageReport {
-        for m in measures {
-            if let bad = m.implausible { throw .implausible(finessET: m.finessET, month: m.month, column: bad.column, value: bad.value) }
-        }
+        try MonthlyMeasure.checkPlausible(measures)
         let assessment: Assessment
         do { assessment = try assess(usage.project) } catch { throw .assessment(error) }
         let campaign = catalogue.campaign(usage.project.campaign)!

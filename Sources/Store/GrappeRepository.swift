@@ -40,10 +40,15 @@ public struct GrappeRepository: Sendable {
 
     static let maxNameLength = 120
 
-    /// A project is saved only if it reads back (`ProjectDraft`); errors name the path under `project`.
-    static func check(name: String, project: JSON) throws(InputError) {
+    /// A grappe's name: not blank, 120 characters at most.
+    public static func checkName(_ name: String) throws(InputError) {
         guard !name.allSatisfy(\.isWhitespace) else { throw InputError(path: "name", reason: "nom de la grappe attendu") }
         guard name.count <= maxNameLength else { throw InputError(path: "name", reason: "\(name.count) caractères : \(maxNameLength) au plus") }
+    }
+
+    /// A project is saved only if it reads back (`ProjectDraft`); errors name the path under `project`.
+    static func check(name: String, project: JSON) throws(InputError) {
+        try checkName(name)
         do { try ProjectDraft.validate(project) } catch {
             throw InputError(path: error.path.isEmpty ? "project" : "project." + error.path, reason: error.reason)
         }

@@ -207,8 +207,7 @@ struct SQLiteRouter: SQLDatabase {
     }
 
     func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> ()) async throws {
-        let text = writer.serialize(query).sql
-        if !readers.isEmpty, Self.isRead(text) {
+        if !readers.isEmpty, Self.isRead(query, in: writer) {
             return try await readers[turn.next(readers.count)].execute(sql: query, onRow)
         }
         await gate.enter()
@@ -221,10 +220,13 @@ struct SQLiteRouter: SQLDatabase {
         }
     }
 
-    /// A statement that only reads: `SELECT` or `WITH … SELECT` without a write.
-    static func isRead(_ sql: String) -> Bool {
-        let head = sql.drop { $0.isWhitespace }.prefix(6).uppercased()
-        return head == "SELECT"
+    /// A statement that only reads: a `select()` builder, or raw SQL that begins with `SELECT`
+    /// (only raw text is serialised here; the driver serialises the statement it runs).
+    static func isRead(_ query: any SQLExpression, in database: any SQLDatabase) -> Bool {
+        if query is SQLSelect { return true }
+        guard query is SQLQueryString else { return false }
+        let sql = database.serialize(query).sql
+        return sql.drop { $0.isWhitespace }.prefix(6).uppercased() == "SELECT"
     }
 }
 

@@ -24,8 +24,8 @@ public struct ProjectCompletion: Sendable {
             return (try Project.decode(json), false)
         }
         // Refused before any establishment is looked up.
-        if items.count > Limits.establishmentsPerProject {
-            throw InputError(path: "establishments", reason: "\(items.count) établissements : \(Limits.establishmentsPerProject.grouped) au plus par projet")
+        if let refusal = Limits.refusal(count: items.count, limit: Limits.establishmentsPerProject, noun: "établissements", path: "establishments") {
+            throw refusal
         }
         let extraction = try await repository.latestExtraction()
         let source = "extraction FINESS du \(extraction.flatMap { CalendarDate(iso: $0)?.french } ?? "?")"

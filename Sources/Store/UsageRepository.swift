@@ -30,9 +30,7 @@ public struct UsageRepository: Sendable {
     /// Stores the measures in one transaction; the same value again changes nothing.
     public func importMeasures(_ measures: [MonthlyMeasure], by author: String, source: String) async throws -> ImportCounts {
         // Nothing the usage computation would refuse is ever stored.
-        for m in measures {
-            if let bad = m.implausible { throw StoreError(UsageError.implausible(finessET: m.finessET, month: m.month, column: bad.column, value: bad.value).description) }
-        }
+        do { try MonthlyMeasure.checkPlausible(measures) } catch { throw StoreError(error.description) }
         let ets = Array(Set(measures.map(\.finessET)))
         let now = ISO8601DateFormatter().string(from: Date())
         return try await store.transaction {

@@ -135,9 +135,10 @@ struct API: Sendable {
         switch try await body(request, context) {
         case let .failure(e): return e.response
         case let .success(json):
-            guard case let .string(name)? = json["name"], !name.trimmingCharacters(in: .whitespaces).isEmpty else {
+            guard case let .string(name)? = json["name"] else {
                 return JSONResponse.error(.unprocessableContent, path: "name", "nom de la grappe attendu")
             }
+            do { try GrappeRepository.checkName(name) } catch { return JSONResponse.error(.unprocessableContent, path: error.path, error.reason) }
             guard let project = json["project"], case .object = project else {
                 return JSONResponse.error(.unprocessableContent, path: "project", "projet attendu (contrat de simulation)")
             }

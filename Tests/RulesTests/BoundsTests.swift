@@ -141,12 +141,3 @@ struct BoundsTests {
         #expect(throws: InputError.self) { try ProjectDraft.validate(draft.setting("note", .number("NaN"))) }
     }
 }
-
-extension JSON {
-    func setting(_ key: String, _ value: JSON) -> JSON {
-        guard case var .object(members) = self else { return self }
-        members.removeAll { $0.0 == key }
-        members.append((key, value))
-        return .object(members)
-    }
-}

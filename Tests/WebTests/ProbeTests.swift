@@ -65,7 +65,7 @@ struct ProbeTests {
                                 guard let project = g["project"], let solution = project["solution"], case let .string(name)? = solution["name"] else {
                                     Issue.record("grappe illisible"); return mine
                                 }
-                                let changed = project.with("solution", solution.with("name", .string(name + " " + token)))
+                                let changed = project.setting("solution", solution.setting("name", .string(name + " " + token)))
                                 var headers = jsonType
                                 headers[.ifMatch] = current.headers[.eTag]
                                 let body = JSON.object([("name", .string("Grappe")), ("project", changed)]).rendered(indent: false)
@@ -99,7 +99,7 @@ struct ProbeTests {
             guard case let .array(items)? = project["establishments"] else { return }
             // A grappe holding the first 6, then the other 40 added at once.
             let ets = items.compactMap { item -> String? in if case let .string(et)? = item["finessET"] { return et } else { return nil } }
-            let first = JSON.object([("name", .string("Grappe")), ("project", project.with("establishments", .array(Array(items.prefix(6)))))])
+            let first = JSON.object([("name", .string("Grappe")), ("project", project.setting("establishments", .array(Array(items.prefix(6)))))])
             var headers = jsonType
             headers[.ifMatch] = "\"1\""
             #expect(try await client.api(uri: "/api/v1/grappes/\(id)", method: .put, headers: headers, body: ByteBuffer(string: first.rendered())).status == .ok)
@@ -308,8 +308,8 @@ struct ProbeTests {
             var project = try JSON.parse(example)
             guard case var .array(items)? = project["establishments"] else { return }
             let names = ["=HYPERLINK(\"http://pirate.example\";\"clic\")", "@SUM(1+1)", "+33 1 23", "-2", "\tcaché", "EHPAD ordinaire"]
-            for (i, name) in names.enumerated() { items[i] = items[i].with("name", .string(name)) }
-            project = project.with("establishments", .array(items))
+            for (i, name) in names.enumerated() { items[i] = items[i].setting("name", .string(name)) }
+            project = project.setting("establishments", .array(items))
             let id = try await Self.create(client, project: project.rendered())
             let csv = String(buffer: try await client.execute(uri: "/grappes/\(id)/etablissements.csv", method: .get).body)
             #expect(csv.contains(";\"'=HYPERLINK(\"\"http://pirate.example\"\";\"\"clic\"\")\";"))
@@ -406,14 +406,6 @@ final class Received: ChannelInboundHandler, Sendable {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let buffer = unwrapInboundIn(data)
         bytes.withLock { $0 += String(buffer: buffer) }
-    }
-}
-
-extension JSON {
-    func with(_ key: String, _ value: JSON) -> JSON {
-        guard case var .object(members) = self else { return self }
-        if let i = members.firstIndex(where: { $0.0 == key }) { members[i].1 = value } else { members.append((key, value)) }
-        return .object(members)
     }
 }
 

@@ -1,0 +1,340 @@
+import Foundation
+
+// Reading and validating a campaign file (`Sources/Rules/Campaigns/*.json`): every parameter of
+// the grid present, known, with its source; tiers without overlap or gap; windows that do not overlap.
+
+/// The parameters every campaign must define (itself or through its national grid), in display order;
+/// `name` is the key of the data files, which starts with the ID of the rule that reads it.
+public enum ParameterKey: Int, CaseIterable, Sendable {
+    case groupThreshold // G3.seuil.metropole
+    case groupThresholdOverseas // G3.seuil.outreMerCorse
+    case nationalThreshold // G3.seuil.national
+    case idealSize // G6.tailleIdeale
+    case usageAcquisition // F-usage.acquisition
+    case softwareSegur // F-logiciel.acquisition.segur
+    case softwareSad // F-logiciel.acquisition.sad
+    case usageMiseEnConformite // F-usage.miseEnConformite
+    case equipment // F-materiel.petitOG
+    case amoaMarche // F-amoaMarche.petitOG
+    case amoaProjet // F-amoaProjet.petitOG
+    case smallOGThreshold // D2.petitOG.seuil.metropole
+    case smallOGThresholdOverseas // D2.petitOG.seuil.outreMerCorse
+    case smallOGComparison // D2.petitOG.comparaison
+    case e4Reading // E4.lecture
+    case referencingMedico // R-acquisition.referencements.medicoSocial
+    case referencingSocial // R-acquisition.referencements.social
+    case referencingConformite // R3.referencements
+    case sadMandatory // R-acquisition.sadObligatoire
+    case sonsScale // S4.bareme
+    case sonsBase // S4.base
+    case sonsAdvance // S5.avance
+    case sonsReferencingDelay // S5.delaiReferencement
+    case sonsOpening // S6.ouverture
+    case sonsLastOrder // S6.derniereCommande
+    case sonsLastBalance // S6.dernierSolde
+    case sonsNoCancellation // S8.annulationImpossibleApres
+    case advance // P1.avance
+    case targetMssante // P2.cible.mssante
+    case targetDmp // P2.cible.dmp
+    case targetDui // P2.cible.dui
+    case expensesThreshold // P2.depenses.seuil
+    case deadlineConformite // P3.delai.miseEnConformite
+    case deadlineAcquisition // P3.delai.acquisition
+    case windows // W.fenetres
+    case envelope // W.enveloppe
+
+    public var name: String { requiredParameters[rawValue] }
+}
+
+let requiredParameters: [String] = [
+    "G3.seuil.metropole", "G3.seuil.outreMerCorse", "G3.seuil.national", "G6.tailleIdeale",
+    "F-usage.acquisition", "F-logiciel.acquisition.segur", "F-logiciel.acquisition.sad", "F-usage.miseEnConformite",
+    "F-materiel.petitOG", "F-amoaMarche.petitOG", "F-amoaProjet.petitOG",
+    "D2.petitOG.seuil.metropole", "D2.petitOG.seuil.outreMerCorse", "D2.petitOG.comparaison",
+    "E4.lecture",
+    "R-acquisition.referencements.medicoSocial", "R-acquisition.referencements.social", "R3.referencements",
+    "R-acquisition.sadObligatoire",
+    "S4.bareme", "S4.base", "S5.avance", "S5.delaiReferencement",
+    "S6.ouverture", "S6.derniereCommande", "S6.dernierSolde", "S8.annulationImpossibleApres",
+    "P1.avance", "P2.cible.mssante", "P2.cible.dmp", "P2.cible.dui", "P2.depenses.seuil",
+    "P3.delai.miseEnConformite", "P3.delai.acquisition",
+    "W.fenetres", "W.enveloppe",
+]
+
+struct RawCampaign {
+    let id: String
+    let label: String
+    let version: String
+    let extends: String?
+    let region: String?
+    let period: (CalendarDate, CalendarDate)
+    let parameters: [(String, JSON)]
+
+    init(_ json: JSON, file: String) throws(CampaignError) {
+        guard case .object = json else { throw CampaignError(campaign: file, parameter: nil, reason: "un objet JSON est attendu") }
+        guard case let .string(id)? = json["id"], !id.isEmpty else {
+            throw CampaignError(campaign: file, parameter: "id", reason: "identifiant manquant")
+        }
+        func string(_ key: String) throws(CampaignError) -> String {
+            guard case let .string(s)? = json[key] else { throw CampaignError(campaign: id, parameter: key, reason: "texte manquant") }
+            return s
+        }
+        func optionalString(_ key: String) throws(CampaignError) -> String? {
+            switch json[key] {
+            case .none, .null?: return nil
+            case let .string(s)?: return s
+            default: throw CampaignError(campaign: id, parameter: key, reason: "texte ou null attendu")
+            }
+        }
+        self.id = id
+        label = try string("label")
+        version = try string("ruleSetVersion")
+        extends = try optionalString("extends")
+        region = try optionalString("region")
+        if let region, Territory.region(code: region) == nil {
+            throw CampaignError(campaign: id, parameter: "region", reason: "région INSEE inconnue « \(Limits.quote(region)) »")
+        }
+        guard case let .string(f)? = json["period"]?["from"], let from = CalendarDate(iso: f),
+              case let .string(t)? = json["period"]?["to"], let to = CalendarDate(iso: t) else {
+            throw CampaignError(campaign: id, parameter: "period", reason: "dates from et to (AAAA-MM-JJ) attendues")
+        }
+        guard from <= to else { throw CampaignError(campaign: id, parameter: "period", reason: "la date de début suit la date de fin") }
+        period = (from, to)
+        guard case let .object(members)? = json["parameters"] else {
+            throw CampaignError(campaign: id, parameter: "parameters", reason: "objet des paramètres manquant")
+        }
+        for (key, _) in members where !requiredParameters.contains(key) {
+            throw CampaignError(campaign: id, parameter: key, reason: "paramètre inconnu")
+        }
+        parameters = members
+    }
+
+    func resolve(base: RawCampaign?) throws(CampaignError) -> Campaign {
+        var params: [Parameter] = []
+        for key in requiredParameters {
+            let own = parameters.first { $0.0 == key }
+            let inherited = base?.parameters.first { $0.0 == key }
+            guard let (_, body) = own ?? inherited else {
+                throw CampaignError(campaign: id, parameter: key, reason: "valeur manquante")
+            }
+            let definedIn = own != nil ? id : base!.id
+            guard case .object = body else { throw CampaignError(campaign: id, parameter: key, reason: "un objet { value, source, notes } est attendu") }
+            guard case let .string(source)? = body["source"], !source.isEmpty else {
+                throw CampaignError(campaign: id, parameter: key, reason: "source manquante")
+            }
+            let notes: String
+            switch body["notes"] {
+            case let .string(n)?: notes = n
+            case .none: notes = ""
+            default: throw CampaignError(campaign: id, parameter: key, reason: "notes : texte attendu")
+            }
+            var alternative: String? = nil
+            if case let .string(a)? = body["alternative"] { alternative = a }
+            var unit: String? = nil
+            if case let .string(u)? = body["unit"] { unit = u }
+            let value: JSON
+            if let tiers = body["tiers"] { value = .object([("tiers", tiers)]) }
+            else if let tranches = body["tranches"] { value = .object([("tranches", tranches)]) }
+            else if let v = body["value"] { value = v }
+            else { throw CampaignError(campaign: id, parameter: key, reason: "valeur manquante") }
+            if case let .array(choices)? = body["choices"] {
+                guard choices.contains(value) else {
+                    throw CampaignError(campaign: id, parameter: key, reason: "valeur \(value.rendered(indent: false)) hors des choix \(JSON.array(choices).rendered(indent: false))")
+                }
+            }
+            params.append(Parameter(key: key, value: value, unit: unit, source: source, notes: notes, alternative: alternative, definedIn: definedIn))
+        }
+        let reader = GridReader(campaign: id, parameters: params)
+        return Campaign(id: id, label: label, ruleSetVersion: version, extends: extends, region: region,
+                        period: period, parameters: params, grid: try reader.grid())
+    }
+}
+
+private struct GridReader {
+    let campaign: String
+    let parameters: [Parameter]
+
+    func fail(_ key: String, _ reason: String) -> CampaignError { CampaignError(campaign: campaign, parameter: key, reason: reason) }
+    func value(_ key: String) -> JSON { parameters.first { $0.key == key }!.value }
+
+    func count(_ key: String) throws(CampaignError) -> Int {
+        guard case let .number(n) = value(key), let v = Int(n), v >= 0 else { throw fail(key, "entier positif attendu") }
+        return v
+    }
+    func percent(_ key: String) throws(CampaignError) -> Int {
+        let v = try count(key)
+        guard v <= 100 else { throw fail(key, "pourcentage entre 0 et 100 attendu") }
+        return v
+    }
+    func euros(_ json: JSON, _ key: String) throws(CampaignError) -> Cents {
+        guard case let .number(n) = json else { throw fail(key, "montant en euros attendu") }
+        let parts = n.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count <= 2, let units = Int(parts[0]), units >= 0 else { throw fail(key, "montant en euros attendu, au plus deux décimales") }
+        var cents = units * 100
+        if parts.count == 2 {
+            guard (1...2).contains(parts[1].count), let d = Int(parts[1]) else { throw fail(key, "au plus deux décimales") }
+            cents += parts[1].count == 1 ? d * 10 : d
+        }
+        return cents
+    }
+    func money(_ key: String) throws(CampaignError) -> Cents { try euros(value(key), key) }
+    func optionalMoney(_ key: String) throws(CampaignError) -> Cents? {
+        if case .null = value(key) { return nil }
+        return try money(key)
+    }
+    func date(_ key: String) throws(CampaignError) -> CalendarDate? {
+        switch value(key) {
+        case .null: return nil
+        case let .string(s):
+            guard let d = CalendarDate(iso: s) else { throw fail(key, "date AAAA-MM-JJ attendue") }
+            return d
+        default: throw fail(key, "date AAAA-MM-JJ ou null attendue")
+        }
+    }
+    func choice(_ key: String) throws(CampaignError) -> String {
+        guard case let .string(s) = value(key) else { throw fail(key, "choix attendu") }
+        return s
+    }
+    func flag(_ key: String) throws(CampaignError) -> Bool {
+        guard case let .bool(b) = value(key) else { throw fail(key, "booléen attendu") }
+        return b
+    }
+    func referencings(_ key: String) throws(CampaignError) -> Set<Referencing> {
+        guard case let .array(items) = value(key), !items.isEmpty else { throw fail(key, "liste de référencements attendue") }
+        var out = Set<Referencing>()
+        for item in items {
+            guard case let .string(s) = item, let r = Referencing(rawValue: s) else { throw fail(key, "référencement inconnu \(item.rendered(indent: false))") }
+            out.insert(r)
+        }
+        return out
+    }
+
+    /// A scale starting at rank 1, contiguous, without overlap, the last tier open-ended.
+    func ranks(_ key: String, _ items: [JSON], amount: (JSON) throws(CampaignError) -> Cents) throws(CampaignError) -> [(Int, Int?, Cents, JSON)] {
+        var out: [(Int, Int?, Cents, JSON)] = []
+        var next = 1
+        for (i, item) in items.enumerated() {
+            guard case let .number(f)? = item["from"], let from = Int(f) else { throw fail(key, "palier \(i + 1) : rang « from » manquant") }
+            var to: Int? = nil
+            if case let .number(t)? = item["to"] {
+                guard let tv = Int(t), tv >= from else { throw fail(key, "palier \(i + 1) : rang « to » inférieur à « from »") }
+                to = tv
+            }
+            if from < next { throw fail(key, "palier \(i + 1) : chevauche le palier précédent (rang \(from))") }
+            if from > next { throw fail(key, "palier \(i + 1) : trou entre les rangs \(next) et \(from - 1)") }
+            guard let a = item["amount"] else { throw fail(key, "palier \(i + 1) : montant manquant") }
+            out.append((from, to, try amount(a), item))
+            guard let tv = to else {
+                if i != items.count - 1 { throw fail(key, "palier \(i + 1) : seul le dernier palier peut être ouvert") }
+                return out
+            }
+            next = tv + 1
+        }
+        throw fail(key, items.isEmpty ? "aucun palier" : "le dernier palier doit être ouvert (sans « to »)")
+    }
+
+    func tiers(_ key: String) throws(CampaignError) -> Tiers {
+        guard case let .array(items)? = value(key)["tiers"] else { throw fail(key, "paliers (« tiers ») attendus") }
+        return Tiers(tiers: try ranks(key, items) { (j: JSON) throws(CampaignError) -> Cents in try euros(j, key) }.map { Tiers.Tier(from: $0.0, to: $0.1, amount: $0.2) })
+    }
+    func optionalTiers(_ key: String) throws(CampaignError) -> Tiers? {
+        if case .null = value(key) { return nil }
+        return try tiers(key)
+    }
+
+    func grid() throws(CampaignError) -> Grid {
+        var idealSize: ClosedRange<Int>? = nil
+        switch value("G6.tailleIdeale") {
+        case .null: break
+        case let v:
+            guard case let .number(a)? = v["min"], case let .number(b)? = v["max"], let lo = Int(a), let hi = Int(b), lo <= hi else {
+                throw fail("G6.tailleIdeale", "{ min, max } attendu")
+            }
+            idealSize = lo...hi
+        }
+        guard case let .array(tranches)? = value("S4.bareme")["tranches"] else { throw fail("S4.bareme", "tranches attendues") }
+        let scale = try ranks("S4.bareme", tranches) { (j: JSON) throws(CampaignError) -> Cents in try euros(j, "S4.bareme") }.map { (r) throws(CampaignError) -> SonsTranche in
+            guard case let .string(name)? = r.3["tranche"] else { throw fail("S4.bareme", "nom de tranche manquant") }
+            return SonsTranche(tranche: name, from: r.0, to: r.1, amount: r.2)
+        }
+        let groupThreshold = try count("G3.seuil.metropole")
+        let nationalThreshold = try count("G3.seuil.national")
+        guard groupThreshold <= nationalThreshold else { throw fail("G3.seuil.national", "inférieur au seuil régional") }
+        return Grid(
+            groupThreshold: groupThreshold,
+            groupThresholdOverseas: try count("G3.seuil.outreMerCorse"),
+            nationalThreshold: nationalThreshold,
+            idealSize: idealSize,
+            usageAcquisition: try tiers("F-usage.acquisition"),
+            softwareSegur: try tiers("F-logiciel.acquisition.segur"),
+            softwareSad: try optionalTiers("F-logiciel.acquisition.sad"),
+            usageMiseEnConformite: try tiers("F-usage.miseEnConformite"),
+            smallOGEquipment: try money("F-materiel.petitOG"),
+            smallOGAmoaMarche: try optionalMoney("F-amoaMarche.petitOG"),
+            smallOGAmoaProjet: try money("F-amoaProjet.petitOG"),
+            smallOGThreshold: try count("D2.petitOG.seuil.metropole"),
+            smallOGThresholdOverseas: try count("D2.petitOG.seuil.outreMerCorse"),
+            smallOGInclusive: try choice("D2.petitOG.comparaison") == "inferieurOuEgal",
+            e4AnySonsOrderExcludes: try choice("E4.lecture") == "toutSonsExclut",
+            acquisitionReferencingMedico: try referencings("R-acquisition.referencements.medicoSocial"),
+            acquisitionReferencingSocial: try referencings("R-acquisition.referencements.social"),
+            miseEnConformiteReferencing: try referencings("R3.referencements"),
+            sadMandatory: try flag("R-acquisition.sadObligatoire"),
+            sonsScale: scale,
+            sonsPerOGTotal: try choice("S4.base") == "essmsDeLOG",
+            sonsAdvancePercent: try percent("S5.avance"),
+            sonsReferencingDelayDays: try count("S5.delaiReferencement"),
+            sonsOpening: try date("S6.ouverture"),
+            sonsLastOrder: try date("S6.derniereCommande"),
+            sonsLastBalance: try date("S6.dernierSolde"),
+            sonsNoCancellationAfter: try date("S8.annulationImpossibleApres"),
+            advancePercent: try percent("P1.avance"),
+            targetMssante: try percent("P2.cible.mssante"),
+            targetDmp: try percent("P2.cible.dmp"),
+            targetDui: try percent("P2.cible.dui"),
+            expensesThresholdPercent: try percent("P2.depenses.seuil"),
+            deadlineMiseEnConformiteMonths: try count("P3.delai.miseEnConformite"),
+            deadlineAcquisitionMonths: try count("P3.delai.acquisition"),
+            windows: try windows(),
+            envelope: try optionalMoney("W.enveloppe")
+        )
+    }
+
+    func windows() throws(CampaignError) -> [FilingWindow] {
+        let key = "W.fenetres"
+        guard case let .array(items) = value(key) else { throw fail(key, "liste de fenêtres attendue") }
+        var out: [FilingWindow] = []
+        for (i, item) in items.enumerated() {
+            let n = "fenêtre \(i + 1)"
+            guard case let .string(r)? = item["rule"], let rule = RuleID(rawValue: r), [.W1, .W2, .W3].contains(rule) else { throw fail(key, "\(n) : règle W1, W2 ou W3 attendue") }
+            guard case let .string(label)? = item["label"] else { throw fail(key, "\(n) : libellé manquant") }
+            guard case let .string(f)? = item["from"], let from = CalendarDate(iso: f),
+                  case let .string(t)? = item["to"], let to = CalendarDate(iso: t), from <= to else {
+                throw fail(key, "\(n) : dates from ≤ to (AAAA-MM-JJ) attendues")
+            }
+            guard case let .array(k)? = item["kinds"], case let .array(s)? = item["sectors"] else { throw fail(key, "\(n) : kinds et sectors attendus") }
+            var kinds = Set<ProjectKind>(), sectors = Set<Sector>()
+            for v in k {
+                guard case let .string(x) = v, let kind = ProjectKind(rawValue: x), kind != .mixte else { throw fail(key, "\(n) : nature de projet inconnue") }
+                kinds.insert(kind)
+            }
+            for v in s {
+                guard case let .string(x) = v, let sector = Sector(rawValue: x) else { throw fail(key, "\(n) : secteur inconnu") }
+                sectors.insert(sector)
+            }
+            var scope = FilingWindow.Scope.any
+            if case let .string(x)? = item["scope"] {
+                guard let sc = FilingWindow.Scope(rawValue: x) else { throw fail(key, "\(n) : portée inconnue « \(Limits.quote(x)) »") }
+                scope = sc
+            }
+            let window = FilingWindow(rule: rule, label: label, from: from, to: to, kinds: kinds, sectors: sectors, scope: scope)
+            for (j, other) in out.enumerated() where other.scope == window.scope
+                && !other.kinds.isDisjoint(with: kinds) && !other.sectors.isDisjoint(with: sectors)
+                && other.from <= to && from <= other.to {
+                throw fail(key, "\(n) chevauche la fenêtre \(j + 1) pour les mêmes natures et secteurs")
+            }
+            out.append(window)
+        }
+        return out
+    }
+}
