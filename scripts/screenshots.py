@@ -1,0 +1,101 @@
+#!/usr/bin/env python3
+"""Screenshots of every page at 390 px and 1280 px, keyboard walk and axe-core, on a demo server.
+
+    python3 scripts/screenshots.py BINARY OUTDIR
+
+BINARY is a built `esms`; OUTDIR receives one PNG per page and width, and `report.txt`
+(axe violations and the number of tab stops per page). Needs Debian's chromium and
+chromedriver, and `pip install selenium axe-selenium-python`.
+"""
+import json, os, subprocess, sys, tempfile, time, urllib.request
+
+os.environ.setdefault("SE_OFFLINE", "true")
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from axe_selenium_python import Axe
+
+binary, out = sys.argv[1], sys.argv[2]
+root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+os.makedirs(out, exist_ok=True)
+work = tempfile.mkdtemp()
+port = "8097"
+base = f"http://127.0.0.1:{port}"
+env = dict(os.environ, ESMS_TODAY="2026-11-25")
+server = subprocess.Popen([binary, "serve", "--port", port, "--database", f"{work}/esms.sqlite"],
+                          cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+try:
+    for _ in range(600):
+        try:
+            urllib.request.urlopen(base + "/health"); break
+        except Exception:
+            time.sleep(0.2)
+
+    def api(path, body):
+        req = urllib.request.Request(base + path, data=json.dumps(body).encode(), method="POST",
+                                     headers={"Content-Type": "application/json"})
+        return json.load(urllib.request.urlopen(req))
+
+    small = api("/api/v1/grappes", {"name": "Grappe Occitanie (FINESS)",
+                                    "project": json.load(open(f"{root}/examples/grappe-finess-occitanie.json"))})
+    usage = api("/api/v1/grappes", {"name": "Grappe 35 EHPAD",
+                                    "project": json.load(open(f"{root}/examples/usage-projet-35.json"))})
+
+    options = webdriver.ChromeOptions()
+    for a in ["--headless=new", "--no-sandbox", "--disable-gpu", "--hide-scrollbars"]:
+        options.add_argument(a)
+    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+
+    # The usage page with measures: dates, then the file, through the page's own forms.
+    driver.set_window_size(1280, 900)
+    driver.get(f"{base}/grappes/{usage['id']}/usages")
+    driver.execute_script("document.getElementById('commitmentDate').value='2025-03-01'")
+    driver.find_element(By.ID, "commitmentDate").submit()
+    time.sleep(0.5)
+    driver.find_element(By.CSS_SELECTOR, "input[type=file]").send_keys(f"{root}/examples/usage-mesures-35.csv")
+    driver.find_element(By.NAME, "author").send_keys("Service qualité")
+    driver.find_element(By.XPATH, "//button[contains(., 'Envoyer les mesures')]").click()
+    time.sleep(1)
+
+    pages = [
+        ("accueil", "/"),
+        ("finess", "/finess?q=ehpad"),
+        ("campagnes", "/campagnes"),
+        ("grappes", "/grappes"),
+        ("grappe", f"/grappes/{small['id']}"),
+        ("grappe-35", f"/grappes/{usage['id']}"),
+        ("impression", f"/grappes/{small['id']}/impression"),
+        ("usages", f"/grappes/{usage['id']}/usages"),
+        ("usages-vide", f"/grappes/{small['id']}/usages"),
+        ("introuvable", "/grappes/inconnue"),
+    ]
+    report = []
+    for name, path in pages:
+        for width in (390, 1280):
+            driver.set_window_size(width, 900)
+            driver.get(base + path)
+            height = driver.execute_script("return document.documentElement.scrollHeight")
+            scroll = driver.execute_script("return document.documentElement.scrollWidth")
+            driver.set_window_size(width, min(height, 8000))
+            driver.save_screenshot(f"{out}/{name}-{width}.png")
+            if width == 1280:
+                axe = Axe(driver); axe.inject()
+                violations = axe.run()["violations"]
+                body = driver.find_element(By.TAG_NAME, "body")
+                stops, seen = 0, set()
+                body.send_keys(Keys.TAB)
+                for _ in range(300):
+                    el = driver.switch_to.active_element
+                    key = el.id
+                    if key in seen: break
+                    seen.add(key); stops += 1
+                    el.send_keys(Keys.TAB)
+                report.append(f"{name}: axe {len(violations)} violation(s) {[v['id'] for v in violations]}, {stops} arrêts de tabulation")
+            else:
+                report.append(f"{name} @390: largeur {scroll} px")
+    open(f"{out}/report.txt", "w").write("\n".join(report) + "\n")
+    print("\n".join(report))
+    driver.quit()
+finally:
+    server.terminate(); server.wait()
