@@ -9,19 +9,79 @@ public struct Assessment: Sendable {
         case ARS, CNSA, SONS
     }
 
-    /// One line of the explanation, of a flag, of a refusal: a rule, a French text, a source.
+    /// One line of the explanation, of a flag, of a refusal: a rule, what it established (typed),
+    /// a source. The French sentence is rendered from the fact.
     public struct Entry: Sendable, Equatable {
         public let rule: RuleID
-        public let text: String
+        public let fact: Fact
         public let source: String
+        public var text: String { fact.french }
+    }
+
+    /// Why an establishment is not eligible (§2).
+    public enum Exclusion: Sendable, Equatable {
+        case notEssms, noFinessET, alreadyFunded
+        /// E4 as [004] reads it (the campaign's choice): any SONS order excludes.
+        case sonsOrdered(software: String)
+        /// E4 as [003] Q35 reads it: an order for another software excludes.
+        case sonsOrderedForOtherSoftware(software: String)
+
+        public var french: String {
+            switch self {
+            case .notEssms: return "n'est pas un ESSMS au sens de l'art. L.312-1 CASF"
+            case .noFinessET: return "n'a pas de numéro FINESS géographique (ET)"
+            case .alreadyFunded: return "a déjà reçu un financement ESMS numérique (un seul financement par ESSMS)"
+            case let .sonsOrdered(software):
+                return "a déjà commandé une Prestation Ségur (SONS) pour « \(Limits.quote(software)) » (lecture [004] retenue par la campagne)"
+            case let .sonsOrderedForOtherSoftware(software):
+                return "a commandé une Prestation Ségur (SONS) pour un autre logiciel (« \(Limits.quote(software)) »)"
+            }
+        }
     }
 
     public struct Excluded: Sendable, Equatable {
         public let finessET: String?
         public let name: String
         public let rule: RuleID
-        public let reason: String
+        public let cause: Exclusion
         public let source: String
+        public var reason: String { cause.french }
+    }
+
+    /// One item of the ESMS numérique funding (§5), with the facts that compute it.
+    public enum FundingItem: String, CaseIterable, Sendable {
+        case usage, software, equipment, amoaMarche, amoaProjet
+
+        public var rule: RuleID {
+            switch self {
+            case .usage: return .fUsage
+            case .software: return .fLogiciel
+            case .equipment: return .fMateriel
+            case .amoaMarche: return .fAmoaMarche
+            case .amoaProjet: return .fAmoaProjet
+            }
+        }
+
+        /// `Usages`, `Matériel (plafond)`…; the small-OG items are ceilings (D3).
+        public var french: String {
+            switch self {
+            case .usage: return "Usages"
+            case .software: return "Logiciel"
+            case .equipment: return "Matériel (plafond)"
+            case .amoaMarche: return "AMOA marché (plafond)"
+            case .amoaProjet: return "AMOA projet (plafond)"
+            }
+        }
+    }
+
+    public struct FundingLine: Sendable, Equatable {
+        public let item: FundingItem
+        public let amount: Cents
+        /// The source of the parameter the amount comes from.
+        public let source: String
+        /// The facts that compute it: one per kind of a grappe mixte, one for a ceiling.
+        public let facts: [Fact]
+        public var rule: RuleID { item.rule }
     }
 
     public struct Funding: Sendable, Equatable {
@@ -32,6 +92,15 @@ public struct Assessment: Sendable {
         public var amoaProjet: Cents = 0
         public var total: Cents { usage + software + equipment + amoaMarche + amoaProjet }
         public var smallOG: Cents { equipment + amoaMarche + amoaProjet }
+        public subscript(item: FundingItem) -> Cents {
+            switch item {
+            case .usage: return usage
+            case .software: return software
+            case .equipment: return equipment
+            case .amoaMarche: return amoaMarche
+            case .amoaProjet: return amoaProjet
+            }
+        }
     }
 
     /// The estimated Prestation Ségur of one OG (S1, S4, S5, D4).
@@ -42,14 +111,30 @@ public struct Assessment: Sendable {
         public let perEstablishment: Cents
         public var total: Cents { perEstablishment * establishments }
         /// S5: the advance paid to the editor on the validated order, and the balance on the VA.
+        public let advancePercent: Int
         public let advance: Cents
         public var balance: Cents { total - advance }
     }
 
+    /// The two ESMS numérique instalments (§7).
+    public enum Instalment: String, Sendable, CaseIterable {
+        case avance, solde
+
+        public var rule: RuleID { self == .avance ? .P1 : .P2 }
+        /// `Avance`, `Solde`.
+        public var french: String { self == .avance ? "Avance" : "Solde" }
+        /// When it is paid.
+        public var condition: String {
+            self == .avance ? "À la signature des conventions" : "À l'atteinte des cibles d'usage"
+        }
+    }
+
     public struct Payment: Sendable, Equatable {
-        public let instalment: String
+        public let instalment: Instalment
         public let percent: Int
         public let amount: Cents
+        /// The source of the campaign parameter that sets the share (advance) or the targets (solde).
+        public let source: String
     }
 
     public let campaign: String
@@ -64,8 +149,12 @@ public struct Assessment: Sendable {
     public let eligibleEstablishments: Int
     public let excluded: [Excluded]
     public let funding: Funding
+    /// Every funding item, zero or not, in the order of `FundingItem`.
+    public let fundingLines: [FundingLine]
     public let sons: [SonsOrder]
-    public let payments: [Payment]
+    public let advance: Payment
+    public let solde: Payment
+    public var payments: [Payment] { [advance, solde] }
     /// The rules that make the project not receivable; empty unless `outcome` is `nonRecevable`.
     public let refusals: [Entry]
     public let flags: [Entry]

@@ -4,7 +4,24 @@ extension Assessment {
         func entry(_ e: Entry, _ textKey: String) -> JSON {
             .object([("rule", .string(e.rule.rawValue)), (textKey, .string(e.text)), ("source", .string(e.source))])
         }
-        return .object([
+        let excluded: [JSON] = excluded.map {
+            .object([("finessET", $0.finessET.map(JSON.string) ?? .null), ("name", .string($0.name)),
+                     ("rule", .string($0.rule.rawValue)), ("reason", .string($0.reason)), ("source", .string($0.source))])
+        }
+        let funding: JSON = .object([
+            ("usage", .euros(funding.usage)), ("software", .euros(funding.software)),
+            ("equipment", .euros(funding.equipment)), ("amoaMarche", .euros(funding.amoaMarche)),
+            ("amoaProjet", .euros(funding.amoaProjet)), ("total", .euros(funding.total)),
+        ])
+        let sons: [JSON] = sons.map {
+            .object([("finessEJ", .string($0.finessEJ)), ("establishments", .int($0.establishments)),
+                     ("tranche", .string($0.tranche)), ("perEstablishment", .euros($0.perEstablishment)),
+                     ("total", .euros($0.total)), ("advance", .euros($0.advance)), ("balance", .euros($0.balance))])
+        }
+        let payments: [JSON] = payments.map {
+            .object([("instalment", .string($0.instalment.rawValue)), ("share", .number(Self.share($0.percent))), ("amount", .euros($0.amount))])
+        }
+        var members: [(String, JSON)] = [
             ("campaign", .string(campaign)),
             ("ruleSetVersion", .string(ruleSetVersion)),
             ("outcome", .string(outcome.rawValue)),
@@ -12,28 +29,15 @@ extension Assessment {
             ("pivotRegion", pivotRegion.map { .string($0.code) } ?? .null),
             ("establishments", .int(establishments)),
             ("eligibleEstablishments", .int(eligibleEstablishments)),
-            ("excluded", .array(excluded.map {
-                .object([("finessET", $0.finessET.map(JSON.string) ?? .null), ("name", .string($0.name)),
-                         ("rule", .string($0.rule.rawValue)), ("reason", .string($0.reason)), ("source", .string($0.source))])
-            })),
-            ("funding", .object([
-                ("usage", .euros(funding.usage)), ("software", .euros(funding.software)),
-                ("equipment", .euros(funding.equipment)), ("amoaMarche", .euros(funding.amoaMarche)),
-                ("amoaProjet", .euros(funding.amoaProjet)), ("total", .euros(funding.total)),
-            ])),
-            ("sons", .array(sons.map {
-                .object([("finessEJ", .string($0.finessEJ)), ("establishments", .int($0.establishments)),
-                         ("tranche", .string($0.tranche)), ("perEstablishment", .euros($0.perEstablishment)),
-                         ("total", .euros($0.total)), ("advance", .euros($0.advance)), ("balance", .euros($0.balance))])
-            })),
-            ("payments", .array(payments.map {
-                .object([("instalment", .string($0.instalment)), ("share", .number(Self.share($0.percent))),
-                         ("amount", .euros($0.amount))])
-            })),
-            ("refusals", .array(refusals.map { entry($0, "message") })),
-            ("flags", .array(flags.map { entry($0, "message") })),
-            ("explanation", .array(explanation.map { entry($0, "text") })),
-        ])
+        ]
+        members.append(("excluded", .array(excluded)))
+        members.append(("funding", funding))
+        members.append(("sons", .array(sons)))
+        members.append(("payments", .array(payments)))
+        members.append(("refusals", .array(refusals.map { entry($0, "message") })))
+        members.append(("flags", .array(flags.map { entry($0, "message") })))
+        members.append(("explanation", .array(explanation.map { entry($0, "text") })))
+        return .object(members)
     }
 
     /// `50` → `0.5`, `30` → `0.3`, `100` → `1`.
@@ -72,18 +76,12 @@ extension Assessment {
             for r in refusals { lines.append("  ✗ \(r.text) (\(r.rule.rawValue), \(r.source))") }
         }
         lines.append("Financement ESMS numérique : \(Money.format(funding.total))")
-        let items: [(String, Cents, RuleID)] = [
-            ("Usages", funding.usage, .fUsage), ("Logiciel", funding.software, .fLogiciel),
-            ("Matériel (plafond)", funding.equipment, .fMateriel), ("AMOA marché (plafond)", funding.amoaMarche, .fAmoaMarche),
-            ("AMOA projet (plafond)", funding.amoaProjet, .fAmoaProjet),
-        ]
-        for (label, amount, rule) in items where amount > 0 {
-            // The calculation as the explanation states it: "46 × 7 000 € = 322 000 €".
-            let details = explanation.filter { $0.rule == rule && !$0.text.hasPrefix("total") }
-            let calculation = details.map { $0.text.split(separator: ":", maxSplits: 1).last.map { String($0.drop(while: { $0 == " " })) } ?? $0.text }
+        for line in fundingLines where line.amount > 0 {
+            // The calculation of each fact: "46 × 7 000 € = 322 000 €".
+            let label = line.item.french
             let pad = String(repeating: " ", count: max(1, 22 - label.count))
-            let shown = calculation.isEmpty ? Money.format(amount) : calculation.joined(separator: " ; ")
-            lines.append("  \(label)\(pad)\(shown)   (\(rule.rawValue), \(details.first?.source ?? rule.source))")
+            let shown = line.facts.isEmpty ? Money.format(line.amount) : line.facts.compactMap(\.calculation).joined(separator: " ; ")
+            lines.append("  \(label)\(pad)\(shown)   (\(line.rule.rawValue), \(line.source))")
         }
         if !sons.isEmpty {
             lines.append("Prestation Ségur (SONS), payée par l'État à l'éditeur")
@@ -93,9 +91,8 @@ extension Assessment {
         }
         if outcome != .nonRecevable {
             lines.append("Versements")
-            let p1 = explanation.first { $0.rule == .P1 }, p2 = explanation.first { $0.rule == .P2 }
-            lines.append("  Avance \(payments[0].percent) % : \(Money.format(payments[0].amount)) à la signature des conventions (P1, \(p1?.source ?? RuleID.P1.source))")
-            lines.append("  Solde \(payments[1].percent) %  : \(Money.format(payments[1].amount)) à l'atteinte des cibles d'usage (P2, \(p2?.source ?? RuleID.P2.source))")
+            lines.append("  Avance \(advance.percent) % : \(Money.format(advance.amount)) à la signature des conventions (P1, \(advance.source))")
+            lines.append("  Solde \(solde.percent) %  : \(Money.format(solde.amount)) à l'atteinte des cibles d'usage (P2, \(solde.source))")
         }
         if !flags.isEmpty {
             lines.append("Points d'attention")

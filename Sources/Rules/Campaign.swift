@@ -24,12 +24,21 @@ public struct Tiers: Sendable, Equatable {
     }
     public let tiers: [Tier]
 
-    /// The parts of `count` ranked items, tier by tier: `[(count in tier, amount)]`.
-    public func split(_ count: Int) -> [(count: Int, amount: Cents)] {
-        var parts: [(Int, Cents)] = []
+    /// The ranks `from...to` of one tier that `count` ranked items reach, at `amount` each.
+    public struct Part: Sendable, Equatable {
+        public let from: Int
+        public let to: Int
+        public let amount: Cents
+        public var count: Int { to - from + 1 }
+        public var total: Cents { count * amount }
+        public init(from: Int, to: Int, amount: Cents) { self.from = from; self.to = to; self.amount = amount }
+    }
+
+    /// The parts of `count` ranked items, tier by tier.
+    public func split(_ count: Int) -> [Part] {
+        var parts: [Part] = []
         for t in tiers where count >= t.from {
-            let upper = min(count, t.to ?? Int.max)
-            parts.append((upper - t.from + 1, t.amount))
+            parts.append(Part(from: t.from, to: min(count, t.to ?? Int.max), amount: t.amount))
         }
         return parts
     }
@@ -74,7 +83,7 @@ public enum ProjectKind: String, CaseIterable, Sendable {
 }
 
 /// A filing window of a regional call for projects (W1, W2, W3).
-public struct FilingWindow: Sendable {
+public struct FilingWindow: Sendable, Equatable {
     public enum Scope: String, Sendable { case any, regional, multiRegional }
     public let rule: RuleID
     public let label: String

@@ -42,15 +42,15 @@ private struct Evaluation {
         explanation.reserveCapacity(24)
     }
 
-    mutating func explain(_ rule: RuleID, _ text: String, source: String? = nil) {
-        explanation.append(.init(rule: rule, text: text, source: source ?? rule.source))
+    mutating func explain(_ rule: RuleID, _ fact: Fact, source: String? = nil) {
+        explanation.append(.init(rule: rule, fact: fact, source: source ?? rule.source))
     }
-    mutating func flag(_ rule: RuleID, _ text: String, source: String? = nil, ars: Bool = false) {
-        flags.append(.init(rule: rule, text: text, source: source ?? rule.source))
+    mutating func flag(_ rule: RuleID, _ fact: Fact, source: String? = nil, ars: Bool = false) {
+        flags.append(.init(rule: rule, fact: fact, source: source ?? rule.source))
         if ars { needsARS = true }
     }
-    mutating func refuse(_ rule: RuleID, _ text: String, source: String? = nil) {
-        refusals.append(.init(rule: rule, text: text, source: source ?? rule.source))
+    mutating func refuse(_ rule: RuleID, _ fact: Fact, source: String? = nil) {
+        refusals.append(.init(rule: rule, fact: fact, source: source ?? rule.source))
     }
 
     func kind(of e: Project.Establishment) -> ProjectKind { project.kind == .mixte ? (e.kind ?? .acquisition) : project.kind }
@@ -75,40 +75,39 @@ private struct Evaluation {
         eligible.reserveCapacity(project.establishments.count)
         var sameSoftwareSons = 0
         for (index, e) in project.establishments.enumerated() {
-            var rule: RuleID? = nil, reason = "", source: String? = nil
+            var rule: RuleID? = nil, cause = Assessment.Exclusion.notEssms, source: String? = nil
             if !e.essms {
-                rule = .E1; reason = "n'est pas un ESSMS au sens de l'art. L.312-1 CASF"
+                rule = .E1; cause = .notEssms
             } else if e.finessET == nil {
-                rule = .E2; reason = "n'a pas de numéro FINESS géographique (ET)"
+                rule = .E2; cause = .noFinessET
             } else if e.priorEsmsNumeriqueFunding {
-                rule = .E3; reason = "a déjà reçu un financement ESMS numérique (un seul financement par ESSMS)"; source = "[003] Q30"
+                rule = .E3; cause = .alreadyFunded; source = "[003] Q30"
             } else if let software = e.sonsOrderSoftware {
                 if grid.e4AnySonsOrderExcludes {
-                    rule = .E4; reason = "a déjà commandé une Prestation Ségur (SONS) pour « \(Limits.quote(software)) » (lecture [004] retenue par la campagne)"
+                    rule = .E4; cause = .sonsOrdered(software: software)
                     source = campaign.source(.e4Reading)
                 } else if !sameSoftware(software, project.solution.name) {
-                    rule = .E4; reason = "a commandé une Prestation Ségur (SONS) pour un autre logiciel (« \(Limits.quote(software)) »)"
+                    rule = .E4; cause = .sonsOrderedForOtherSoftware(software: software)
                     source = "[003] Q35"
                 } else {
                     sameSoftwareSons += 1
                 }
             }
             if let rule {
-                excluded.append(.init(finessET: e.finessET, name: e.name, rule: rule, reason: reason, source: source ?? rule.source))
+                excluded.append(.init(finessET: e.finessET, name: e.name, rule: rule, cause: cause, source: source ?? rule.source))
                 continue
             }
             if e.confortActivity {
-                flag(.E5, "\(e.finessET!) \(e.name) : service mêlant activités essentielles et « confort » ; seule la part essentielle est financée, l'ARS en décide sur la déclaration d'activité", ars: true)
+                flag(.E5, .confortActivity(finessET: e.finessET!, name: e.name), ars: true)
             }
             if e.attachedToNationalEntity {
-                flag(.R5, "\(e.finessET!) \(e.name) : rattaché à une entité nationale ; joindre son accord écrit (et l'entité ne propose pas de DUI commun)")
+                flag(.R5, .attachedToNationalEntity(finessET: e.finessET!, name: e.name))
             }
             let organisme = project.organismes.firstIndex { $0.finessEJ == e.finessEJ } ?? 0
             eligible.append(Member(index: index, organisme: organisme, sector: e.sector, regionIndex: e.department.regionIndex, kind: kind(of: e)))
         }
         if sameSoftwareSons > 0 {
-            explain(.E4, "\(sameSoftwareSons) ESSMS ont déjà commandé la Prestation Ségur pour le logiciel du projet : admis au financement des usages (lecture [000]/[001]/[003] ; [004], plus strict, les exclurait)",
-                    source: campaign.source(.e4Reading))
+            explain(.E4, .sonsOrderedForProjectSoftware(establishments: sameSoftwareSons), source: campaign.source(.e4Reading))
         }
         return eligible
     }
@@ -117,7 +116,7 @@ private struct Evaluation {
 
     mutating func run() -> Assessment {
         for p in project.provenance {
-            if p.needsConfirmation { flag(.finess, p.text, source: p.source) } else { explain(.finess, p.text, source: p.source) }
+            if p.needsConfirmation { flag(.finess, .registry(p.fact), source: p.source) } else { explain(.finess, .registry(p.fact), source: p.source) }
         }
         let eligible = eligibility()
         let size = eligible.count
@@ -126,7 +125,7 @@ private struct Evaluation {
         let nConformite = size - nAcquisition
 
         guard size > 0 else {
-            refuse(.G3, "aucun établissement éligible : pas de projet")
+            refuse(.G3, .noEligibleEstablishment)
             return finish(instruction: nil, pivot: nil, funding: .init(), sons: [], refused: true)
         }
 
@@ -137,9 +136,9 @@ private struct Evaluation {
         if nAcquisition > 0 { acquisitionReceivability(field: field) }
         if nConformite > 0 { conformiteReceivability() }
         if project.kind == .mixte {
-            flag(.D6, "grappe mixte (\(nAcquisition) en acquisition, \(nConformite) en mise en conformité) : étudiée au cas par cas par l'ARS", source: RuleID.D6.source, ars: true)
+            flag(.D6, .mixedGrappe(acquisition: nAcquisition, miseEnConformite: nConformite), ars: true)
             if project.organismes.contains(where: \.subjectToPublicProcurementCode) {
-                explain(.R2, "au moins un OG de la grappe mixte est soumis au code de la commande publique : toute la procédure d'achat suit le CCP")
+                explain(.R2, .mixedGrappeUnderProcurementCode)
             }
         }
         windows(eligible, pivot: pivot)
@@ -151,7 +150,7 @@ private struct Evaluation {
         }
         let sons = sonsEstimate(eligible, nConformite: nConformite)
         if nAcquisition > 0 && !refused {
-            explain(.E6, "les \(nAcquisition) ESSMS financés pour l'acquisition d'un DUI ne sont pas éligibles à la Prestation Ségur (SONS) vague 1 : un seul financement Ségur vague 1 par ESSMS")
+            explain(.E6, .acquisitionExcludesSons(establishments: nAcquisition))
         }
         return finish(instruction: instruction, pivot: pivot, funding: funding, sons: sons, refused: refused, counts: (nAcquisition, nConformite))
     }
@@ -160,13 +159,11 @@ private struct Evaluation {
                          sons: [Assessment.SonsOrder], refused: Bool, counts: (acquisition: Int, conformite: Int) = (0, 0)) -> Assessment {
         let outcome: Assessment.Outcome = refused ? .nonRecevable : (needsARS ? .aDeciderParARS : .recevable)
         let total = funding.total
-        let advance = total * grid.advancePercent / 100
-        let payments = [
-            Assessment.Payment(instalment: "avance", percent: grid.advancePercent, amount: advance),
-            Assessment.Payment(instalment: "solde", percent: 100 - grid.advancePercent, amount: total - advance),
-        ]
+        let advanceAmount = total * grid.advancePercent / 100
+        let advance = Assessment.Payment(instalment: .avance, percent: grid.advancePercent, amount: advanceAmount, source: campaign.source(.advance))
+        let solde = Assessment.Payment(instalment: .solde, percent: 100 - grid.advancePercent, amount: total - advanceAmount, source: campaign.source(.targetMssante))
         if !refused {
-            explainPayments(total: total, advance: advance, smallOG: funding.smallOG, counts: counts)
+            explainPayments(advance: advance, solde: solde, smallOG: funding.smallOG, counts: counts)
             envelope(total: total)
         }
         return Assessment(
@@ -174,7 +171,7 @@ private struct Evaluation {
             kind: project.kind, solution: project.solution, outcome: outcome, instruction: instruction,
             pivotRegion: pivot, establishments: project.establishments.count,
             eligibleEstablishments: project.establishments.count - excluded.count,
-            excluded: excluded, funding: funding, sons: sons, payments: payments,
+            excluded: excluded, funding: funding, fundingLines: fundingLines(funding), sons: sons, advance: advance, solde: solde,
             refusals: refusals, flags: flags, explanation: explanation)
     }
 
@@ -199,22 +196,21 @@ private struct Evaluation {
         if tied.count == 1 {
             pivotIndex = tied[0]
         } else {
-            let names = tied.map { Territory.regions[$0] }.sorted().map { "\($0.name) (\($0.code))" }.joined(separator: ", ")
+            let regions = tied.map { Territory.regions[$0] }
             if let porteur = porteurDepartment(), tied.contains(porteur.regionIndex) {
                 pivotIndex = porteur.regionIndex
-                explain(.D5, "égalité entre \(names) avec \(best) ESSMS chacune : la région du porteur, \(Territory.regions[pivotIndex].name), est retenue comme région pivot")
+                explain(.D5, .pivotTieBrokenByPorteur(tied: regions, establishments: best, pivot: Territory.regions[pivotIndex]))
             } else {
                 pivotIndex = tied.min { Territory.regions[$0] < Territory.regions[$1] }!
-                flag(.G5, "égalité entre \(names) avec \(best) ESSMS chacune, sans la région du porteur : les sources ne disent pas quelle ARS est pivot ; \(Territory.regions[pivotIndex].name) est proposée, à confirmer avec les ARS", ars: true)
+                flag(.G5, .pivotTieUnresolved(tied: regions, establishments: best, proposed: Territory.regions[pivotIndex]), ars: true)
             }
         }
         let pivot = Territory.regions[pivotIndex]
         if regionsCount > 1 {
-            explain(.G5, "projet multi-régional (\(regionsCount) régions) : déposé auprès de l'ARS pivot \(pivot.name) (\(pivot.code)), qui compte \(best) ESSMS du projet")
+            explain(.G5, .multiRegional(regions: regionsCount, pivot: pivot, establishments: best))
         }
         if let region = campaign.region, region != pivot.code {
-            let name = Territory.region(code: region)?.name ?? region
-            flag(.G5, "la campagne \(campaign.id) est celle de l'ARS \(name) ; la région pivot du projet est \(pivot.name) (\(pivot.code))")
+            flag(.G5, .campaignOfAnotherRegion(campaign: campaign.id, regionName: Territory.region(code: region)?.name ?? region, pivot: pivot))
         }
         return pivot
     }
@@ -224,29 +220,29 @@ private struct Evaluation {
         let threshold = overseas ? grid.groupThresholdOverseas : grid.groupThreshold
         let thresholdSource = campaign.source(overseas ? .groupThresholdOverseas : .groupThreshold)
         if overseas {
-            explain(.D1, "région pivot \(pivot.name) (outre-mer ou Corse) : seuil de \(threshold) ESSMS au lieu de \(grid.groupThreshold)")
+            explain(.D1, .overseasThreshold(pivot: pivot, threshold: threshold, mainland: grid.groupThreshold))
         }
         if size == 1 && project.kind == .miseEnConformite {
-            refuse(.G3, "ESSMS seul en mise en conformité : pas de projet ESMS numérique ; l'éditeur, qui doit être référencé Ségur, est financé par la Prestation Ségur (SONS), sans passer par le SAD", source: "[004]")
+            refuse(.G3, .aloneInMiseEnConformite, source: "[004]")
             return .SONS
         }
         if size < threshold {
             if project.matureProjectOwner {
-                flag(.G3, "grappe de \(size) ESSMS, sous le seuil de \(threshold) : recevable seulement si l'ARS juge la maîtrise d'ouvrage mature (au cas par cas)", source: "\(thresholdSource)", ars: true)
+                flag(.G3, .underThresholdMature(establishments: size, threshold: threshold), source: thresholdSource, ars: true)
             } else {
-                refuse(.G3, "grappe de \(size) ESSMS, sous le seuil de \(threshold), sans maîtrise d'ouvrage mature : PROJET NON RECEVABLE", source: thresholdSource)
+                refuse(.G3, .underThreshold(establishments: size, threshold: threshold), source: thresholdSource)
             }
         }
         if project.nationalRepresentativeness {
-            explain(.G4, "porteur à représentativité nationale : dépôt sur le portail national de la CNSA, quelle que soit la taille")
+            explain(.G4, .nationalRepresentativeness)
             return .CNSA
         }
         if size >= grid.nationalThreshold {
-            explain(.G3, "\(size) ESSMS éligibles, \(grid.nationalThreshold) ou plus : AAP national, instruit par la CNSA et la DNS", source: campaign.source(.nationalThreshold))
+            explain(.G3, .nationalCall(establishments: size, threshold: grid.nationalThreshold), source: campaign.source(.nationalThreshold))
             return .CNSA
         }
         if size >= threshold {
-            explain(.G3, "\(size) ESSMS éligibles, de \(threshold) à \(grid.nationalThreshold - 1) : AAP régional, instruit par l'ARS \(pivot.name)", source: thresholdSource)
+            explain(.G3, .regionalCall(establishments: size, from: threshold, to: grid.nationalThreshold - 1, pivot: pivot), source: thresholdSource)
         }
         return .ARS
     }
@@ -257,9 +253,9 @@ private struct Evaluation {
         let solution = project.solution
         if let m = eligible.first(where: { project.establishments[$0.index].solution.map { !sameSoftware($0, solution.name) } ?? false }) {
             let other = project.establishments[m.index]
-            refuse(.G1, "\(other.finessET!) \(other.name) prévoit la solution « \(Limits.quote(other.solution!)) » : une seule solution DUI (même éditeur, même hébergement) pour tout le projet")
+            refuse(.G1, .otherSolution(finessET: other.finessET!, name: other.name, solution: other.solution!))
         } else if project.organismes.count > 1 {
-            explain(.G1, "une seule solution DUI pour les \(project.organismes.count) OG de la grappe : \(solution.name) (\(solution.editor))")
+            explain(.G1, .oneSolution(organismes: project.organismes.count, solution: solution.name, editor: solution.editor))
         }
         var counts = [Int](repeating: 0, count: Sector.allCases.count)
         for m in eligible { counts[m.sector.index] += 1 }
@@ -268,70 +264,63 @@ private struct Evaluation {
             let best = counts.max()!
             let sector = Sector.allCases[counts.firstIndex(of: best)!]
             if best * 2 > size {
-                explain(.G2, "grappe mixant \(present) publics, dominante \(sector.rawValue) (\(best) sur \(size))")
+                explain(.G2, .dominantSector(publics: present, sector: sector, establishments: best, of: size))
             } else {
-                flag(.G2, "grappe mixant \(present) publics sans secteur majoritaire (le plus représenté : \(sector.rawValue), \(best) sur \(size)) : la mixité doit suivre une stratégie définie par la grappe")
+                flag(.G2, .noDominantSector(publics: present, sector: sector, establishments: best, of: size))
             }
         }
         if let ideal = grid.idealSize, !ideal.contains(size) {
-            flag(.G6, "\(size) ESSMS : la taille cible de la campagne est de \(ideal.lowerBound) à \(ideal.upperBound) établissements ; un ESSMS isolé peut rejoindre une grappe déjà financée", source: campaign.source(.idealSize))
+            flag(.G6, .outsideTargetSize(establishments: size, from: ideal.lowerBound, to: ideal.upperBound), source: campaign.source(.idealSize))
         }
     }
 
     // MARK: §4 Receivability
 
-    enum Field { case medicoSocial, social, none }
-
     /// D7: the field holding strictly more than half of the eligible ESSMS.
-    mutating func majority(_ eligible: [Member], size: Int) -> Field {
+    mutating func majority(_ eligible: [Member], size: Int) -> MajorityField {
         var medico = 0
         for m in eligible where m.sector.isMedicoSocial { medico += 1 }
         let social = size - medico
         if medico * 2 > size { return .medicoSocial }
         if social * 2 > size { return .social }
-        flag(.R1, "ni le champ PA/PH/DOM (\(medico)) ni le champ social (\(social)) n'a la majorité des ESSMS éligibles : l'ARS décide des exigences de référencement", source: "[003] Q17", ars: true)
-        explain(.D7, "majorité lue comme strictement plus de la moitié des \(size) ESSMS éligibles")
+        flag(.R1, .noMajorityField(medicoSocial: medico, social: social), source: "[003] Q17", ars: true)
+        explain(.D7, .strictMajority(establishments: size))
         return .none
     }
 
-    mutating func acquisitionReceivability(field: Field) {
+    mutating func acquisitionReceivability(field: MajorityField) {
         let referencing = project.solution.referencing
         let segurEverywhere = !grid.acquisitionReferencingMedico.contains(.sad)
         let allowed = field == .social ? grid.acquisitionReferencingSocial : grid.acquisitionReferencingMedico
         let allowedKey: ParameterKey = field == .social ? .referencingSocial : .referencingMedico
-        let fieldText = field == .social ? "majorité du champ social" : (field == .medicoSocial ? "majorité PA/PH/DOM" : "sans majorité")
-        let allowedText = Referencing.allCases.filter(allowed.contains).map(\.french).joined(separator: " ou ")
+        let allowedList = Referencing.allCases.filter(allowed.contains)
         if !allowed.contains(referencing) {
             if segurEverywhere {
-                refuse(.R4, "acquisition : la solution doit être référencée Ségur (ou candidate au référencement à la signature de la convention) pour tous les secteurs ; elle est \(referencing.french)", source: campaign.source(allowedKey))
+                refuse(.R4, .segurRequiredEverywhere(referencing: referencing), source: campaign.source(allowedKey))
             } else {
-                refuse(field == .social ? .R1 : .R0, "acquisition, \(fieldText) : l'éditeur doit être \(allowedText) ; la solution est \(referencing.french)", source: campaign.source(allowedKey))
+                refuse(field == .social ? .R1 : .R0, .referencingRefused(field: field, allowed: allowedList, referencing: referencing), source: campaign.source(allowedKey))
             }
         } else if segurEverywhere {
-            explain(.R4, "acquisition : solution \(referencing.french), admise pour tous les secteurs ; en cas de remplacement d'un DUI non référencé, l'ARS vérifie qu'au moins trois éditeurs ont été consultés", source: campaign.source(allowedKey))
+            explain(.R4, .segurEverywhereAdmitted(referencing: referencing), source: campaign.source(allowedKey))
         } else {
-            explain(field == .medicoSocial ? .R0 : .R1, "acquisition, \(fieldText) : éditeur \(referencing.french), admis (\(allowedText))", source: campaign.source(allowedKey))
+            explain(field == .medicoSocial ? .R0 : .R1, .referencingAdmitted(field: field, allowed: allowedList, referencing: referencing), source: campaign.source(allowedKey))
         }
 
         let porteurCCP = project.organismes.first { $0.finessEJ == project.porteur }?.subjectToPublicProcurementCode ?? false
         let anyCCP = project.organismes.contains(where: \.subjectToPublicProcurementCode)
         switch project.procurement {
         case .none:
-            refuse(.D8, "acquisition sans procédure d'achat : au moins une mise en concurrence est exigée")
+            refuse(.D8, .noProcurement)
         case .existingPublicContract where !porteurCCP:
-            refuse(.R0, "un marché public en cours ne peut servir que si le porteur est soumis au code de la commande publique", source: "[004], [000]")
+            refuse(.R0, .existingContractWithoutProcurementCode, source: "[004], [000]")
         case .competition where grid.sadMandatory && field != .social:
-            refuse(.R0, "acquisition à majorité PA/PH/DOM : le SAD (RESAH) est obligatoire, sauf porteur soumis au CCP disposant d'un marché en cours de même objet", source: campaign.source(.sadMandatory))
+            refuse(.R0, .sadMandatory, source: campaign.source(.sadMandatory))
         case .sad where field == .social && grid.sadMandatory:
-            flag(.R0, "le SAD (RESAH) couvre les solutions PA/PH/DOM ; pour une grappe à majorité sociale une mise en concurrence est attendue", source: "[004], [003] Q15", ars: true)
+            flag(.R0, .sadCoversMedicoSocialOnly, source: "[004], [003] Q15", ars: true)
         default:
-            if grid.sadMandatory {
-                explain(.R0, "procédure d'achat : \(project.procurement.french), conforme", source: campaign.source(.sadMandatory))
-            } else {
-                explain(.R4, "procédure d'achat : \(project.procurement.french) ; plus de phase de commande publique spécifique, sauf pour les OG soumis au CCP", source: campaign.source(.sadMandatory))
-            }
+            explain(grid.sadMandatory ? .R0 : .R4, .procurementConform(project.procurement, sadMandatory: grid.sadMandatory), source: campaign.source(.sadMandatory))
             if anyCCP && project.procurement == .competition {
-                flag(.R0, "un OG du projet est soumis au code de la commande publique : la mise en concurrence suit le CCP", source: "[003] Q15")
+                flag(.R0, .competitionUnderProcurementCode, source: "[003] Q15")
             }
         }
     }
@@ -339,11 +328,11 @@ private struct Evaluation {
     mutating func conformiteReceivability() {
         let referencing = project.solution.referencing
         if !grid.miseEnConformiteReferencing.contains(referencing) {
-            refuse(.R3, "mise en conformité : la solution doit être référencée Ségur (ou son éditeur engagé dans le référencement) ; elle est \(referencing.french) : non éligible", source: campaign.source(.referencingConformite))
+            refuse(.R3, .miseEnConformiteNotReferenced(referencing: referencing), source: campaign.source(.referencingConformite))
         } else if referencing == .segurCandidate {
-            flag(.R3, "solution candidate au référencement Ségur : admise si l'éditeur est engagé dans la démarche ; l'ARS le vérifie", source: "[003] Q16")
+            flag(.R3, .miseEnConformiteCandidate, source: "[003] Q16")
         } else {
-            explain(.R3, "mise en conformité : solution référencée Ségur ; pas de passage par le SAD", source: campaign.source(.referencingConformite))
+            explain(.R3, .miseEnConformiteReferenced, source: campaign.source(.referencingConformite))
         }
     }
 
@@ -353,7 +342,7 @@ private struct Evaluation {
         guard let date = project.filingDate, !grid.windows.isEmpty else { return }
         let first = eligible[0].regionIndex
         let scope: FilingWindow.Scope = eligible.contains { $0.regionIndex != first } ? .multiRegional : .regional
-        var missing: [String] = []
+        var missing: [WindowNeed] = []
         var used: [String] = []
         var seen: UInt32 = 0 // one bit per (kind, sector) pair already checked
         for e in eligible {
@@ -364,51 +353,41 @@ private struct Evaluation {
             if let w = grid.windows.first(where: { $0.kinds.contains(k) && $0.sectors.contains(e.sector) && ($0.scope == .any || $0.scope == scope) && $0.from <= date && date <= $0.to }) {
                 if !used.contains(w.label) { used.append(w.label) }
             } else {
-                missing.append("\(k == .acquisition ? "acquisition" : "mise en conformité") \(e.sector.rawValue)")
+                missing.append(WindowNeed(kind: k, sector: e.sector))
             }
         }
         let rule = grid.windows[0].rule
         let source = campaign.source(.windows)
         if missing.isEmpty {
-            explain(rule, "dépôt le \(date.french) dans la \(used.joined(separator: ", ")) de l'AAP \(campaign.id)", source: source)
+            explain(rule, .filedInWindows(date: date, windows: used, campaign: campaign.id), source: source)
         } else {
-            let list = grid.windows.map { "\($0.label) du \($0.from.french) au \($0.to.french)" }.joined(separator: " ; ")
-            flag(rule, "dépôt le \(date.french) hors des fenêtres de l'AAP pour : \(missing.joined(separator: ", ")) (\(list))", source: source, ars: true)
+            flag(rule, .filedOutsideWindows(date: date, missing: missing, windows: grid.windows), source: source, ars: true)
         }
     }
 
     // MARK: §5 Funding
 
-    mutating func tiered(_ rule: RuleID, _ label: String, _ tiers: Tiers, count: Int, key: ParameterKey) -> Cents {
-        var total = 0
-        let parts = tiers.split(count)
-        var pieces: [String] = []
-        for part in parts {
-            total += part.count * part.amount
-            pieces.append("\(part.count) × \(Money.format(part.amount))")
-        }
-        explain(rule, "\(label) : \(pieces.joined(separator: " + ")) = \(Money.format(total))", source: campaign.source(key))
-        return total
+    mutating func tiered(_ item: TieredAmount.Item, kind: ProjectKind, _ tiers: Tiers, count: Int, key: ParameterKey, sadTiers: Bool = false) -> Cents {
+        let amount = TieredAmount(item: item, kind: kind, mixte: project.kind == .mixte, referencing: project.solution.referencing,
+                                  sadTiers: sadTiers, parts: tiers.split(count))
+        explain(item == .usage ? .fUsage : .fLogiciel, .tiered(amount), source: campaign.source(key))
+        return amount.total
     }
 
     func isSmall(_ og: Project.Organisme) -> (small: Bool, threshold: Int, department: Department?) { campaign.smallOG(og) }
 
     mutating func amounts(_ eligible: [Member], nAcquisition: Int, nConformite: Int) -> Assessment.Funding {
         var f = Assessment.Funding()
-        let mixte = project.kind == .mixte
         if nAcquisition > 0 {
-            let suffix = mixte ? " (acquisition, rangs comptés parmi les acquisitions)" : ""
-            f.usage += tiered(.fUsage, "usages\(suffix)", grid.usageAcquisition, count: nAcquisition, key: .usageAcquisition)
-            let sad = project.solution.referencing == .sad
-            if sad, let tiers = grid.softwareSad {
-                f.software = tiered(.fLogiciel, "logiciel, éditeur référencé SAD seulement\(suffix)", tiers, count: nAcquisition, key: .softwareSad)
+            f.usage += tiered(.usage, kind: .acquisition, grid.usageAcquisition, count: nAcquisition, key: .usageAcquisition)
+            if project.solution.referencing == .sad, let tiers = grid.softwareSad {
+                f.software = tiered(.software, kind: .acquisition, tiers, count: nAcquisition, key: .softwareSad, sadTiers: true)
             } else {
-                f.software = tiered(.fLogiciel, "logiciel, éditeur \(project.solution.referencing.french)\(suffix)", grid.softwareSegur, count: nAcquisition, key: .softwareSegur)
+                f.software = tiered(.software, kind: .acquisition, grid.softwareSegur, count: nAcquisition, key: .softwareSegur)
             }
         }
         if nConformite > 0 {
-            let suffix = mixte ? " (mise en conformité, rangs comptés parmi les mises en conformité)" : " (mise en conformité ; logiciel payé par le SONS)"
-            f.usage += tiered(.fUsage, "usages\(suffix)", grid.usageMiseEnConformite, count: nConformite, key: .usageMiseEnConformite)
+            f.usage += tiered(.usage, kind: .miseEnConformite, grid.usageMiseEnConformite, count: nConformite, key: .usageMiseEnConformite)
         }
         erratum(f, nAcquisition: nAcquisition, nConformite: nConformite)
 
@@ -421,29 +400,37 @@ private struct Evaluation {
             for m in eligible where m.organisme == o { n += 1 }
             guard n > 0 else { continue }
             smallEstablishments += n
-            let where_ = judged.department.map { "département \($0.code)" } ?? "département inconnu"
-            explain(.D2, "\(og.finessEJ) \(og.name) : \(og.essmsCount) ESSMS dans FINESS, \(where_), seuil \(judged.threshold) : petit OG (\(n) ESSMS dans le projet)",
+            explain(.D2, .smallOG(finessEJ: og.finessEJ, name: og.name, essms: og.essmsCount, department: judged.department?.code, threshold: judged.threshold, inProject: n),
                     source: campaign.source(judged.threshold == grid.smallOGThreshold ? .smallOGThreshold : .smallOGThresholdOverseas))
         }
         if smallEstablishments > 0 {
             f.equipment = smallEstablishments * grid.smallOGEquipment
-            explain(.fMateriel, "équipements et infrastructures : \(smallEstablishments) × \(Money.format(grid.smallOGEquipment)) = \(Money.format(f.equipment)) au maximum", source: campaign.source(.equipment))
+            explain(.fMateriel, .equipmentCeiling(establishments: smallEstablishments, each: grid.smallOGEquipment, total: f.equipment), source: campaign.source(.equipment))
             f.amoaProjet = grid.smallOGAmoaProjet
-            explain(.fAmoaProjet, "AMOA projet : \(Money.format(f.amoaProjet)) au maximum pour le projet", source: campaign.source(.amoaProjet))
+            explain(.fAmoaProjet, .amoaProjetCeiling(f.amoaProjet), source: campaign.source(.amoaProjet))
             if nAcquisition > 0, let amoa = grid.smallOGAmoaMarche {
                 f.amoaMarche = amoa
-                explain(.fAmoaMarche, "AMOA marché : \(Money.format(amoa)) au maximum pour le projet d'acquisition", source: campaign.source(.amoaMarche))
+                explain(.fAmoaMarche, .amoaMarcheCeiling(amoa), source: campaign.source(.amoaMarche))
             }
-            flag(.D3, "financements petit OG (\(Money.format(f.smallOG))) : plafonds, sous réserve des décisions de l'ARS, qui les module ; le matériel est lié au projet DUI et jamais financé seul", source: "[003] Q26, Q29", ars: true)
+            flag(.D3, .smallOGCeilings(total: f.smallOG), source: "[003] Q26, Q29", ars: true)
         }
-        explain(.fUsage, "total ESMS numérique : \(Money.format(f.total))", source: campaign.source(nAcquisition > 0 ? .usageAcquisition : .usageMiseEnConformite))
+        explain(.fUsage, .fundingTotal(f.total), source: campaign.source(nAcquisition > 0 ? .usageAcquisition : .usageMiseEnConformite))
         return f
+    }
+
+    /// The funding items with the facts that compute them and the source of their parameter.
+    func fundingLines(_ f: Assessment.Funding) -> [Assessment.FundingLine] {
+        Assessment.FundingItem.allCases.map { item in
+            let facts = explanation.filter { $0.rule == item.rule && $0.fact.calculation != nil }
+            return .init(item: item, amount: f[item], source: facts.first?.source ?? item.rule.source, facts: facts.map(\.fact))
+        }
     }
 
     mutating func erratum(_ f: Assessment.Funding, nAcquisition: Int, nConformite: Int) {
         guard campaign.id == "2022" || campaign.extends == "2022", nConformite == 0 else { return }
         for e in publishedErrata where e.referencing == project.solution.referencing && e.establishments == nAcquisition {
-            explain(.fErratum, "[002] publie pour \(nAcquisition) ESSMS \(Money.format(e.total)) (usages \(Money.format(e.usage)), logiciel \(Money.format(e.software))) ; calculé selon ses propres taux : \(Money.format(f.usage + f.software)) (usages \(Money.format(f.usage)), logiciel \(Money.format(f.software))). Le chiffre publié est un erratum connu.")
+            explain(.fErratum, .publishedErratum(establishments: nAcquisition, publishedTotal: e.total, publishedUsage: e.usage, publishedSoftware: e.software,
+                                                 computedUsage: f.usage, computedSoftware: f.software))
         }
     }
 
@@ -453,7 +440,7 @@ private struct Evaluation {
         let referencing = project.solution.referencing
         guard nConformite > 0, referencing == .segur || referencing == .segurCandidate else {
             if nConformite > 0 {
-                explain(.S3, "aucune Prestation Ségur estimée : seules les versions référencées Ségur par l'ANS sont financées")
+                explain(.S3, .noSonsEstimate)
             }
             return []
         }
@@ -470,43 +457,40 @@ private struct Evaluation {
             let tranche = grid.sonsScale.first { base >= $0.from && base <= ($0.to ?? Int.max) }!
             let total = tranche.amount * n
             let advance = total * grid.sonsAdvancePercent / 100
-            orders.append(.init(finessEJ: og.finessEJ, establishments: n, tranche: tranche.tranche, perEstablishment: tranche.amount, advance: advance))
-            explain(.S4, "\(og.finessEJ) \(og.name) : \(base) ESSMS → tranche \(tranche.tranche), \(n) × \(Money.format(tranche.amount)) = \(Money.format(total)) TTC", source: campaign.source(.sonsScale))
-            explain(.S5, "\(og.finessEJ) : avance de \(grid.sonsAdvancePercent) % à l'éditeur sur le bon de commande (\(Money.format(advance))), solde sur facture et attestation VA (\(Money.format(total - advance)))", source: campaign.source(.sonsAdvance))
+            orders.append(.init(finessEJ: og.finessEJ, establishments: n, tranche: tranche.tranche, perEstablishment: tranche.amount,
+                                advancePercent: grid.sonsAdvancePercent, advance: advance))
+            explain(.S4, .sonsTranche(finessEJ: og.finessEJ, name: og.name, base: base, tranche: tranche.tranche, establishments: n, each: tranche.amount, total: total),
+                    source: campaign.source(.sonsScale))
+            explain(.S5, .sonsAdvance(finessEJ: og.finessEJ, percent: grid.sonsAdvancePercent, advance: advance, balance: total - advance), source: campaign.source(.sonsAdvance))
         }
-        explain(.S1, "Prestation Ségur : bénéficiaire l'OG (FINESS EJ), une commande par OG pour ses ESSMS du projet ; payée par l'État à l'éditeur, sans reste à charge")
-        explain(.D4, grid.sonsPerOGTotal
-                ? "tranche lue sur le nombre total d'ESSMS de l'OG (libellé du barème)"
-                : "tranche lue sur le nombre d'ESSMS de l'OG dans la commande, comme dans chaque exemple de [002]", source: campaign.source(.sonsBase))
+        explain(.S1, .sonsBeneficiary)
+        explain(.D4, .sonsTrancheBase(perOGTotal: grid.sonsPerOGTotal), source: campaign.source(.sonsBase))
         if social != 0 {
-            let list = Sector.allCases.filter { social & (1 << $0.index) != 0 }.map(\.rawValue).joined(separator: ", ")
-            flag(.S2, "secteurs \(list) : domaines SONS MS2 (PDS, PDE, à partir du second semestre 2022) et MS3 (AHI, PJM, fin 2022), ouverts après MS1 (PA, PH, DOM)")
+            flag(.S2, .sonsLaterDomains(sectors: Sector.allCases.filter { social & (1 << $0.index) != 0 }))
         }
         if referencing == .segurCandidate {
-            flag(.S3, "solution candidate : rien n'est payé à l'éditeur avant son référencement ; au plus \(grid.sonsReferencingDelayDays) jours entre la commande et un dossier de référencement complet à l'ANS", source: campaign.source(.sonsReferencingDelay))
+            flag(.S3, .sonsCandidate(days: grid.sonsReferencingDelayDays), source: campaign.source(.sonsReferencingDelay))
         }
         if let opening = grid.sonsOpening, let lastOrder = grid.sonsLastOrder, let lastBalance = grid.sonsLastBalance {
-            explain(.S6, "calendrier MS1 : ouverture le \(opening.french), dernière commande le \(lastOrder.french), dernière demande de solde le \(lastBalance.french)", source: campaign.source(.sonsOpening))
+            explain(.S6, .sonsCalendar(opening: opening, lastOrder: lastOrder, lastBalance: lastBalance), source: campaign.source(.sonsOpening))
         }
-        explain(.S7, "la Prestation Ségur couvre licence, installation, maintenance corrective, formation, suivi de projet et documentation ; ni boîtes MSSanté, ni changement complet de logiciel, ni infrastructure")
+        explain(.S7, .sonsScope)
         if let cutoff = grid.sonsNoCancellationAfter {
-            flag(.S8, "une commande SONS n'est plus annulable après le \(cutoff.french) ni après validation de la VA ; l'ARS vérifie l'absence de double financement SONS / ESMS numérique", source: campaign.source(.sonsNoCancellation))
+            flag(.S8, .sonsNoCancellation(after: cutoff), source: campaign.source(.sonsNoCancellation))
         }
         return orders
     }
 
     // MARK: §7 Payments
 
-    mutating func explainPayments(total: Cents, advance: Cents, smallOG: Cents, counts: (acquisition: Int, conformite: Int)) {
-        explain(.P1, "avance de \(grid.advancePercent) % : \(Money.format(advance)) à la validation de la recevabilité et à la signature des conventions (ARS/porteur et de partenariat) ; arrondie au centime inférieur", source: campaign.source(.advance))
-        explain(.P2, "solde de \(100 - grid.advancePercent) % : \(Money.format(total - advance)) à la fin de la VSR si MSSanté et DMP atteignent \(grid.targetMssante) %, les usages du DUI \(grid.targetDui) %, et si les dépenses ne sont pas notablement inférieures à la subvention", source: campaign.source(.targetMssante))
-        var deadlines: [String] = []
+    mutating func explainPayments(advance: Assessment.Payment, solde: Assessment.Payment, smallOG: Cents, counts: (acquisition: Int, conformite: Int)) {
+        explain(.P1, .advance(percent: advance.percent, amount: advance.amount), source: advance.source)
+        explain(.P2, .solde(percent: solde.percent, amount: solde.amount, targetMssante: grid.targetMssante, targetDui: grid.targetDui), source: solde.source)
         let hasAcq = counts.acquisition > 0, hasMec = counts.conformite > 0
-        if hasMec { deadlines.append("\(grid.deadlineMiseEnConformiteMonths) mois pour la mise en conformité") }
-        if hasAcq { deadlines.append("\(grid.deadlineAcquisitionMonths) mois pour l'acquisition") }
-        explain(.P3, "délais d'atteinte des cibles : \(deadlines.joined(separator: ", ")), de l'engagement à la fin du déploiement ; l'ARS peut les réviser", source: campaign.source(hasAcq ? .deadlineAcquisition : .deadlineConformite))
+        explain(.P3, .targetDeadlines(miseEnConformiteMonths: hasMec ? grid.deadlineMiseEnConformiteMonths : nil, acquisitionMonths: hasAcq ? grid.deadlineAcquisitionMonths : nil),
+                source: campaign.source(hasAcq ? .deadlineAcquisition : .deadlineConformite))
         if smallOG > 0 {
-            explain(.P4, "financements petit OG (\(Money.format(smallOG))) versés aux mêmes conditions et dates")
+            explain(.P4, .smallOGPaidAlike(smallOG))
         }
     }
 
@@ -514,10 +498,9 @@ private struct Evaluation {
         guard let envelope = grid.envelope else { return }
         let source = campaign.source(.envelope)
         if total > envelope {
-            flag(.envelope, "le total (\(Money.format(total))) dépasse l'enveloppe régionale (\(Money.format(envelope)))", source: source, ars: true)
+            flag(.envelope, .envelopeExceeded(total: total, envelope: envelope), source: source, ars: true)
         } else {
-            let permille = total * 1000 / envelope
-            explain(.envelope, "\(Money.format(total)) représentent \(permille / 10),\(permille % 10) % de l'enveloppe régionale de \(Money.format(envelope))", source: source)
+            explain(.envelope, .envelopeShare(total: total, permille: total * 1000 / envelope, envelope: envelope), source: source)
         }
     }
 }

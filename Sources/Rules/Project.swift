@@ -80,12 +80,42 @@ public struct Project: Sendable {
     /// the explanation (or a flag when a person must confirm it).
     public var provenance: [Provenance] = []
 
+    /// What the registry supplied to the project, and from which extraction.
     public struct Provenance: Sendable {
-        public let text: String
+        public let fact: Fact
         public let source: String
-        public let needsConfirmation: Bool
-        public init(text: String, source: String, needsConfirmation: Bool = false) {
-            self.text = text; self.source = source; self.needsConfirmation = needsConfirmation
+        public init(_ fact: Fact, source: String) { self.fact = fact; self.source = source }
+        /// A value the porteur must confirm: a flag rather than an explanation.
+        public var needsConfirmation: Bool {
+            switch fact {
+            case .closed, .sectorToConfirm: return true
+            case .outsideCASF, .completed, .organisme: return false
+            }
+        }
+
+        public enum Fact: Sendable, Equatable {
+            /// Establishments whose missing `fields` were read from the registry.
+            case completed(establishments: [String], fields: [String])
+            case closed(finessET: String, name: String, since: String)
+            case sectorToConfirm(finessET: String, name: String, sector: Sector, category: String, categoryLabel: String)
+            case outsideCASF(finessET: String, name: String, category: String, categoryLabel: String)
+            case organisme(finessEJ: String, name: String, essms: Int, department: String)
+
+            public var french: String {
+                switch self {
+                case let .completed(list, fields):
+                    let shown = list.prefix(12).joined(separator: ", ") + (list.count > 12 ? ", … (\(list.count - 12) autres)" : "")
+                    return "\(list.count) établissement\(list.count > 1 ? "s" : "") complété\(list.count > 1 ? "s" : "") depuis FINESS (\(fields.joined(separator: ", "))) : \(shown)"
+                case let .closed(et, name, since):
+                    return "\(et) \(name) est fermé dans FINESS depuis l'extraction du \(since)"
+                case let .sectorToConfirm(et, name, sector, category, label):
+                    return "\(et) \(name) : secteur \(sector.rawValue) proposé pour la catégorie \(category) (\(label)), qui demande une décision : à confirmer"
+                case let .outsideCASF(et, name, category, label):
+                    return "\(et) \(name) : catégorie \(category) (\(label)) hors art. L.312-1 CASF selon la nomenclature"
+                case let .organisme(ej, name, essms, department):
+                    return "organisme \(ej) \(name) : \(essms) ESSMS ouverts dans FINESS, département \(department)"
+                }
+            }
         }
     }
 

@@ -231,29 +231,28 @@ extension Engine {
         let campaign = catalogue.campaign(usage.project.campaign)!
         let grid = campaign.grid
         var explanation: [Assessment.Entry] = []
-        func explain(_ rule: RuleID, _ text: String, _ source: String? = nil) { explanation.append(.init(rule: rule, text: text, source: source ?? rule.source)) }
+        func explain(_ rule: RuleID, _ fact: Fact, _ source: String? = nil) { explanation.append(.init(rule: rule, fact: fact, source: source ?? rule.source)) }
 
         let targets: [Indicator: Int] = [.mss: grid.targetMssante, .dmp: grid.targetDmp, .activeRecords: grid.targetDui, .withProjet: grid.targetDui, .withEvent: grid.targetDui]
-        for i in Indicator.allCases { explain(.U2, "\(i.french) : \(i.definition) ; cible \(targets[i]!) %", i.isNationalService ? campaign.source(.targetMssante) : campaign.source(.targetDui)) }
+        for i in Indicator.allCases { explain(.U2, .indicatorDefinition(i, target: targets[i]!), i.isNationalService ? campaign.source(.targetMssante) : campaign.source(.targetDui)) }
 
         // P3: the deadline by kind (a mixte project takes the acquisition's, the longer).
         let hasAcquisition = usage.project.establishments.contains { (usage.project.kind == .mixte ? $0.kind : usage.project.kind) == .acquisition }
         let months = hasAcquisition ? grid.deadlineAcquisitionMonths : grid.deadlineMiseEnConformiteMonths
         let deadline = usage.commitmentDate.adding(months: months)
-        explain(.P3, "échéance : engagement du \(usage.commitmentDate.french) + \(months) mois (\(hasAcquisition ? "acquisition" : "mise en conformité")) = \(deadline.french) ; l'ARS peut réviser ce délai",
+        explain(.P3, .usageDeadline(commitment: usage.commitmentDate, months: months, acquisition: hasAcquisition, deadline: deadline),
                 campaign.source(hasAcquisition ? .deadlineAcquisition : .deadlineConformite))
 
         // Which months count: from the month after the VSR, else from the commitment's month.
         let firstMonth = usage.vsrDate.map { YearMonth($0).adding(1) } ?? YearMonth(usage.commitmentDate)
-        explain(.U1, usage.vsrDate.map { "mesures comptées à partir de \(firstMonth), le mois qui suit la VSR du \($0.french) ; MSSanté et DMP : première mesure sur les trois premiers mois (\(firstMonth) à \(firstMonth.adding(2))), puis chaque mois" }
-                ?? "pas de date de VSR : mesures comptées à partir du mois de l'engagement (\(firstMonth)) ; MSSanté et DMP : première mesure sur les trois premiers mois, puis chaque mois")
+        explain(.U1, .measuresCountedFrom(firstMonth, vsr: usage.vsrDate))
 
         let excludedET = Set(assessment.excluded.compactMap(\.finessET))
         var byET: [String: [MonthlyMeasure]] = [:]
         for m in measures where m.month >= firstMonth && !excludedET.contains(m.finessET) { byET[m.finessET, default: []].append(m) }
         let eligible = usage.project.establishments.filter { $0.finessET != nil && !excludedET.contains($0.finessET!) && $0.essms }
         let exemptCount = eligible.filter { $0.sector == .PJM }.count
-        if exemptCount > 0 { explain(.U4, "\(exemptCount) ESSMS PJM exemptés des cibles MSSanté et DMP : exclus de ces deux taux du projet") }
+        if exemptCount > 0 { explain(.U4, .exemptFromNationalServices(establishments: exemptCount)) }
 
         // Per ESSMS, per month.
         var perEstablishment: [EstablishmentUsage] = []
@@ -332,20 +331,20 @@ extension Engine {
                 let spent = expenses.multipliedFullWidth(by: 100), floor = threshold.multipliedFullWidth(by: subsidy)
                 if (spent.high, spent.low) < (floor.high, floor.low) {
                     failing.append(.init(indicator: "expenses", value: ratio, target: Double(threshold) / 100))
-                    explain(.P2, "condition 3 : dépenses \(Money.format(expenses)) pour une subvention de \(Money.format(subsidy)), sous le seuil de \(threshold) % : l'ARS juge si elles sont « notablement inférieures »", campaign.source(.expensesThreshold))
+                    explain(.P2, .expensesBelowThreshold(expenses: expenses, subsidy: subsidy, thresholdPercent: threshold), campaign.source(.expensesThreshold))
                 } else {
-                    explain(.P2, "condition 3 : dépenses \(Money.format(expenses)) pour une subvention de \(Money.format(subsidy)), au-dessus du seuil de \(threshold) %", campaign.source(.expensesThreshold))
+                    explain(.P2, .expensesAboveThreshold(expenses: expenses, subsidy: subsidy, thresholdPercent: threshold), campaign.source(.expensesThreshold))
                 }
             }
         } else {
-            explain(.P2, "condition 3 : dépenses non déclarées, à vérifier par l'ARS (ne bloque pas le solde à elle seule)", campaign.source(.expensesThreshold))
+            explain(.P2, .expensesUndeclared, campaign.source(.expensesThreshold))
         }
         let decision: SoldeDecision.Decision = failing.isEmpty ? .releasable : (asOf <= deadline ? .notYet : .late)
-        let amount = assessment.payments.count > 1 ? assessment.payments[1].amount : 0
+        let amount = assessment.solde.amount
         switch decision {
-        case .releasable: explain(.P2, "solde de \(Money.format(amount)) libérable : cibles atteintes en \(last.map { $0.month.description } ?? "?")")
-        case .notYet: explain(.P2, "solde de \(Money.format(amount)) pas encore libérable : \(failing.count) condition(s) non remplie(s) ; échéance le \(deadline.french)")
-        case .late: explain(.P3, "échéance du \(deadline.french) dépassée sans que les conditions soient remplies : l'ARS décide (révision du délai ou non-versement du solde)", campaign.source(hasAcquisition ? .deadlineAcquisition : .deadlineConformite))
+        case .releasable: explain(.P2, .soldeReleasable(amount: amount, month: last?.month))
+        case .notYet: explain(.P2, .soldeNotYet(amount: amount, failing: failing.count, deadline: deadline))
+        case .late: explain(.P3, .deadlinePassed(deadline), campaign.source(hasAcquisition ? .deadlineAcquisition : .deadlineConformite))
         }
         return UsageReport(
             campaign: campaign.id, deadline: deadline, asOf: asOf, monthsLeft: asOf.months(until: deadline),

@@ -30,8 +30,8 @@ public struct ProjectCompletion: Sendable {
         let extraction = try await repository.latestExtraction()
         let source = "extraction FINESS du \(extraction.flatMap { CalendarDate(iso: $0)?.french } ?? "?")"
         var provenance: [Project.Provenance] = []
-        var filledGroups: [String: [String]] = [:]
-        var groupOrder: [String] = []
+        var filledGroups: [[String]: [String]] = [:]
+        var groupOrder: [[String]] = []
         var completed: [JSON] = []
         for (index, item) in items.enumerated() {
             guard case var .object(fields) = item else { completed.append(item); continue }
@@ -46,7 +46,7 @@ public struct ProjectCompletion: Sendable {
                 throw InputError(path: path, reason: "établissement \(et) absent du registre FINESS (\(extraction.map { "extraction du \($0)" } ?? "registre vide : esms finess import"))")
             }
             if let closed = e.closedOn {
-                provenance.append(.init(text: "\(et) \(e.name) est fermé dans FINESS depuis l'extraction du \(closed)", source: source, needsConfirmation: true))
+                provenance.append(.init(.closed(finessET: et, name: e.name, since: closed), source: source))
             }
             for field in missing {
                 switch field {
@@ -61,7 +61,7 @@ public struct ProjectCompletion: Sendable {
                     if let sector = e.sector {
                         fields.append((field, .string(sector.rawValue)))
                         if e.sectorDecision == .review {
-                            provenance.append(.init(text: "\(et) \(e.name) : secteur \(sector.rawValue) proposé pour la catégorie \(e.category) (\(e.categoryLabel ?? "")), qui demande une décision : à confirmer", source: "finess.md §3.3", needsConfirmation: true))
+                            provenance.append(.init(.sectorToConfirm(finessET: et, name: e.name, sector: sector, category: e.category, categoryLabel: e.categoryLabel ?? ""), source: "finess.md §3.3"))
                         }
                     } else if !e.essms {
                         // Outside art. L.312-1: E1 excludes it and no rule reads its sector.
@@ -74,17 +74,14 @@ public struct ProjectCompletion: Sendable {
             }
             if item["essms"] == nil && !e.essms {
                 fields.append(("essms", .bool(false)))
-                provenance.append(.init(text: "\(et) \(e.name) : catégorie \(e.category) (\(e.categoryLabel ?? "")) hors art. L.312-1 CASF selon la nomenclature", source: source))
+                provenance.append(.init(.outsideCASF(finessET: et, name: e.name, category: e.category, categoryLabel: e.categoryLabel ?? ""), source: source))
             }
-            let key = missing.joined(separator: ", ")
-            if filledGroups[key] == nil { groupOrder.append(key) }
-            filledGroups[key, default: []].append(et)
+            if filledGroups[missing] == nil { groupOrder.append(missing) }
+            filledGroups[missing, default: []].append(et)
             completed.append(.object(fields))
         }
-        for key in groupOrder {
-            let list = filledGroups[key]!
-            let shown = list.prefix(12).joined(separator: ", ") + (list.count > 12 ? ", … (\(list.count - 12) autres)" : "")
-            provenance.insert(.init(text: "\(list.count) établissement\(list.count > 1 ? "s" : "") complété\(list.count > 1 ? "s" : "") depuis FINESS (\(key)) : \(shown)", source: source), at: 0)
+        for fields in groupOrder {
+            provenance.insert(.init(.completed(establishments: filledGroups[fields]!, fields: fields), source: source), at: 0)
         }
         if let index = root.firstIndex(where: { $0.0 == "establishments" }) { root[index].1 = .array(completed) }
 
@@ -104,7 +101,7 @@ public struct ProjectCompletion: Sendable {
             if let d = entity.department, Territory.department(d) != nil { members.append(("department", .string(d))) }
             organismes.append(.object(members))
             known.insert(ej)
-            provenance.append(.init(text: "organisme \(ej) \(entity.name) : \(count) ESSMS ouverts dans FINESS, département \(entity.department ?? entity.finessDepartment)", source: source))
+            provenance.append(.init(.organisme(finessEJ: ej, name: entity.name, essms: count, department: entity.department ?? entity.finessDepartment), source: source))
         }
         if let index = root.firstIndex(where: { $0.0 == "organismes" }) {
             root[index].1 = .array(organismes)

@@ -155,15 +155,9 @@ struct AssessmentView {
             out += "<h3>Établissements exclus</h3><ul>" + a.excluded.map { "<li>✗ \($0.finessET ?? "sans FINESS") \(HTML.escape($0.name)) : \(HTML.escape($0.reason)) (\($0.rule.rawValue), \(HTML.escape($0.source)))</li>" }.joined() + "</ul>"
         }
         let f = a.funding
-        let items: [(String, Cents, RuleID)] = [
-            ("Usages (forfait aux ESSMS)", f.usage, .fUsage), ("Logiciel (part éditeur)", f.software, .fLogiciel),
-            ("Matériel, petit OG (plafond)", f.equipment, .fMateriel), ("AMOA marché, petit OG (plafond)", f.amoaMarche, .fAmoaMarche),
-            ("AMOA projet, petit OG (plafond)", f.amoaProjet, .fAmoaProjet),
-        ]
-        let rows = items.map { label, amount, rule -> String in
-            let detail = a.explanation.filter { $0.rule == rule && !$0.text.hasPrefix("total") }.map { HTML.escape($0.text) }.joined(separator: "<br>")
-            let source = a.explanation.first { $0.rule == rule }?.source ?? rule.source
-            return "<tr><th scope=\"row\">\(label)</th><td class=\"num\">\(HTML.euros(amount))</td><td>\(detail.isEmpty ? "—" : detail)</td><td>\(rule.rawValue), \(HTML.escape(source))</td></tr>"
+        let rows = a.fundingLines.map { line -> String in
+            let detail = line.facts.map { HTML.escape($0.french) }.joined(separator: "<br>")
+            return "<tr><th scope=\"row\">\(Self.label(line.item))</th><td class=\"num\">\(HTML.euros(line.amount))</td><td>\(detail.isEmpty ? "—" : detail)</td><td>\(line.rule.rawValue), \(HTML.escape(line.source))</td></tr>"
         }.joined()
         out += """
         <table><caption>Financement ESMS numérique : \(HTML.euros(f.total))</caption>
@@ -171,13 +165,14 @@ struct AssessmentView {
         <tbody>\(rows)<tr><th scope="row">Total</th><td class="num"><strong>\(HTML.euros(f.total))</strong></td><td></td><td></td></tr></tbody></table>
         """
         if a.outcome != .nonRecevable {
-            let p1 = a.explanation.first { $0.rule == .P1 }, p2 = a.explanation.first { $0.rule == .P2 }
+            let rows = a.payments.map { p in
+                "<tr><th scope=\"row\">\(p.instalment.french) \(p.percent) %</th><td class=\"num\">\(HTML.euros(p.amount))</td><td>\(p.instalment.condition)</td><td>\(p.instalment.rule.rawValue), \(HTML.escape(p.source))</td></tr>"
+            }.joined(separator: "\n")
             out += """
             <table><caption>Versements</caption>
             <thead><tr><th scope="col">Versement</th><th scope="col" class="num">Montant</th><th scope="col">Condition</th><th scope="col">Règle et source</th></tr></thead>
             <tbody>
-            <tr><th scope="row">Avance \(a.payments[0].percent) %</th><td class="num">\(HTML.euros(a.payments[0].amount))</td><td>À la signature des conventions</td><td>P1, \(HTML.escape(p1?.source ?? RuleID.P1.source))</td></tr>
-            <tr><th scope="row">Solde \(a.payments[1].percent) %</th><td class="num">\(HTML.euros(a.payments[1].amount))</td><td>À l'atteinte des cibles d'usage</td><td>P2, \(HTML.escape(p2?.source ?? RuleID.P2.source))</td></tr>
+            \(rows)
             </tbody></table>
             """
         }
@@ -185,7 +180,7 @@ struct AssessmentView {
             let rows = a.sons.map { "<tr><td>\($0.finessEJ)</td><td class=\"num\">\($0.establishments)</td><td>\($0.tranche)</td><td class=\"num\">\(HTML.euros($0.perEstablishment))</td><td class=\"num\">\(HTML.euros($0.total))</td><td class=\"num\">\(HTML.euros($0.advance))</td><td class=\"num\">\(HTML.euros($0.balance))</td></tr>" }.joined()
             out += """
             <table><caption>Prestation Ségur (SONS) estimée par organisme, payée par l'État à l'éditeur (S4, [002] SONS)</caption>
-            <thead><tr><th scope="col">FINESS EJ</th><th scope="col" class="num">ESSMS</th><th scope="col">Tranche</th><th scope="col" class="num">Par ESSMS</th><th scope="col" class="num">Total TTC</th><th scope="col" class="num">Avance 30 %</th><th scope="col" class="num">Solde sur VA</th></tr></thead>
+            <thead><tr><th scope="col">FINESS EJ</th><th scope="col" class="num">ESSMS</th><th scope="col">Tranche</th><th scope="col" class="num">Par ESSMS</th><th scope="col" class="num">Total TTC</th><th scope="col" class="num">Avance \(a.sons[0].advancePercent) %</th><th scope="col" class="num">Solde sur VA</th></tr></thead>
             <tbody>\(rows)</tbody></table>
             """
         }
@@ -196,6 +191,17 @@ struct AssessmentView {
             a.explanation.map { "<li>\(HTML.escape(sentenceCase($0.text))) <span class=\"muted\">(\($0.rule.rawValue), \(HTML.escape($0.source)))</span></li>" }.joined() +
             "</ol></details></section>"
         return out
+    }
+
+    /// The page's longer names of the funding items: who receives the money, which are ceilings.
+    static func label(_ item: Assessment.FundingItem) -> String {
+        switch item {
+        case .usage: return "Usages (forfait aux ESSMS)"
+        case .software: return "Logiciel (part éditeur)"
+        case .equipment: return "Matériel, petit OG (plafond)"
+        case .amoaMarche: return "AMOA marché, petit OG (plafond)"
+        case .amoaProjet: return "AMOA projet, petit OG (plafond)"
+        }
     }
 
     func sentenceCase(_ text: String) -> String {

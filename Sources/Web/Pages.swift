@@ -366,17 +366,12 @@ struct Pages: Sendable {
         var rows = [["Poste", "Montant (€)", "Règle", "Source"]]
         if case let .array(items)? = grappe.project["establishments"], !items.isEmpty,
            let (_, a) = try? await site.assess(evaluable(grappe.project)) {
-            let f = a.funding
-            let lines: [(String, Cents, RuleID)] = [
-                ("Usages", f.usage, .fUsage), ("Logiciel", f.software, .fLogiciel), ("Matériel (plafond)", f.equipment, .fMateriel),
-                ("AMOA marché (plafond)", f.amoaMarche, .fAmoaMarche), ("AMOA projet (plafond)", f.amoaProjet, .fAmoaProjet),
-            ]
-            for (label, amount, rule) in lines {
-                rows.append([label, CSV.euros(amount), rule.rawValue, a.explanation.first { $0.rule == rule }?.source ?? rule.source])
+            for line in a.fundingLines {
+                rows.append([line.item.french, CSV.euros(line.amount), line.rule.rawValue, line.source])
             }
-            rows.append(["Total", CSV.euros(f.total), "", ""])
+            rows.append(["Total", CSV.euros(a.funding.total), "", ""])
             for p in a.payments {
-                rows.append([p.instalment == "avance" ? "Avance \(p.percent) %" : "Solde \(p.percent) %", CSV.euros(p.amount), p.instalment == "avance" ? "P1" : "P2", ""])
+                rows.append(["\(p.instalment.french) \(p.percent) %", CSV.euros(p.amount), p.instalment.rule.rawValue, ""])
             }
             for s in a.sons {
                 rows.append(["Prestation Ségur (SONS) \(s.finessEJ), tranche \(s.tranche)", CSV.euros(s.total), "S4", RuleID.S4.source])
