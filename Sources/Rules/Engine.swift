@@ -32,14 +32,26 @@ private struct Evaluation {
     var refusals: [Assessment.Entry] = []
     var flags: [Assessment.Entry] = []
     var explanation: [Assessment.Entry] = []
+    /// The facts that compute each funding item, and the source of the first, in `FundingItem` order.
+    var fundingFacts: [(facts: [Fact], source: String?)] = Array(repeating: ([], nil), count: Assessment.FundingItem.allCases.count)
     /// A rule asks for the ARS's decision: the outcome is at best `aDeciderParARS`.
     var needsARS = false
+    /// The project's software name as compared (E4, G1): trimmed, lower case.
+    let solutionKey: String
 
     init(project: Project, campaign: Campaign) {
         self.project = project
         self.campaign = campaign
         self.grid = campaign.grid
+        self.solutionKey = Self.softwareKey(project.solution.name)
         explanation.reserveCapacity(24)
+    }
+
+    /// Records a funding fact in the explanation and on its funding line.
+    mutating func explain(_ item: Assessment.FundingItem, _ fact: Fact, source: String) {
+        explain(item.rule, fact, source: source)
+        fundingFacts[item.index].facts.append(fact)
+        if fundingFacts[item.index].source == nil { fundingFacts[item.index].source = source }
     }
 
     mutating func explain(_ rule: RuleID, _ fact: Fact, source: String? = nil) {
@@ -53,10 +65,16 @@ private struct Evaluation {
         refusals.append(.init(rule: rule, fact: fact, source: source ?? rule.source))
     }
 
-    func kind(of e: Project.Establishment) -> ProjectKind { project.kind == .mixte ? (e.kind ?? .acquisition) : project.kind }
+    static func softwareKey(_ name: Substring) -> String {
+        let start = name.firstIndex { !$0.isWhitespace } ?? name.endIndex
+        let end = name.lastIndex { !$0.isWhitespace }.map(name.index(after:)) ?? start
+        return name[start..<end].lowercased()
+    }
+    static func softwareKey(_ name: String) -> String { softwareKey(name[...]) }
 
-    func sameSoftware(_ a: String, _ b: String) -> Bool {
-        a.trimmingCharacters(in: .whitespaces).lowercased() == b.trimmingCharacters(in: .whitespaces).lowercased()
+    /// A software name names the project's solution, whatever the case and surrounding spaces.
+    func isProjectSoftware(_ name: String) -> Bool {
+        name == project.solution.name || Self.softwareKey(name) == solutionKey
     }
 
     // MARK: §2 Eligibility of one ESSMS
@@ -74,19 +92,21 @@ private struct Evaluation {
         var eligible: [Member] = []
         eligible.reserveCapacity(project.establishments.count)
         var sameSoftwareSons = 0
-        for (index, e) in project.establishments.enumerated() {
+        // Fields are read in place (`es[index].x`): copying each establishment would retain its strings.
+        let es = project.establishments
+        for index in es.indices {
             var rule: RuleID? = nil, cause = Assessment.Exclusion.notEssms, source: String? = nil
-            if !e.essms {
+            if !es[index].essms {
                 rule = .E1; cause = .notEssms
-            } else if e.finessET == nil {
+            } else if es[index].finessET == nil {
                 rule = .E2; cause = .noFinessET
-            } else if e.priorEsmsNumeriqueFunding {
+            } else if es[index].priorEsmsNumeriqueFunding {
                 rule = .E3; cause = .alreadyFunded; source = "[003] Q30"
-            } else if let software = e.sonsOrderSoftware {
+            } else if let software = es[index].sonsOrderSoftware {
                 if grid.e4AnySonsOrderExcludes {
                     rule = .E4; cause = .sonsOrdered(software: software)
                     source = campaign.source(.e4Reading)
-                } else if !sameSoftware(software, project.solution.name) {
+                } else if !isProjectSoftware(software) {
                     rule = .E4; cause = .sonsOrderedForOtherSoftware(software: software)
                     source = "[003] Q35"
                 } else {
@@ -94,17 +114,17 @@ private struct Evaluation {
                 }
             }
             if let rule {
-                excluded.append(.init(finessET: e.finessET, name: e.name, rule: rule, cause: cause, source: source ?? rule.source))
+                excluded.append(.init(finessET: es[index].finessET, name: es[index].name, rule: rule, cause: cause, source: source ?? rule.source))
                 continue
             }
-            if e.confortActivity {
-                flag(.E5, .confortActivity(finessET: e.finessET!, name: e.name), ars: true)
+            if es[index].confortActivity {
+                flag(.E5, .confortActivity(finessET: es[index].finessET!, name: es[index].name), ars: true)
             }
-            if e.attachedToNationalEntity {
-                flag(.R5, .attachedToNationalEntity(finessET: e.finessET!, name: e.name))
+            if es[index].attachedToNationalEntity {
+                flag(.R5, .attachedToNationalEntity(finessET: es[index].finessET!, name: es[index].name))
             }
-            let organisme = project.organismes.firstIndex { $0.finessEJ == e.finessEJ } ?? 0
-            eligible.append(Member(index: index, organisme: organisme, sector: e.sector, regionIndex: e.department.regionIndex, kind: kind(of: e)))
+            let organisme = project.organismes.firstIndex { $0.finessEJ == es[index].finessEJ } ?? 0
+            eligible.append(Member(index: index, organisme: organisme, sector: es[index].sector, regionIndex: es[index].department.regionIndex, kind: project.kind == .mixte ? (es[index].kind ?? .acquisition) : project.kind))
         }
         if sameSoftwareSons > 0 {
             explain(.E4, .sonsOrderedForProjectSoftware(establishments: sameSoftwareSons), source: campaign.source(.e4Reading))
@@ -251,7 +271,7 @@ private struct Evaluation {
 
     mutating func grappe(_ eligible: [Member], size: Int) {
         let solution = project.solution
-        if let m = eligible.first(where: { project.establishments[$0.index].solution.map { !sameSoftware($0, solution.name) } ?? false }) {
+        if let m = eligible.first(where: { project.establishments[$0.index].solution.map { !isProjectSoftware($0) } ?? false }) {
             let other = project.establishments[m.index]
             refuse(.G1, .otherSolution(finessET: other.finessET!, name: other.name, solution: other.solution!))
         } else if project.organismes.count > 1 {
@@ -370,7 +390,7 @@ private struct Evaluation {
     mutating func tiered(_ item: TieredAmount.Item, kind: ProjectKind, _ tiers: Tiers, count: Int, key: ParameterKey, sadTiers: Bool = false) -> Cents {
         let amount = TieredAmount(item: item, kind: kind, mixte: project.kind == .mixte, referencing: project.solution.referencing,
                                   sadTiers: sadTiers, parts: tiers.split(count))
-        explain(item == .usage ? .fUsage : .fLogiciel, .tiered(amount), source: campaign.source(key))
+        explain(item == .usage ? .usage : .software, .tiered(amount), source: campaign.source(key))
         return amount.total
     }
 
@@ -405,12 +425,12 @@ private struct Evaluation {
         }
         if smallEstablishments > 0 {
             f.equipment = smallEstablishments * grid.smallOGEquipment
-            explain(.fMateriel, .equipmentCeiling(establishments: smallEstablishments, each: grid.smallOGEquipment, total: f.equipment), source: campaign.source(.equipment))
+            explain(.equipment, .equipmentCeiling(establishments: smallEstablishments, each: grid.smallOGEquipment, total: f.equipment), source: campaign.source(.equipment))
             f.amoaProjet = grid.smallOGAmoaProjet
-            explain(.fAmoaProjet, .amoaProjetCeiling(f.amoaProjet), source: campaign.source(.amoaProjet))
+            explain(.amoaProjet, .amoaProjetCeiling(f.amoaProjet), source: campaign.source(.amoaProjet))
             if nAcquisition > 0, let amoa = grid.smallOGAmoaMarche {
                 f.amoaMarche = amoa
-                explain(.fAmoaMarche, .amoaMarcheCeiling(amoa), source: campaign.source(.amoaMarche))
+                explain(.amoaMarche, .amoaMarcheCeiling(amoa), source: campaign.source(.amoaMarche))
             }
             flag(.D3, .smallOGCeilings(total: f.smallOG), source: "[003] Q26, Q29", ars: true)
         }
@@ -421,8 +441,8 @@ private struct Evaluation {
     /// The funding items with the facts that compute them and the source of their parameter.
     func fundingLines(_ f: Assessment.Funding) -> [Assessment.FundingLine] {
         Assessment.FundingItem.allCases.map { item in
-            let facts = explanation.filter { $0.rule == item.rule && $0.fact.calculation != nil }
-            return .init(item: item, amount: f[item], source: facts.first?.source ?? item.rule.source, facts: facts.map(\.fact))
+            let (facts, source) = fundingFacts[item.index]
+            return .init(item: item, amount: f[item], source: source ?? item.rule.source, facts: facts)
         }
     }
 
@@ -513,6 +533,18 @@ extension Campaign {
         let overseas = department?.region.isOverseasOrCorsica ?? false
         let threshold = overseas ? grid.smallOGThresholdOverseas : grid.smallOGThreshold
         return (grid.smallOGInclusive ? og.essmsCount <= threshold : og.essmsCount < threshold, threshold, department)
+    }
+}
+
+extension Assessment.FundingItem {
+    var index: Int {
+        switch self {
+        case .usage: return 0
+        case .software: return 1
+        case .equipment: return 2
+        case .amoaMarche: return 3
+        case .amoaProjet: return 4
+        }
     }
 }
 
