@@ -48,6 +48,34 @@ struct BenchSimulate: AsyncParsableCommand {
         print(String(format: "  médiane : %.2f ms   meilleur : %.2f ms", ms(median), ms(best)))
         print(String(format: "  %.0f établissements par seconde (médiane)", perSecond))
         print("  contrôle : \(checksum)")
+        try requestStages(engine: engine, ms: ms)
+    }
+
+    /// What one `POST /api/v1/simulations` of the 46-establishment example costs, stage by stage,
+    /// on one core: the profile of the request path without the network.
+    func requestStages(engine: Engine, ms: (Duration) -> Double) throws {
+        guard let data = FileManager.default.contents(atPath: "examples/acquisition-46-occitanie.json") else { return }
+        let bytes = [UInt8](data)
+        let clock = ContinuousClock()
+        let rounds = 2_000
+        func measure<T>(_ body: () throws -> T) rethrows -> (Double, T) {
+            var last: T? = nil
+            var times: [Duration] = []
+            for _ in 0..<5 {
+                let start = clock.now
+                for _ in 0..<rounds { last = try body() }
+                times.append(clock.now - start)
+            }
+            return (ms(times.sorted()[2]) * 1000 / Double(rounds), last!)
+        }
+        let (parse, json) = try measure { try JSON.parse(bytes: bytes) }
+        let (decode, project) = try measure { try Project.decode(json) }
+        let (assess, assessment) = try measure { try engine.assess(project) }
+        let (build, output) = measure { assessment.json }
+        let (render, text) = measure { output.rendered() }
+        print("Requête type (examples/acquisition-46-occitanie.json, \(bytes.count) octets → \(text.utf8.count) octets), par requête :")
+        print(String(format: "  analyse JSON %.1f µs, décodage %.1f µs, évaluation %.1f µs, sortie JSON %.1f µs, rendu %.1f µs ; total %.1f µs",
+                     parse, decode, assess, build, render, parse + decode + assess + build + render))
     }
 }
 

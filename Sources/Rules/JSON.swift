@@ -138,12 +138,11 @@ private struct JSONParser {
         }
     }
 
-    mutating func literal(_ word: String) throws(JSONSyntaxError) {
-        let w = Array(word.utf8)
-        guard bytes.count - index >= w.count, Array(bytes[index..<index + w.count]) == w else {
-            throw error("valeur attendue")
-        }
-        index += w.count
+    mutating func literal(_ word: StaticString) throws(JSONSyntaxError) {
+        let count = word.utf8CodeUnitCount
+        guard bytes.count - index >= count else { throw error("valeur attendue") }
+        for i in 0..<count where bytes[index + i] != word.utf8Start[i] { throw error("valeur attendue") }
+        index += count
     }
 
     mutating func enter() throws(JSONSyntaxError) {
@@ -223,11 +222,18 @@ private struct JSONParser {
         index += 1
         // Fast path: no escape before the closing quote, the bytes are the string.
         var end = index
-        while end < bytes.count, bytes[end] != UInt8(ascii: "\""), bytes[end] != UInt8(ascii: "\\"), bytes[end] >= 0x20 { end += 1 }
+        var high: UInt8 = 0 // the bits of every byte: below 0x80, the string is ASCII
+        while end < bytes.count, bytes[end] != UInt8(ascii: "\""), bytes[end] != UInt8(ascii: "\\"), bytes[end] >= 0x20 {
+            high |= bytes[end]
+            end += 1
+        }
         if end < bytes.count, bytes[end] == UInt8(ascii: "\"") {
             let from = index
-            // Through a buffer pointer: the specialised, fast path of UTF-8 validation.
-            let text: String? = bytes.withUnsafeBufferPointer { String(validating: UnsafeBufferPointer(rebasing: $0[from..<end]), as: UTF8.self) }
+            // ASCII needs no validation; otherwise through a buffer pointer, the specialised path of UTF-8 validation.
+            let text: String? = bytes.withUnsafeBufferPointer {
+                let slice = UnsafeBufferPointer(rebasing: $0[from..<end])
+                return high < 0x80 ? String(decoding: slice, as: UTF8.self) : String(validating: slice, as: UTF8.self)
+            }
             guard let s = text else { throw error("texte qui n'est pas de l'UTF-8 valide", at: start) }
             index = end + 1
             return s
@@ -305,6 +311,7 @@ extension JSON {
     /// Two-space indented text, keys in their order, non-ASCII characters written as they are.
     public func rendered(indent: Bool = true) -> String {
         var out = ""
+        out.reserveCapacity(4096)
         write(to: &out, level: 0, indent: indent)
         return out
     }
