@@ -31,7 +31,9 @@ struct BenchUsage: AsyncParsableCommand {
             for _ in 0..<runs {
                 let start = ContinuousClock.now
                 let json = try SimulationRunner().parse(project)
-                let report = try runner.report(projectJSON: json, completed: nil, measures: measures, measuresFile: "mesures.csv", asOf: CalendarDate(iso: "2028-06-30")!)
+                let typed: Project
+                do throws(InputError) { typed = try Project.decode(json) } catch { throw UserFacingError(error.description) }
+                let report = try runner.report(projectJSON: json, project: typed, measures: measures, measuresFile: "mesures.csv", asOf: CalendarDate(iso: "2028-06-30")!)
                 let output = runner.render(report, .json)
                 let elapsed = ContinuousClock.now - start
                 times.append(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)

@@ -34,6 +34,16 @@ struct StoreOptions: ParsableArguments {
     }
 
     /// Runs `body` with the store open, and closes it whatever happens.
+    /// The project of a JSON input, completed from this store's registry when it needs it
+    /// (the store is opened only then).
+    func project(_ json: JSON) async throws -> Project {
+        do {
+            return try await ProjectCompletion.project(json) { complete in
+                try await with(mustExist: true) { try await complete(FinessRepository(store: $0)) }
+            }
+        } catch let e as InputError { throw UserFacingError(e.description) }
+    }
+
     func with<T>(mustExist: Bool = false, _ body: (Store) async throws -> T) async throws -> T {
         let store = try await open(mustExist: mustExist)
         do {

@@ -28,16 +28,8 @@ struct Simulate: AsyncParsableCommand {
         try await reporting {
             let text = try readInput(file)
             let runner = SimulationRunner()
-            let json = try runner.parse(text)
-            var assessment: Assessment
-            if ProjectCompletion.needsRegistry(json) {
-                assessment = try await store.with(mustExist: true) {
-                    try await runner.assess(json, completion: ProjectCompletion(repository: FinessRepository(store: $0)))
-                }
-            } else {
-                assessment = try runner.assess(json)
-            }
-            print(runner.render(assessment, format: format), terminator: "")
+            let project = try await store.project(try runner.parse(text))
+            print(runner.render(try runner.evaluate(project), format: format), terminator: "")
         }
     }
 }
@@ -55,16 +47,6 @@ public struct SimulationRunner: Sendable {
     public func assess(_ json: JSON) throws(UserFacingError) -> Assessment {
         let project: Project
         do { project = try Project.decode(json) } catch { throw UserFacingError(error.description) }
-        return try evaluate(project)
-    }
-
-    public func assess(_ json: JSON, completion: ProjectCompletion) async throws -> Assessment {
-        let project: Project
-        do {
-            project = try await completion.complete(json).project
-        } catch let error as InputError {
-            throw UserFacingError(error.description)
-        }
         return try evaluate(project)
     }
 

@@ -52,13 +52,7 @@ struct UsageReportCommand: AsyncParsableCommand {
             }
             let runner = UsageRunner()
             let projectJSON = try SimulationRunner().parse(try readInput(project))
-            var completed: Project? = nil
-            if ProjectCompletion.needsRegistry(projectJSON) {
-                completed = try await store.with(mustExist: true) { store in
-                    do { return try await ProjectCompletion(repository: FinessRepository(store: store)).complete(projectJSON).project } catch let e as InputError { throw UserFacingError(e.description) }
-                }
-            }
-            let report = try runner.report(projectJSON: projectJSON, completed: completed, measures: try readInput(measures), measuresFile: measures, asOf: date)
+            let report = try runner.report(projectJSON: projectJSON, project: try await store.project(projectJSON), measures: try readInput(measures), measuresFile: measures, asOf: date)
             print(runner.render(report, format), terminator: "")
         }
     }
@@ -89,9 +83,7 @@ struct UsageImportCommand: AsyncParsableCommand {
             let counts = try await store.with { store -> UsageRepository.ImportCounts in
                 let project: Project
                 do {
-                    project = ProjectCompletion.needsRegistry(json)
-                        ? try await ProjectCompletion(repository: FinessRepository(store: store)).complete(json).project
-                        : try Project.decode(json)
+                    project = try await ProjectCompletion.project(json) { complete in try await complete(FinessRepository(store: store)) }
                 } catch let e as InputError { throw UserFacingError(e.description) }
                 let rows: [MonthlyMeasure]
                 do {
@@ -111,10 +103,10 @@ public struct UsageRunner: Sendable {
 
     public init(engine: Engine = Engine()) { self.engine = engine }
 
-    public func report(projectJSON: JSON, completed: Project?, measures: String, measuresFile: String, asOf: CalendarDate) throws(UserFacingError) -> UsageReport {
+    /// `project` is the typed project of `projectJSON` (`StoreOptions.project`); the dates are read from the JSON.
+    public func report(projectJSON: JSON, project: Project, measures: String, measuresFile: String, asOf: CalendarDate) throws(UserFacingError) -> UsageReport {
         let usage: UsageProject
         do {
-            let project = try completed ?? Project.decode(projectJSON)
             usage = try UsageProject.dates(projectJSON, project: project)
         } catch let error as InputError {
             throw UserFacingError(error.description)

@@ -12,6 +12,18 @@ public struct ProjectCompletion: Sendable {
 
     static let establishmentFields = ["finessEJ", "name", "sector", "department"]
 
+    /// The one path from a project's JSON to a typed project, for the API, the pages and the
+    /// commands: decoded as given, or first completed from the registry when it names
+    /// establishments by their FINESS number only. `registry` opens the registry only then, and
+    /// hands the completion its repository. Errors are `InputError`s naming the field.
+    public static func project(
+        _ json: JSON,
+        registry: (_ complete: (FinessRepository) async throws -> Project) async throws -> Project
+    ) async throws -> Project {
+        guard needsRegistry(json) else { return try Project.decode(json) }
+        return try await registry { try await ProjectCompletion(repository: $0).complete(json).project }
+    }
+
     /// True when some establishment lacks a field the registry can give.
     public static func needsRegistry(_ json: JSON) -> Bool {
         guard case let .array(items)? = json["establishments"] else { return false }

@@ -34,12 +34,7 @@ public struct Site: Sendable {
     /// A project in the contract of `simulation.md`, completed from the registry when it gives
     /// establishments by FINESS ET alone, and assessed.
     func assess(_ json: JSON) async throws -> (project: Project, assessment: Assessment) {
-        let project: Project
-        if ProjectCompletion.needsRegistry(json) {
-            project = try await ProjectCompletion(repository: finess).complete(json).project
-        } else {
-            project = try Project.decode(json)
-        }
+        let project = try await ProjectCompletion.project(json) { complete in try await complete(finess) }
         return (project, try engine.assess(project))
     }
 }
