@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.1"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
         // The programme's rules as code: standard library and Foundation value types only.
@@ -63,8 +64,9 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "MultipartKit", package: "multipart-kit"),
+                .product(name: "Mustache", package: "swift-mustache"),
             ],
-            resources: [.copy("Demo"), .copy("openapi.yaml"), .copy("Assets")]
+            resources: [.copy("Demo"), .copy("openapi.yaml"), .copy("Assets"), .copy("Templates")]
         ),
         // The command line: parses input, calls the rules and the store, renders output.
         .target(

@@ -10,31 +10,31 @@ struct API: Sendable {
     let site: Site
 
     func register(on routes: Routes) {
-        routes.post("/api/v1/simulations") { request, context in try await simulate(request, context) }
-        routes.get("/api/v1/campaigns") { _, _ in JSONResponse.make(.ok, .array(site.engine.catalogue.campaigns.map(\.json))) }
-        routes.get("/api/v1/campaigns/:id") { _, context -> Response in
+        routes.post(SiteURL.apiSimulations.path) { request, context in try await simulate(request, context) }
+        routes.get(SiteURL.apiCampaigns.path) { _, _ in JSONResponse.make(.ok, .array(site.engine.catalogue.campaigns.map(\.json))) }
+        routes.get(SiteURL.apiCampaign(SiteURL.id).path) { _, context -> Response in
             let id = try context.parameters.require("id")
             guard let campaign = site.engine.catalogue.campaign(id) else {
                 return JSONResponse.error(.notFound, path: "id", "campagne inconnue « \(Limits.quote(id)) »")
             }
             return JSONResponse.make(.ok, campaign.json)
         }
-        routes.get("/api/v1/finess/:number") { _, context in try await finess(try context.parameters.require("number")) }
-        routes.get("/api/v1/finess") { request, _ in try await search(request) }
-        routes.get("/api/v1/grappes") { _, _ -> Response in
+        routes.get(SiteURL.apiFiness(":number").path) { _, context in try await finess(try context.parameters.require("number")) }
+        routes.get(SiteURL.apiFinessSearch.path) { request, _ in try await search(request) }
+        routes.get(SiteURL.apiGrappes.path) { _, _ -> Response in
             let list = try await site.grappes.list()
             return JSONResponse.make(.ok, .array(list.map { grappeSummary($0) }))
         }
-        routes.post("/api/v1/grappes") { request, context in try await saveGrappe(request, context, id: nil) }
-        routes.put("/api/v1/grappes/:id") { request, context in try await saveGrappe(request, context, id: try context.parameters.require("id")) }
-        routes.get("/api/v1/grappes/:id") { _, context -> Response in
+        routes.post(SiteURL.apiGrappes.path) { request, context in try await saveGrappe(request, context, id: nil) }
+        routes.put(SiteURL.apiGrappe(SiteURL.id).path) { request, context in try await saveGrappe(request, context, id: try context.parameters.require("id")) }
+        routes.get(SiteURL.apiGrappe(SiteURL.id).path) { _, context -> Response in
             let id = try context.parameters.require("id")
             guard let grappe = try await site.grappes.find(id) else { return JSONResponse.error(.notFound, path: "id", "grappe inconnue « \(Limits.quote(id)) »") }
             return Self.withETag(JSONResponse.make(.ok, grappeJSON(grappe)), grappe)
         }
         // Any other path of the API answers in JSON too.
         for method in [HTTPRequest.Method.get, .post, .put, .delete, .patch] {
-            routes.router.on("/api/v1/**", method: method) { request, _ in
+            routes.router.on(RouterPath(SiteURL.apiAll.path), method: method) { request, _ in
                 JSONResponse.error(.notFound, path: nil, "aucune route \(request.method.rawValue) \(Limits.quote(request.uri.path)) dans l'API (voir /openapi.yaml)")
             }
         }
@@ -162,7 +162,7 @@ struct API: Sendable {
                 }
                 let grappe = try await site.grappes.create(name: name, project: project, by: "l'API")
                 var response = Self.withETag(JSONResponse.make(.created, grappeJSON(grappe)), grappe)
-                response.headers[.location] = "/api/v1/grappes/\(grappe.id)"
+                response.headers[.location] = SiteURL.apiGrappe(grappe.id).path
                 return response
             } catch let e as InputError {
                 return JSONResponse.error(.unprocessableContent, path: e.path, e.reason)

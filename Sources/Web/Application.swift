@@ -58,7 +58,7 @@ public func buildRouter(site: Site, logger: Logger) -> Router<BasicRequestContex
     router.add(middleware: SecurityMiddleware(routes: routes.table, logger: logger))
     router.add(middleware: RequestMetrics(registry: site.metrics))
     router.add(middleware: LogRequestsMiddleware(.info))
-    routes.get("/health") { _, _ -> Response in
+    routes.get(SiteURL.health.path) { _, _ -> Response in
         do {
             _ = try await site.store.sql.raw("SELECT 1 AS ok").first()
             return JSONResponse.make(.ok, .object([("status", .string("ok")), ("database", .string(site.store.dialect.rawValue))]))
@@ -66,14 +66,14 @@ public func buildRouter(site: Site, logger: Logger) -> Router<BasicRequestContex
             return JSONResponse.make(.serviceUnavailable, .object([("status", .string("indisponible")), ("message", .string("la base ne répond pas"))]))
         }
     }
-    routes.get("/metrics") { _, _ -> Response in
+    routes.get(SiteURL.metrics.path) { _, _ -> Response in
         Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                  body: .init(byteBuffer: ByteBuffer(string: site.metrics.emitToString())))
     }
-    routes.get("/openapi.yaml") { _, _ -> Response in
+    routes.get(SiteURL.openAPI.path) { _, _ -> Response in
         try StaticFile.response("openapi.yaml", contentType: "application/yaml; charset=utf-8")
     }
-    routes.get("/assets/:file") { _, context -> Response in
+    routes.get(SiteURL.asset(":file").path) { _, context -> Response in
         let file = try context.parameters.require("file")
         switch file {
         case "site.css": return try StaticFile.response("Assets/site.css", contentType: "text/css; charset=utf-8")

@@ -9,28 +9,29 @@ struct Pages: Sendable {
     let site: Site
 
     func register(on routes: Routes) {
-        routes.get("/") { _, _ in try await home() }
-        routes.get("/finess") { request, _ in try await search(request) }
-        routes.get("/campagnes") { _, _ in campaigns() }
-        routes.get("/grappes") { _, _ in try await grappeList() }
-        routes.post("/grappes") { request, _ in try await createGrappe(request) }
-        routes.post("/grappes/ajouter") { request, _ -> Response in
+        let id = SiteURL.id, et = SiteURL.et
+        routes.get(SiteURL.home.path) { _, _ in try await home() }
+        routes.get(SiteURL.finess.path) { request, _ in try await search(request) }
+        routes.get(SiteURL.campaigns.path) { _, _ in CampaignsView(catalogue: site.engine.catalogue).response() }
+        routes.get(SiteURL.grappes.path) { _, _ in GrappeListView(grappes: try await site.grappes.list(), catalogue: site.engine.catalogue).response() }
+        routes.post(SiteURL.grappes.path) { request, _ in try await createGrappe(request) }
+        routes.post(SiteURL.addFromSearch.path) { request, _ -> Response in
             let form = try await Form.read(request)
             guard let id = form["grappe"], let et = form["finessET"] else { return notFound("Grappe ou établissement manquant.") }
             return try await addFromSearch(id, et: et.trimmingCharacters(in: .whitespaces))
         }
-        routes.get("/grappes/:id") { _, context in try await grappePage(try context.parameters.require("id"), print: false) }
-        routes.get("/grappes/:id/impression") { _, context in try await grappePage(try context.parameters.require("id"), print: true) }
-        routes.post("/grappes/:id/parametres") { request, context in try await updateSettings(try context.parameters.require("id"), request) }
-        routes.post("/grappes/:id/etablissements") { request, context in try await addEstablishment(try context.parameters.require("id"), request) }
-        routes.post("/grappes/:id/etablissements/:et/retirer") { request, context in
+        routes.get(SiteURL.grappe(id).path) { _, context in try await grappePage(try context.parameters.require("id"), print: false) }
+        routes.get(SiteURL.grappePrint(id).path) { _, context in try await grappePage(try context.parameters.require("id"), print: true) }
+        routes.post(SiteURL.grappeSettings(id).path) { request, context in try await updateSettings(try context.parameters.require("id"), request) }
+        routes.post(SiteURL.grappeEstablishments(id).path) { request, context in try await addEstablishment(try context.parameters.require("id"), request) }
+        routes.post(SiteURL.removeEstablishment(id, et: et).path) { request, context in
             try await removeEstablishment(try context.parameters.require("id"), try context.parameters.require("et"), request)
         }
-        routes.post("/grappes/:id/etablissements/:et/nature") { request, context in
+        routes.post(SiteURL.establishmentKind(id, et: et).path) { request, context in
             try await setKind(try context.parameters.require("id"), try context.parameters.require("et"), request)
         }
-        routes.get("/grappes/:id/etablissements.csv") { _, context in try await establishmentsCSV(try context.parameters.require("id")) }
-        routes.get("/grappes/:id/montants.csv") { _, context in try await amountsCSV(try context.parameters.require("id")) }
+        routes.get(SiteURL.establishmentsCSV(id).path) { _, context in try await establishmentsCSV(try context.parameters.require("id")) }
+        routes.get(SiteURL.amountsCSV(id).path) { _, context in try await amountsCSV(try context.parameters.require("id")) }
     }
 
     /// Who a page change is recorded as, until accounts exist.
@@ -39,7 +40,7 @@ struct Pages: Sendable {
     /// Applies a page form to the version of the grappe it was built from (its `version` field):
     /// a form built from an older version changes nothing and shows who changed the grappe since.
     /// `apply` edits the grappe, or returns the response of a refusal.
-    func change(_ id: String, _ form: [String: String], then location: String,
+    func change(_ id: String, _ form: [String: String], then location: SiteURL,
                 onStale: ((SavedGrappe, String) async throws -> Response)? = nil,
                 _ apply: (inout SavedGrappe) async throws -> Response?) async throws -> Response {
         guard let current = try await site.grappes.find(id) else { return notFound("Grappe inconnue.") }
@@ -65,67 +66,18 @@ struct Pages: Sendable {
         }
     }
 
-    /// The hidden fields of a form that changes a grappe.
-    static func formFields(_ grappe: SavedGrappe) -> String {
-        CSRF.hiddenField + "<input type=\"hidden\" name=\"version\" value=\"\(grappe.version)\">"
-    }
-
-    func html(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
-        Response(status: status, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text)))
-    }
-
-    func redirect(_ location: String) -> Response {
-        Response(status: .seeOther, headers: [.location: location])
+    func redirect(_ location: SiteURL) -> Response {
+        Response(status: .seeOther, headers: [.location: location.path])
     }
 
     func notFound(_ what: String) -> Response {
-        html(HTML.page(title: "Introuvable", body: "<h1>Introuvable</h1><p class=\"error\">\(HTML.escape(what))</p><p><a href=\"/\">Retour à l'accueil</a></p>"), status: .notFound)
+        ErrorPage(heading: "Introuvable", sentence: what).response(status: .notFound)
     }
 
-    // MARK: Home, search, campaigns
+    // MARK: Home, search
 
     func home() async throws -> Response {
-        let grappes = try await site.grappes.list(limit: 10)
-        let list = grappes.isEmpty ? "<p>Aucune grappe enregistrée pour l'instant.</p>" :
-            "<ul>" + grappes.map { "<li><a href=\"/grappes/\($0.id)\">\(HTML.escape($0.name))</a> <span class=\"muted\">modifiée le \(HTML.escape(String($0.updatedAt.prefix(10))))</span></li>" }.joined() + "</ul>"
-        return html(HTML.page(title: "Accueil", active: "home", body: """
-        <h1>Préparer un projet ESMS numérique</h1>
-        <p>Cherchez vos établissements dans FINESS, assemblez-les en grappe et voyez aussitôt si le projet est recevable, qui l'instruit, combien il reçoit et pourquoi, règle par règle et source par source.</p>
-        \(searchForm(text: "", department: nil, sector: nil))
-        <h2>Nouvelle grappe</h2>
-        \(newGrappeForm(preset: nil))
-        <h2>Grappes récentes</h2>
-        \(list)
-        """))
-    }
-
-    func searchForm(text: String, department: String?, sector: String?) -> String {
-        let sectors = ["<option value=\"\">Tous</option>"] + Sector.allCases.map {
-            "<option value=\"\($0.rawValue)\"\(sector == $0.rawValue ? " selected" : "")>\($0.rawValue) — \(HTML.escape($0.label))</option>"
-        }
-        return """
-        <form method="get" action="/finess" role="search" class="grid">
-          <div><label for="q">Nom, commune, numéro FINESS ou code postal</label>
-          <input id="q" name="q" type="search" value="\(HTML.escape(text))" required></div>
-          <div><label for="department">Département (optionnel)</label>
-          <input id="department" name="department" value="\(HTML.escape(department ?? ""))" placeholder="31, 2A, 974…" size="4"></div>
-          <div><label for="sector">Secteur</label><select id="sector" name="sector">\(sectors.joined())</select></div>
-          <div><button type="submit">Rechercher</button></div>
-        </form>
-        """
-    }
-
-    func newGrappeForm(preset: String?) -> String {
-        let campaigns = site.engine.catalogue.campaigns.map { "<option value=\"\($0.id)\">\($0.id) — \(HTML.escape($0.label))</option>" }.joined()
-        return """
-        <form method="post" action="/grappes" class="grid">
-          \(CSRF.hiddenField)
-          <div><label for="name">Nom de la grappe</label><input id="name" name="name" required maxlength="120"></div>
-          <div><label for="campaign">Campagne</label><select id="campaign" name="campaign">\(campaigns)</select></div>
-          \(preset.map { "<input type=\"hidden\" name=\"finessET\" value=\"\(HTML.escape($0))\">" } ?? "")
-          <div><button type="submit">Créer la grappe</button></div>
-        </form>
-        """
+        HomeView(grappes: try await site.grappes.list(limit: 10), catalogue: site.engine.catalogue).response()
     }
 
     func search(_ request: Request) async throws -> Response {
@@ -133,74 +85,19 @@ struct Pages: Sendable {
         let text = query["q"] ?? ""
         let department = query["department"].flatMap { $0.isEmpty ? nil : $0 }
         let sector = query["sector"].flatMap { $0.isEmpty ? nil : $0 }
-        var body = "<h1>Rechercher dans FINESS</h1>" + searchForm(text: text, department: department, sector: sector)
+        var view = FinessView(text: text, department: department, sector: sector)
         if !text.trimmingCharacters(in: .whitespaces).isEmpty {
             if let department, Territory.department(department) == nil {
-                body += "<p class=\"error\" role=\"alert\">Département INSEE inconnu « \(HTML.escape(Limits.quote(department))) » : attendu 01…95, 2A, 2B, 971…974 ou 976.</p>"
+                view.unknownDepartment(department)
             } else {
                 let found = try await site.finess.search(text, department: department, sector: sector.flatMap(Sector.init(rawValue:)), limit: 50)
-                let grappes = try await site.grappes.list(limit: 50)
-                body += results(found, grappes: grappes, text: text)
+                view.show(found, grappes: try await site.grappes.list(limit: 50), text: text)
             }
         }
-        return html(HTML.page(title: "Rechercher dans FINESS", active: "finess", body: body))
-    }
-
-    func results(_ found: [RegistryEstablishment], grappes: [SavedGrappe], text: String) -> String {
-        guard !found.isEmpty else { return "<p role=\"status\">Aucun établissement ne correspond à « \(HTML.escape(Limits.quote(text))) ».</p>" }
-        let options = grappes.map { "<option value=\"\($0.id)\">\(HTML.escape($0.name))</option>" }.joined()
-        let rows = found.map { e -> String in
-            let sector = e.sector.map { "\($0.rawValue)\(e.sectorDecision == .review ? " (à confirmer)" : "")" } ?? (e.essms ? "à préciser" : "hors ESSMS")
-            let add = grappes.isEmpty ? "<span class=\"muted\">créez d'abord une grappe</span>" : """
-            <form method="post" action="/grappes/ajouter" class="inline">
-              \(CSRF.hiddenField)<input type="hidden" name="finessET" value="\(e.finessET)">
-              <label for="g-\(e.finessET)">Ajouter \(e.finessET) à la grappe</label>
-              <select id="g-\(e.finessET)" name="grappe">\(options)</select>
-              <button type="submit" class="secondary">Ajouter</button>
-            </form>
-            """
-            return "<tr><td>\(e.finessET)</td><td>\(HTML.escape(e.name))</td><td>\(HTML.escape(e.town ?? ""))</td><td>\(HTML.escape(e.categoryLabel ?? e.category))</td><td>\(HTML.escape(sector))</td><td>\(e.finessEJ)</td><td>\(add)</td></tr>"
-        }.joined()
-        return """
-        <table><caption>\(found.count) établissement\(found.count > 1 ? "s" : "") trouvé\(found.count > 1 ? "s" : "")</caption>
-        <thead><tr><th scope="col">FINESS ET</th><th scope="col">Nom</th><th scope="col">Commune</th><th scope="col">Catégorie</th><th scope="col">Secteur</th><th scope="col">FINESS EJ</th><th scope="col">Grappe</th></tr></thead>
-        <tbody>\(rows)</tbody></table>
-        """
-    }
-
-    func campaigns() -> Response {
-        var body = "<h1>Campagnes et paramètres</h1><p>Chaque montant, seuil et date appliqué par les règles, avec sa source dans les documents du programme et ses notes ; en cas de conflit entre sources, l'autre lecture est indiquée.</p>"
-        for c in site.engine.catalogue.campaigns {
-            let rows = c.parameters.map { p -> String in
-                let value = HTML.escape(p.value.rendered(indent: false))
-                return "<tr><th scope=\"row\"><code>\(HTML.escape(p.key))</code></th><td><code>\(value)</code>\(p.unit.map { " \(HTML.escape($0))" } ?? "")</td><td>\(HTML.escape(p.source))</td><td>\(HTML.escape(p.notes))\(p.alternative.map { "<br><strong>Autre lecture :</strong> \(HTML.escape($0))" } ?? "")\(p.definedIn != c.id ? "<br><span class=\"muted\">hérité de \(HTML.escape(p.definedIn))</span>" : "")</td></tr>"
-            }.joined()
-            body += """
-            <h2 id="\(HTML.escape(c.id))">\(HTML.escape(c.id)) — \(HTML.escape(c.label))</h2>
-            <p>Règles \(HTML.escape(c.ruleSetVersion)), du \(c.period.from.french) au \(c.period.to.french)\(c.extends.map { ", surcouche régionale de la grille \(HTML.escape($0))" } ?? "")\(c.region.flatMap(Territory.region(code:)).map { ", ARS \(HTML.escape($0.name))" } ?? "").</p>
-            <table><caption>Paramètres de la campagne \(HTML.escape(c.id))</caption>
-            <thead><tr><th scope="col">Paramètre</th><th scope="col">Valeur</th><th scope="col">Source</th><th scope="col">Notes</th></tr></thead>
-            <tbody>\(rows)</tbody></table>
-            """
-        }
-        return html(HTML.page(title: "Campagnes et paramètres", active: "campaigns", body: body))
+        return view.response()
     }
 
     // MARK: Grappes
-
-    func grappeList() async throws -> Response {
-        let grappes = try await site.grappes.list()
-        let rows = grappes.map { g -> String in
-            var count = 0
-            if case let .array(items)? = g.project["establishments"] { count = items.count }
-            return "<tr><td><a href=\"/grappes/\(g.id)\">\(HTML.escape(g.name))</a></td><td class=\"num\">\(count)</td><td>\(HTML.escape(String(g.updatedAt.prefix(10))))</td></tr>"
-        }.joined()
-        return html(HTML.page(title: "Grappes", active: "grappes", body: """
-        <h1>Grappes</h1>
-        \(newGrappeForm(preset: nil))
-        \(grappes.isEmpty ? "<p>Aucune grappe enregistrée.</p>" : "<table><caption>Grappes enregistrées</caption><thead><tr><th scope=\"col\">Nom</th><th scope=\"col\" class=\"num\">Établissements</th><th scope=\"col\">Modifiée le</th></tr></thead><tbody>\(rows)</tbody></table>")
-        """))
-    }
 
     static func emptyProject(campaign: String) -> JSON {
         .object([
@@ -216,19 +113,19 @@ struct Pages: Sendable {
         let name = form["name"]?.trimmingCharacters(in: .whitespaces) ?? ""
         let campaign = form["campaign"] ?? "2022"
         guard !name.isEmpty, site.engine.catalogue.campaign(campaign) != nil else {
-            return html(HTML.page(title: "Nouvelle grappe", body: "<h1>Nouvelle grappe</h1><p class=\"error\" role=\"alert\">Le nom de la grappe et une campagne connue sont obligatoires.</p>\(newGrappeForm(preset: nil))"), status: .unprocessableContent)
+            return NewGrappeView(catalogue: site.engine.catalogue).response(status: .unprocessableContent)
         }
         var project = Self.emptyProject(campaign: campaign)
         if let et = form["finessET"], FinessNumber.isValid(et) {
             project = project.setting("establishments", .array([.object([("finessET", .string(et))])]))
         }
         let grappe = try await site.grappes.create(name: String(name.prefix(120)), project: project, by: Self.author)
-        return redirect("/grappes/\(grappe.id)")
+        return redirect(.grappe(grappe.id))
     }
 
     func updateSettings(_ id: String, _ request: Request) async throws -> Response {
         let form = try await Form.read(request)
-        return try await change(id, form, then: "/grappes/\(id)") { grappe in
+        return try await change(id, form, then: .grappe(id)) { grappe in
             var p = grappe.project
             if let name = form["name"]?.trimmingCharacters(in: .whitespaces), !name.isEmpty { grappe.name = String(name.prefix(120)) }
             if let c = form["campaign"], site.engine.catalogue.campaign(c) != nil { p = p.setting("campaign", .string(c)) }
@@ -251,7 +148,7 @@ struct Pages: Sendable {
     func addEstablishment(_ id: String, _ request: Request) async throws -> Response {
         let form = try await Form.read(request)
         let et = form["finessET"]?.trimmingCharacters(in: .whitespaces) ?? ""
-        return try await change(id, form, then: "/grappes/\(id)") { grappe in
+        return try await change(id, form, then: .grappe(id)) { grappe in
             guard FinessNumber.isValid(et), let found = try await site.finess.establishment(et) else {
                 return try await grappePage(id, print: false, message: "Numéro FINESS ET « \(Limits.quote(et)) » invalide ou absent du registre.", status: .unprocessableContent)
             }
@@ -276,7 +173,7 @@ struct Pages: Sendable {
         }
         if case .notFound = outcome { return notFound("Grappe inconnue.") }
         if full { return try await grappePage(id, print: false, message: "La grappe compte déjà \(Limits.establishmentsPerProject.grouped) établissements, le maximum.", status: .unprocessableContent) }
-        return redirect("/grappes/\(id)")
+        return redirect(.grappe(id))
     }
 
     /// Adds an establishment (once) and, when the grappe has none, its organisme as porteur;
@@ -298,7 +195,7 @@ struct Pages: Sendable {
 
     func removeEstablishment(_ id: String, _ et: String, _ request: Request) async throws -> Response {
         let form = try await Form.read(request)
-        return try await change(id, form, then: "/grappes/\(id)") { grappe in
+        return try await change(id, form, then: .grappe(id)) { grappe in
             guard case let .array(items)? = grappe.project["establishments"] else { return notFound("Grappe illisible.") }
             grappe.project = grappe.project.setting("establishments", .array(items.filter { $0["finessET"] != .string(et) }))
             return nil
@@ -307,9 +204,9 @@ struct Pages: Sendable {
 
     func setKind(_ id: String, _ et: String, _ request: Request) async throws -> Response {
         let form = try await Form.read(request)
-        return try await change(id, form, then: "/grappes/\(id)") { grappe in
+        return try await change(id, form, then: .grappe(id)) { grappe in
             guard let kind = form["kind"], kind == "acquisition" || kind == "miseEnConformite",
-                  case let .array(items)? = grappe.project["establishments"] else { return redirect("/grappes/\(id)") }
+                  case let .array(items)? = grappe.project["establishments"] else { return redirect(.grappe(id)) }
             grappe.project = grappe.project.setting("establishments", .array(items.map { $0["finessET"] == .string(et) ? $0.setting("kind", .string(kind)) : $0 }))
             return nil
         }
@@ -323,8 +220,6 @@ struct Pages: Sendable {
 
     func grappePage(_ id: String, print: Bool, message: String? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
         guard let grappe = try await site.grappes.find(id) else { return notFound("Grappe inconnue : « \(Limits.quote(id)) ».") }
-        var body = ""
-        if let message { body += "<p class=\"error\" role=\"alert\">\(HTML.escape(message))</p>" }
         var assessed: (project: Project, assessment: Assessment)? = nil
         var problem: String? = nil
         if case let .array(items)? = grappe.project["establishments"], !items.isEmpty {
@@ -334,13 +229,13 @@ struct Pages: Sendable {
                 problem = e.description
             }
         }
-        let view = GrappeView(grappe: grappe, project: assessed?.project, assessment: assessed?.assessment, catalogue: site.engine.catalogue)
+        let catalogue = site.engine.catalogue
         if print {
-            body += view.printable(problem: problem)
-            return html(HTML.page(title: "Évaluation — \(grappe.name)", body: body), status: status)
+            return GrappePrintView(grappe: grappe, project: assessed?.project, assessment: assessed?.assessment, problem: problem,
+                                   message: message, catalogue: catalogue).response(status: status)
         }
-        body += view.page(problem: problem)
-        return html(HTML.page(title: grappe.name, active: "grappes", body: body), status: status)
+        return GrappeView(grappe: grappe, project: assessed?.project, assessment: assessed?.assessment, problem: problem,
+                          message: message, catalogue: catalogue).response(status: status)
     }
 
     // MARK: CSV

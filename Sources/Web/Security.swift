@@ -68,7 +68,6 @@ enum CSRF {
     @TaskLocal static var token = ""
 
     /// The hidden field every form that changes something carries.
-    static var hiddenField: String { "<input type=\"hidden\" name=\"\(field)\" value=\"\(token)\">" }
 
     /// 32 random bytes in hexadecimal.
     static func newToken() -> String {
@@ -160,11 +159,7 @@ struct SecurityMiddleware: RouterMiddleware {
 
     static func failure(_ request: Request, status: HTTPResponse.Status, _ message: String) -> Response {
         if isAPI(request) { return JSONResponse.error(status, path: nil, message) }
-        let title = status == .notFound ? "Introuvable" : "Demande refusée"
-        let sentence = message.prefix(1).uppercased() + message.dropFirst()
-        let body = "<h1>\(title)</h1><p class=\"error\" role=\"alert\">\(HTML.escape(sentence))</p><p><a href=\"/\">Retour à l'accueil</a></p>"
-        return Response(status: status, headers: [.contentType: "text/html; charset=utf-8"],
-                        body: .init(byteBuffer: ByteBuffer(string: HTML.page(title: title, body: body))))
+        return ErrorPage(heading: status == .notFound ? "Introuvable" : "Demande refusée", sentence: Show.sentenceCase(message)).response(status: status)
     }
 
     func guarded(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {

@@ -1,0 +1,97 @@
+/// Every page of the site, every form target and every API path, declared once: the routes are registered from
+/// these cases (with `:id` parameters) and every link and redirect is built from them. The view
+/// model and template of a page are named in `Views/` after the case.
+enum SiteURL: Sendable {
+    case home
+    case finess
+    case campaigns
+    case grappes
+    /// Adding an establishment from the FINESS search results.
+    case addFromSearch
+    case grappe(String)
+    case grappePrint(String)
+    case grappeSettings(String)
+    case grappeEstablishments(String)
+    case removeEstablishment(String, et: String)
+    case establishmentKind(String, et: String)
+    case establishmentsCSV(String)
+    case amountsCSV(String)
+    case usage(String)
+    case usageDates(String)
+    case usageMeasures(String)
+    case openAPI
+    case health
+    case metrics
+    case asset(String)
+    // The JSON API (`openapi.yaml`).
+    case apiSimulations
+    case apiCampaigns
+    case apiCampaign(String)
+    case apiFinessSearch
+    case apiFiness(String)
+    case apiGrappes
+    case apiGrappe(String)
+    /// Every path under the API, for its own 404 and 405.
+    case apiAll
+
+    var path: String {
+        switch self {
+        case .home: return "/"
+        case .finess: return "/finess"
+        case .campaigns: return "/campagnes"
+        case .grappes: return "/grappes"
+        case .addFromSearch: return "/grappes/ajouter"
+        case let .grappe(id): return "/grappes/\(id)"
+        case let .grappePrint(id): return "/grappes/\(id)/impression"
+        case let .grappeSettings(id): return "/grappes/\(id)/parametres"
+        case let .grappeEstablishments(id): return "/grappes/\(id)/etablissements"
+        case let .removeEstablishment(id, et): return "/grappes/\(id)/etablissements/\(et)/retirer"
+        case let .establishmentKind(id, et): return "/grappes/\(id)/etablissements/\(et)/nature"
+        case let .establishmentsCSV(id): return "/grappes/\(id)/etablissements.csv"
+        case let .amountsCSV(id): return "/grappes/\(id)/montants.csv"
+        case let .usage(id): return "/grappes/\(id)/usages"
+        case let .usageDates(id): return "/grappes/\(id)/usages/dates"
+        case let .usageMeasures(id): return "/grappes/\(id)/usages/mesures"
+        case .openAPI: return "/openapi.yaml"
+        case .health: return "/health"
+        case .metrics: return "/metrics"
+        case let .asset(file): return "/assets/\(file)"
+        case .apiSimulations: return "/api/v1/simulations"
+        case .apiCampaigns: return "/api/v1/campaigns"
+        case let .apiCampaign(id): return "/api/v1/campaigns/\(id)"
+        case .apiFinessSearch: return "/api/v1/finess"
+        case let .apiFiness(number): return "/api/v1/finess/\(number)"
+        case .apiGrappes: return "/api/v1/grappes"
+        case let .apiGrappe(id): return "/api/v1/grappes/\(id)"
+        case .apiAll: return "/api/v1/**"
+        }
+    }
+
+    /// The route pattern: `:id` and `:et` in place of the values.
+    static let id = ":id", et = ":et"
+}
+
+/// The main menu: the pages a person reaches from every page.
+enum Section: String, Sendable {
+    case home, finess, grappes, campaigns
+
+    var url: SiteURL {
+        switch self {
+        case .home: return .home
+        case .finess: return .finess
+        case .grappes: return .grappes
+        case .campaigns: return .campaigns
+        }
+    }
+
+    var label: String {
+        switch self {
+        case .home: return "Accueil"
+        case .finess: return "Rechercher dans FINESS"
+        case .grappes: return "Grappes"
+        case .campaigns: return "Campagnes et paramètres"
+        }
+    }
+
+    static let menu: [Section] = [.home, .finess, .grappes, .campaigns]
+}
