@@ -89,7 +89,7 @@ let package = Package(
         .testTarget(
             name: "RulesTests",
             dependencies: [
-                "Rules",
+                "Rules", "Commands",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             resources: [.copy("Cases")]

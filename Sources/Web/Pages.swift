@@ -111,7 +111,7 @@ struct Pages: Sendable {
     func createGrappe(_ request: Request) async throws -> Response {
         let form = try await Form.read(request)
         let name = form["name"]?.trimmingCharacters(in: .whitespaces) ?? ""
-        let campaign = form["campaign"] ?? "2022"
+        let campaign = form["campaign"] ?? ""
         guard !name.isEmpty, site.engine.catalogue.campaign(campaign) != nil else {
             return NewGrappeView(catalogue: site.engine.catalogue).response(status: .unprocessableContent)
         }
