@@ -89,7 +89,7 @@ let package = Package(
         .testTarget(
             name: "RulesTests",
             dependencies: [
-                "Rules", "Commands",
+                "Rules",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             resources: [.copy("Cases")]

@@ -29,7 +29,7 @@ struct Simulate: AsyncParsableCommand {
             let text = try readInput(file)
             let runner = SimulationRunner()
             let project = try await store.project(try runner.parse(text))
-            print(runner.render(try runner.evaluate(project), format: format), terminator: "")
+            print(runner.render(try runner.evaluate(project, on: try UsageReportCommand.today()), format: format), terminator: "")
         }
     }
 }
@@ -50,8 +50,9 @@ public struct SimulationRunner: Sendable {
         return try evaluate(project)
     }
 
-    func evaluate(_ project: Project) throws(UserFacingError) -> Assessment {
-        do { return try engine.assess(project) } catch { throw UserFacingError("\(error.path) : \(error.description)") }
+    /// `date`: the day of the simulation, whose campaign values apply unless the project has a filing date.
+    func evaluate(_ project: Project, on date: CalendarDate? = nil) throws(UserFacingError) -> Assessment {
+        do { return try engine.assess(project, on: date) } catch { throw UserFacingError("\(error.path) : \(error.description)") }
     }
 
     public func render(_ assessment: Assessment, format: OutputFormat) -> String {

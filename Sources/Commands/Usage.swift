@@ -35,7 +35,7 @@ struct UsageReportCommand: AsyncParsableCommand {
     @OptionGroup var store: StoreOptions
 
     /// Today in Europe/Paris, or the day `ESMS_TODAY` names (trials, replays).
-    static func today() throws -> CalendarDate {
+    static func today() throws(UserFacingError) -> CalendarDate {
         guard let text = ProcessInfo.processInfo.environment["ESMS_TODAY"], !text.isEmpty else { return CalendarDate(parisDayOf: Date()) }
         guard let day = CalendarDate(iso: text) else { throw UserFacingError("ESMS_TODAY : date attendue au format AAAA-MM-JJ, trouvé « \(Limits.quote(text)) »") }
         return day

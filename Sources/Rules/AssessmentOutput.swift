@@ -120,6 +120,12 @@ extension Campaign {
                 members.append(("notes", .string(p.notes)))
                 if let alternative = p.alternative { members.append(("alternative", .string(alternative))) }
                 members.append(("definedIn", .string(p.definedIn)))
+                if !p.history.isEmpty {
+                    members.append(("values", .array(p.history.map { v in
+                        .object([("from", .string(v.from.description)), ("to", v.to.map { .string($0.description) } ?? .null),
+                                 ("value", v.value), ("source", .string(v.source)), ("notes", .string(v.notes))])
+                    })))
+                }
                 return .object(members)
             })),
         ])
@@ -136,6 +142,9 @@ extension Campaign {
             lines.append(line)
             if !p.notes.isEmpty { lines.append("      \(p.notes)") }
             if let a = p.alternative { lines.append("      autre lecture : \(a)") }
+            for v in p.history {
+                lines.append("      \(v.to.map { "du \(v.from.french) au \($0.french)" } ?? "du \(v.from.french)") : \(v.value.rendered(indent: false)) — \(v.source)")
+            }
         }
         return lines.joined(separator: "\n") + "\n"
     }

@@ -91,6 +91,14 @@ public struct CalendarDate: Comparable, Hashable, Sendable, CustomStringConverti
         (year, month, day) = parsed
     }
 
+    /// The day after: the start of the period that follows one ending on this day.
+    public var next: CalendarDate {
+        if day < CalendarDate.daysIn(month: month, year: year) { return CalendarDate(year, month, day + 1) }
+        return month < 12 ? CalendarDate(year, month + 1, 1) : CalendarDate(year + 1, 1, 1)
+    }
+
+    init(_ year: Int, _ month: Int, _ day: Int) { self.year = year; self.month = month; self.day = day }
+
     static func daysIn(month: Int, year: Int) -> Int {
         switch month {
         case 2: return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28

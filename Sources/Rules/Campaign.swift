@@ -13,6 +13,25 @@ public struct Parameter: Sendable {
     public let alternative: String?
     /// The campaign whose file set this value (an overlay may inherit it from its national grid).
     public let definedIn: String
+    /// A value changed during the call: every value with the dates it is in force, contiguous, the
+    /// last open-ended; `value`, `source` and `notes` are those of the first. Empty when the value
+    /// holds for the whole campaign.
+    public let history: [DatedValue]
+
+    /// The value in force on a day (`value` outside `history`).
+    public func inForce(on date: CalendarDate) -> DatedValue? {
+        history.last { $0.from <= date }
+    }
+}
+
+/// One value of a dated parameter, as OpenFisca dates a legislation parameter.
+public struct DatedValue: Sendable {
+    public let from: CalendarDate
+    /// The last day in force; nil for the value in force since `from` until further notice.
+    public let to: CalendarDate?
+    public let value: JSON
+    public let source: String
+    public let notes: String
 }
 
 /// A marginal scale by rank: ranks `from…to` get `amount` each.
@@ -131,6 +150,8 @@ public struct Grid: Sendable {
     public let expensesThresholdPercent: Int
     public let deadlineMiseEnConformiteMonths: Int
     public let deadlineAcquisitionMonths: Int
+    /// U4: the sectors exempt from the MSSanté and DMP targets.
+    public let nationalServicesExempt: Set<Sector>
     public let windows: [FilingWindow]
     public let envelope: Cents?
 }
@@ -145,20 +166,34 @@ public struct Campaign: Sendable {
     public let period: (from: CalendarDate, to: CalendarDate)
     /// Every parameter, in the order of the national grid.
     public let parameters: [Parameter]
-    public let grid: Grid
-
-    let sources: [String]
+    /// The grid in force from the campaign's start.
+    public var grid: Grid { grids[0].grid }
+    /// The grid of each stretch of the call: one, unless a parameter is dated (`history`).
+    let grids: [(from: CalendarDate, grid: Grid, sources: [String])]
 
     init(id: String, label: String, ruleSetVersion: String, extends: String?, region: String?,
-         period: (from: CalendarDate, to: CalendarDate), parameters: [Parameter], grid: Grid) {
+         period: (from: CalendarDate, to: CalendarDate), parameters: [Parameter], grids: [(from: CalendarDate, grid: Grid, sources: [String])]) {
         self.id = id; self.label = label; self.ruleSetVersion = ruleSetVersion; self.extends = extends
-        self.region = region; self.period = period; self.parameters = parameters; self.grid = grid
-        sources = parameters.map(\.source)
+        self.region = region; self.period = period; self.parameters = parameters; self.grids = grids
     }
 
     public func parameter(_ key: String) -> Parameter? { parameters.first { $0.key == key } }
     /// The source of a parameter, for the explanation of the rule that reads it.
-    public func source(_ key: ParameterKey) -> String { sources[key.rawValue] }
+    public func source(_ key: ParameterKey) -> String { grids[0].sources[key.rawValue] }
+
+    /// The grid and the sources in force on a day (the first stretch before the campaign's start).
+    public func rules(on date: CalendarDate?) -> (grid: Grid, sources: [String]) {
+        guard let date, let stretch = grids.last(where: { $0.from <= date }) else { return (grids[0].grid, grids[0].sources) }
+        return (stretch.grid, stretch.sources)
+    }
+
+    /// The dated parameters and the value of each in force on a day: what an explanation cites.
+    public func datedValues(on date: CalendarDate) -> [(key: ParameterKey, value: DatedValue)] {
+        parameters.enumerated().compactMap { i, p in
+            guard let key = ParameterKey(rawValue: i), let v = p.inForce(on: date) else { return nil }
+            return (key, v)
+        }
+    }
 }
 
 /// Why a campaign file cannot be used: it names the campaign and the parameter.

@@ -40,10 +40,18 @@ public enum ParameterKey: Int, CaseIterable, Sendable {
     case expensesThreshold // P2.depenses.seuil
     case deadlineConformite // P3.delai.miseEnConformite
     case deadlineAcquisition // P3.delai.acquisition
+    case nationalServicesExemptions // U4.exemptions
     case windows // W.fenetres
     case envelope // W.enveloppe
 
     public var name: String { requiredParameters[rawValue] }
+
+    /// The rule that reads it: the ID its name starts with (`G3.seuil.metropole` → G3); nil for the
+    /// windows, whose rule is each window's own.
+    public var rule: RuleID? {
+        if self == .envelope { return .envelope }
+        return name.split(separator: ".").first.flatMap { RuleID(rawValue: String($0)) }
+    }
 }
 
 let requiredParameters: [String] = [
@@ -57,7 +65,7 @@ let requiredParameters: [String] = [
     "S4.bareme", "S4.base", "S5.avance", "S5.delaiReferencement",
     "S6.ouverture", "S6.derniereCommande", "S6.dernierSolde", "S8.annulationImpossibleApres",
     "P1.avance", "P2.cible.mssante", "P2.cible.dmp", "P2.cible.dui", "P2.depenses.seuil",
-    "P3.delai.miseEnConformite", "P3.delai.acquisition",
+    "P3.delai.miseEnConformite", "P3.delai.acquisition", "U4.exemptions",
     "W.fenetres", "W.enveloppe",
 ]
 
@@ -132,21 +140,83 @@ struct RawCampaign {
             if case let .string(a)? = body["alternative"] { alternative = a }
             var unit: String? = nil
             if case let .string(u)? = body["unit"] { unit = u }
-            let value: JSON
-            if let tiers = body["tiers"] { value = .object([("tiers", tiers)]) }
-            else if let tranches = body["tranches"] { value = .object([("tranches", tranches)]) }
-            else if let v = body["value"] { value = v }
-            else { throw CampaignError(campaign: id, parameter: key, reason: "valeur manquante") }
-            if case let .array(choices)? = body["choices"] {
-                guard choices.contains(value) else {
-                    throw CampaignError(campaign: id, parameter: key, reason: "valeur \(value.rendered(indent: false)) hors des choix \(JSON.array(choices).rendered(indent: false))")
+            func value(of item: JSON, _ name: String) throws(CampaignError) -> JSON {
+                let value: JSON
+                if let tiers = item["tiers"] { value = .object([("tiers", tiers)]) }
+                else if let tranches = item["tranches"] { value = .object([("tranches", tranches)]) }
+                else if let v = item["value"] { value = v }
+                else { throw CampaignError(campaign: id, parameter: key, reason: "\(name)valeur manquante") }
+                if case let .array(choices)? = body["choices"] {
+                    guard choices.contains(value) else {
+                        throw CampaignError(campaign: id, parameter: key, reason: "\(name)valeur \(value.rendered(indent: false)) hors des choix \(JSON.array(choices).rendered(indent: false))")
+                    }
                 }
+                return value
             }
-            params.append(Parameter(key: key, value: value, unit: unit, source: source, notes: notes, alternative: alternative, definedIn: definedIn))
+            var history: [DatedValue] = []
+            if let values = body["values"] {
+                if body["value"] != nil || body["tiers"] != nil || body["tranches"] != nil {
+                    throw CampaignError(campaign: id, parameter: key, reason: "value et values : une valeur unique ou des valeurs datées, pas les deux")
+                }
+                history = try dated(values, key: key, source: source, notes: notes, value: value(of:_:))
+            }
+            let first = history.first
+            let initial: JSON
+            if let first { initial = first.value } else { initial = try value(of: body, "") }
+            params.append(Parameter(key: key, value: initial, unit: unit, source: first?.source ?? source,
+                                    notes: first?.notes ?? notes, alternative: alternative, definedIn: definedIn, history: history))
         }
-        let reader = GridReader(campaign: id, parameters: params)
+        // One grid per stretch of the call: from the start, then from each date a value changes.
+        var starts = [period.0]
+        for p in params { for v in p.history.dropFirst() where !starts.contains(v.from) { starts.append(v.from) } }
+        starts.sort()
+        var grids: [(from: CalendarDate, grid: Grid, sources: [String])] = []
+        for start in starts {
+            let inForce = params.map { p in
+                guard let v = p.inForce(on: start) else { return p }
+                return Parameter(key: p.key, value: v.value, unit: p.unit, source: v.source, notes: v.notes, alternative: p.alternative,
+                                 definedIn: p.definedIn, history: p.history)
+            }
+            grids.append((start, try GridReader(campaign: id, parameters: inForce).grid(), inForce.map(\.source)))
+        }
         return Campaign(id: id, label: label, ruleSetVersion: version, extends: extends, region: region,
-                        period: period, parameters: params, grid: try reader.grid())
+                        period: period, parameters: params, grids: grids)
+    }
+
+    /// `values`: `[{ "from", "to"?, "value" | "tiers" | "tranches", "source"?, "notes"? }]`, in
+    /// order, contiguous from the campaign's start (or before), without overlap or gap, the last
+    /// open-ended — as tiers are checked.
+    func dated(_ values: JSON, key: String, source: String, notes: String,
+               value: (JSON, String) throws(CampaignError) -> JSON) throws(CampaignError) -> [DatedValue] {
+        func fail(_ reason: String) -> CampaignError { CampaignError(campaign: id, parameter: key, reason: reason) }
+        guard case let .array(items) = values, !items.isEmpty else { throw fail("values : liste de valeurs datées attendue") }
+        var out: [DatedValue] = []
+        for (i, item) in items.enumerated() {
+            let n = "valeur \(i + 1) : "
+            guard case .object = item else { throw fail("\(n)objet { from, to, value, source } attendu") }
+            guard case let .string(f)? = item["from"], let from = CalendarDate(iso: f) else { throw fail("\(n)date « from » (AAAA-MM-JJ) attendue") }
+            var to: CalendarDate? = nil
+            switch item["to"] {
+            case .none, .null?: break
+            case let .string(t)?:
+                guard let d = CalendarDate(iso: t), from <= d else { throw fail("\(n)date « to » (AAAA-MM-JJ) postérieure à « from » attendue") }
+                to = d
+            default: throw fail("\(n)date « to » (AAAA-MM-JJ) attendue")
+            }
+            if let previous = out.last {
+                guard let end = previous.to else { throw fail("\(n)seule la dernière valeur peut être sans fin (« to »)") }
+                if from <= end { throw fail("\(n)chevauche la valeur précédente (du \(from.french) au \(end.french))") }
+                if from != end.next { throw fail("\(n)trou entre le \(end.french) et le \(from.french)") }
+            } else if period.0 < from {
+                throw fail("\(n)trou entre le début de la campagne (\(period.0.french)) et le \(from.french)")
+            }
+            var itemSource = source, itemNotes = notes
+            if case let .string(s)? = item["source"] { itemSource = s }
+            if case let .string(t)? = item["notes"] { itemNotes = t }
+            out.append(DatedValue(from: from, to: to, value: try value(item, n), source: itemSource, notes: itemNotes))
+        }
+        if out.last?.to != nil { throw fail("la dernière valeur doit être sans fin (sans « to »)") }
+        return out
     }
 }
 
@@ -205,6 +275,16 @@ private struct GridReader {
         for item in items {
             guard case let .string(s) = item, let r = Referencing(rawValue: s) else { throw fail(key, "référencement inconnu \(item.rendered(indent: false))") }
             out.insert(r)
+        }
+        return out
+    }
+
+    func sectors(_ key: String) throws(CampaignError) -> Set<Sector> {
+        guard case let .array(items) = value(key) else { throw fail(key, "liste de secteurs attendue") }
+        var out = Set<Sector>()
+        for item in items {
+            guard case let .string(s) = item, let sector = Sector(rawValue: s) else { throw fail(key, "secteur inconnu \(item.rendered(indent: false))") }
+            out.insert(sector)
         }
         return out
     }
@@ -295,6 +375,7 @@ private struct GridReader {
             expensesThresholdPercent: try percent("P2.depenses.seuil"),
             deadlineMiseEnConformiteMonths: try count("P3.delai.miseEnConformite"),
             deadlineAcquisitionMonths: try count("P3.delai.acquisition"),
+            nationalServicesExempt: try sectors("U4.exemptions"),
             windows: try windows(),
             envelope: try optionalMoney("W.enveloppe")
         )

@@ -7,11 +7,13 @@ public struct Engine: Sendable {
 
     public init(catalogue: CampaignCatalogue = .bundled) { self.catalogue = catalogue }
 
-    public func assess(_ project: Project) throws(AssessmentError) -> Assessment {
+    /// Evaluates `project` with the campaign's values in force on its filing date, else on `date`
+    /// (the day of the simulation), else at the campaign's start.
+    public func assess(_ project: Project, on date: CalendarDate? = nil) throws(AssessmentError) -> Assessment {
         guard let campaign = catalogue.campaign(project.campaign) else {
             throw .unknownCampaign(project.campaign, known: catalogue.campaigns.map(\.id))
         }
-        var evaluation = Evaluation(project: project, campaign: campaign)
+        var evaluation = Evaluation(project: project, campaign: campaign, date: project.filingDate ?? date)
         return evaluation.run()
     }
 }
@@ -26,7 +28,11 @@ private let publishedErrata: [(referencing: Referencing, establishments: Int, us
 private struct Evaluation {
     let project: Project
     let campaign: Campaign
+    /// The day whose values apply (dated parameters), if any.
+    let date: CalendarDate?
     let grid: Grid
+    /// The sources of the parameters in force, by `ParameterKey`.
+    let sources: [String]
 
     var excluded: [Assessment.Excluded] = []
     var refusals: [Assessment.Entry] = []
@@ -39,13 +45,17 @@ private struct Evaluation {
     /// The project's software name as compared (E4, G1): trimmed, lower case.
     let solutionKey: String
 
-    init(project: Project, campaign: Campaign) {
+    init(project: Project, campaign: Campaign, date: CalendarDate?) {
         self.project = project
         self.campaign = campaign
-        self.grid = campaign.grid
+        self.date = date
+        (self.grid, self.sources) = campaign.rules(on: date)
         self.solutionKey = Self.softwareKey(project.solution.name)
         explanation.reserveCapacity(24)
     }
+
+    /// The source of a parameter in force.
+    func source(_ key: ParameterKey) -> String { sources[key.rawValue] }
 
     /// Records a funding fact in the explanation and on its funding line.
     mutating func explain(_ item: Assessment.FundingItem, _ fact: Fact, source: String) {
@@ -105,7 +115,7 @@ private struct Evaluation {
             } else if let software = es[index].sonsOrderSoftware {
                 if grid.e4AnySonsOrderExcludes {
                     rule = .E4; cause = .sonsOrdered(software: software)
-                    source = campaign.source(.e4Reading)
+                    source = self.source(.e4Reading)
                 } else if !isProjectSoftware(software) {
                     rule = .E4; cause = .sonsOrderedForOtherSoftware(software: software)
                     source = "[003] Q35"
@@ -127,7 +137,7 @@ private struct Evaluation {
             eligible.append(Member(index: index, organisme: organisme, sector: es[index].sector, regionIndex: es[index].department.regionIndex, kind: project.kind == .mixte ? (es[index].kind ?? .acquisition) : project.kind))
         }
         if sameSoftwareSons > 0 {
-            explain(.E4, .sonsOrderedForProjectSoftware(establishments: sameSoftwareSons), source: campaign.source(.e4Reading))
+            explain(.E4, .sonsOrderedForProjectSoftware(establishments: sameSoftwareSons), source: source(.e4Reading))
         }
         return eligible
     }
@@ -135,6 +145,11 @@ private struct Evaluation {
     // MARK: Main
 
     mutating func run() -> Assessment {
+        if let date {
+            for (key, v) in campaign.datedValues(on: date) {
+                explain(key.rule ?? grid.windows.first?.rule ?? .W1, .valueInForce(key: key.name, value: v.value.rendered(indent: false), from: v.from, to: v.to, on: date), source: v.source)
+            }
+        }
         for p in project.provenance {
             if p.needsConfirmation { flag(.finess, .registry(p.fact), source: p.source) } else { explain(.finess, .registry(p.fact), source: p.source) }
         }
@@ -180,8 +195,8 @@ private struct Evaluation {
         let outcome: Assessment.Outcome = refused ? .nonRecevable : (needsARS ? .aDeciderParARS : .recevable)
         let total = funding.total
         let advanceAmount = total * grid.advancePercent / 100
-        let advance = Assessment.Payment(instalment: .avance, percent: grid.advancePercent, amount: advanceAmount, source: campaign.source(.advance))
-        let solde = Assessment.Payment(instalment: .solde, percent: 100 - grid.advancePercent, amount: total - advanceAmount, source: campaign.source(.targetMssante))
+        let advance = Assessment.Payment(instalment: .avance, percent: grid.advancePercent, amount: advanceAmount, source: source(.advance))
+        let solde = Assessment.Payment(instalment: .solde, percent: 100 - grid.advancePercent, amount: total - advanceAmount, source: source(.targetMssante))
         if !refused {
             explainPayments(advance: advance, solde: solde, smallOG: funding.smallOG, counts: counts)
             envelope(total: total)
@@ -238,7 +253,7 @@ private struct Evaluation {
     mutating func routing(size: Int, pivot: Region) -> Assessment.Instruction {
         let overseas = pivot.isOverseasOrCorsica
         let threshold = overseas ? grid.groupThresholdOverseas : grid.groupThreshold
-        let thresholdSource = campaign.source(overseas ? .groupThresholdOverseas : .groupThreshold)
+        let thresholdSource = source(overseas ? .groupThresholdOverseas : .groupThreshold)
         if overseas {
             explain(.D1, .overseasThreshold(pivot: pivot, threshold: threshold, mainland: grid.groupThreshold))
         }
@@ -258,7 +273,7 @@ private struct Evaluation {
             return .CNSA
         }
         if size >= grid.nationalThreshold {
-            explain(.G3, .nationalCall(establishments: size, threshold: grid.nationalThreshold), source: campaign.source(.nationalThreshold))
+            explain(.G3, .nationalCall(establishments: size, threshold: grid.nationalThreshold), source: source(.nationalThreshold))
             return .CNSA
         }
         if size >= threshold {
@@ -290,7 +305,7 @@ private struct Evaluation {
             }
         }
         if let ideal = grid.idealSize, !ideal.contains(size) {
-            flag(.G6, .outsideTargetSize(establishments: size, from: ideal.lowerBound, to: ideal.upperBound), source: campaign.source(.idealSize))
+            flag(.G6, .outsideTargetSize(establishments: size, from: ideal.lowerBound, to: ideal.upperBound), source: source(.idealSize))
         }
     }
 
@@ -316,14 +331,14 @@ private struct Evaluation {
         let allowedList = Referencing.allCases.filter(allowed.contains)
         if !allowed.contains(referencing) {
             if segurEverywhere {
-                refuse(.R4, .segurRequiredEverywhere(referencing: referencing), source: campaign.source(allowedKey))
+                refuse(.R4, .segurRequiredEverywhere(referencing: referencing), source: source(allowedKey))
             } else {
-                refuse(field == .social ? .R1 : .R0, .referencingRefused(field: field, allowed: allowedList, referencing: referencing), source: campaign.source(allowedKey))
+                refuse(field == .social ? .R1 : .R0, .referencingRefused(field: field, allowed: allowedList, referencing: referencing), source: source(allowedKey))
             }
         } else if segurEverywhere {
-            explain(.R4, .segurEverywhereAdmitted(referencing: referencing), source: campaign.source(allowedKey))
+            explain(.R4, .segurEverywhereAdmitted(referencing: referencing), source: source(allowedKey))
         } else {
-            explain(field == .medicoSocial ? .R0 : .R1, .referencingAdmitted(field: field, allowed: allowedList, referencing: referencing), source: campaign.source(allowedKey))
+            explain(field == .medicoSocial ? .R0 : .R1, .referencingAdmitted(field: field, allowed: allowedList, referencing: referencing), source: source(allowedKey))
         }
 
         let porteurCCP = project.organismes.first { $0.finessEJ == project.porteur }?.subjectToPublicProcurementCode ?? false
@@ -334,11 +349,11 @@ private struct Evaluation {
         case .existingPublicContract where !porteurCCP:
             refuse(.R0, .existingContractWithoutProcurementCode, source: "[004], [000]")
         case .competition where grid.sadMandatory && field != .social:
-            refuse(.R0, .sadMandatory, source: campaign.source(.sadMandatory))
+            refuse(.R0, .sadMandatory, source: source(.sadMandatory))
         case .sad where field == .social && grid.sadMandatory:
             flag(.R0, .sadCoversMedicoSocialOnly, source: "[004], [003] Q15", ars: true)
         default:
-            explain(grid.sadMandatory ? .R0 : .R4, .procurementConform(project.procurement, sadMandatory: grid.sadMandatory), source: campaign.source(.sadMandatory))
+            explain(grid.sadMandatory ? .R0 : .R4, .procurementConform(project.procurement, sadMandatory: grid.sadMandatory), source: source(.sadMandatory))
             if anyCCP && project.procurement == .competition {
                 flag(.R0, .competitionUnderProcurementCode, source: "[003] Q15")
             }
@@ -348,11 +363,11 @@ private struct Evaluation {
     mutating func conformiteReceivability() {
         let referencing = project.solution.referencing
         if !grid.miseEnConformiteReferencing.contains(referencing) {
-            refuse(.R3, .miseEnConformiteNotReferenced(referencing: referencing), source: campaign.source(.referencingConformite))
+            refuse(.R3, .miseEnConformiteNotReferenced(referencing: referencing), source: source(.referencingConformite))
         } else if referencing == .segurCandidate {
             flag(.R3, .miseEnConformiteCandidate, source: "[003] Q16")
         } else {
-            explain(.R3, .miseEnConformiteReferenced, source: campaign.source(.referencingConformite))
+            explain(.R3, .miseEnConformiteReferenced, source: source(.referencingConformite))
         }
     }
 
@@ -377,7 +392,7 @@ private struct Evaluation {
             }
         }
         let rule = grid.windows[0].rule
-        let source = campaign.source(.windows)
+        let source = source(.windows)
         if missing.isEmpty {
             explain(rule, .filedInWindows(date: date, windows: used, campaign: campaign.id), source: source)
         } else {
@@ -390,7 +405,7 @@ private struct Evaluation {
     mutating func tiered(_ item: TieredAmount.Item, kind: ProjectKind, _ tiers: Tiers, count: Int, key: ParameterKey, sadTiers: Bool = false) -> Cents {
         let amount = TieredAmount(item: item, kind: kind, mixte: project.kind == .mixte, referencing: project.solution.referencing,
                                   sadTiers: sadTiers, parts: tiers.split(count))
-        explain(item == .usage ? .usage : .software, .tiered(amount), source: campaign.source(key))
+        explain(item == .usage ? .usage : .software, .tiered(amount), source: source(key))
         return amount.total
     }
 
@@ -421,20 +436,20 @@ private struct Evaluation {
             guard n > 0 else { continue }
             smallEstablishments += n
             explain(.D2, .smallOG(finessEJ: og.finessEJ, name: og.name, essms: og.essmsCount, department: judged.department?.code, threshold: judged.threshold, inProject: n),
-                    source: campaign.source(judged.threshold == grid.smallOGThreshold ? .smallOGThreshold : .smallOGThresholdOverseas))
+                    source: source(judged.threshold == grid.smallOGThreshold ? .smallOGThreshold : .smallOGThresholdOverseas))
         }
         if smallEstablishments > 0 {
             f.equipment = smallEstablishments * grid.smallOGEquipment
-            explain(.equipment, .equipmentCeiling(establishments: smallEstablishments, each: grid.smallOGEquipment, total: f.equipment), source: campaign.source(.equipment))
+            explain(.equipment, .equipmentCeiling(establishments: smallEstablishments, each: grid.smallOGEquipment, total: f.equipment), source: source(.equipment))
             f.amoaProjet = grid.smallOGAmoaProjet
-            explain(.amoaProjet, .amoaProjetCeiling(f.amoaProjet), source: campaign.source(.amoaProjet))
+            explain(.amoaProjet, .amoaProjetCeiling(f.amoaProjet), source: source(.amoaProjet))
             if nAcquisition > 0, let amoa = grid.smallOGAmoaMarche {
                 f.amoaMarche = amoa
-                explain(.amoaMarche, .amoaMarcheCeiling(amoa), source: campaign.source(.amoaMarche))
+                explain(.amoaMarche, .amoaMarcheCeiling(amoa), source: source(.amoaMarche))
             }
             flag(.D3, .smallOGCeilings(total: f.smallOG), source: "[003] Q26, Q29", ars: true)
         }
-        explain(.fUsage, .fundingTotal(f.total), source: campaign.source(nAcquisition > 0 ? .usageAcquisition : .usageMiseEnConformite))
+        explain(.fUsage, .fundingTotal(f.total), source: source(nAcquisition > 0 ? .usageAcquisition : .usageMiseEnConformite))
         return f
     }
 
@@ -480,23 +495,23 @@ private struct Evaluation {
             orders.append(.init(finessEJ: og.finessEJ, establishments: n, tranche: tranche.tranche, perEstablishment: tranche.amount,
                                 advancePercent: grid.sonsAdvancePercent, advance: advance))
             explain(.S4, .sonsTranche(finessEJ: og.finessEJ, name: og.name, base: base, tranche: tranche.tranche, establishments: n, each: tranche.amount, total: total),
-                    source: campaign.source(.sonsScale))
-            explain(.S5, .sonsAdvance(finessEJ: og.finessEJ, percent: grid.sonsAdvancePercent, advance: advance, balance: total - advance), source: campaign.source(.sonsAdvance))
+                    source: source(.sonsScale))
+            explain(.S5, .sonsAdvance(finessEJ: og.finessEJ, percent: grid.sonsAdvancePercent, advance: advance, balance: total - advance), source: source(.sonsAdvance))
         }
         explain(.S1, .sonsBeneficiary)
-        explain(.D4, .sonsTrancheBase(perOGTotal: grid.sonsPerOGTotal), source: campaign.source(.sonsBase))
+        explain(.D4, .sonsTrancheBase(perOGTotal: grid.sonsPerOGTotal), source: source(.sonsBase))
         if social != 0 {
             flag(.S2, .sonsLaterDomains(sectors: Sector.allCases.filter { social & (1 << $0.index) != 0 }))
         }
         if referencing == .segurCandidate {
-            flag(.S3, .sonsCandidate(days: grid.sonsReferencingDelayDays), source: campaign.source(.sonsReferencingDelay))
+            flag(.S3, .sonsCandidate(days: grid.sonsReferencingDelayDays), source: source(.sonsReferencingDelay))
         }
         if let opening = grid.sonsOpening, let lastOrder = grid.sonsLastOrder, let lastBalance = grid.sonsLastBalance {
-            explain(.S6, .sonsCalendar(opening: opening, lastOrder: lastOrder, lastBalance: lastBalance), source: campaign.source(.sonsOpening))
+            explain(.S6, .sonsCalendar(opening: opening, lastOrder: lastOrder, lastBalance: lastBalance), source: source(.sonsOpening))
         }
         explain(.S7, .sonsScope)
         if let cutoff = grid.sonsNoCancellationAfter {
-            flag(.S8, .sonsNoCancellation(after: cutoff), source: campaign.source(.sonsNoCancellation))
+            flag(.S8, .sonsNoCancellation(after: cutoff), source: source(.sonsNoCancellation))
         }
         return orders
     }
@@ -508,7 +523,7 @@ private struct Evaluation {
         explain(.P2, .solde(percent: solde.percent, amount: solde.amount, targetMssante: grid.targetMssante, targetDui: grid.targetDui), source: solde.source)
         let hasAcq = counts.acquisition > 0, hasMec = counts.conformite > 0
         explain(.P3, .targetDeadlines(miseEnConformiteMonths: hasMec ? grid.deadlineMiseEnConformiteMonths : nil, acquisitionMonths: hasAcq ? grid.deadlineAcquisitionMonths : nil),
-                source: campaign.source(hasAcq ? .deadlineAcquisition : .deadlineConformite))
+                source: source(hasAcq ? .deadlineAcquisition : .deadlineConformite))
         if smallOG > 0 {
             explain(.P4, .smallOGPaidAlike(smallOG))
         }
@@ -516,7 +531,7 @@ private struct Evaluation {
 
     mutating func envelope(total: Cents) {
         guard let envelope = grid.envelope else { return }
-        let source = campaign.source(.envelope)
+        let source = source(.envelope)
         if total > envelope {
             flag(.envelope, .envelopeExceeded(total: total, envelope: envelope), source: source, ars: true)
         } else {

@@ -129,6 +129,10 @@ public enum Fact: Sendable, Equatable {
     case envelopeExceeded(total: Cents, envelope: Cents)
     case envelopeShare(total: Cents, permille: Int, envelope: Cents)
 
+    // MARK: Campaign values changed during the call
+    /// A dated parameter: the value in force on the day of the evaluation, and since when.
+    case valueInForce(key: String, value: String, from: CalendarDate, to: CalendarDate?, on: CalendarDate)
+
     // MARK: §8 Usage and the solde
     /// U2: an indicator, its definition and its target.
     case indicatorDefinition(Indicator, target: Int)
@@ -136,8 +140,8 @@ public enum Fact: Sendable, Equatable {
     case usageDeadline(commitment: CalendarDate, months: Int, acquisition: Bool, deadline: CalendarDate)
     /// U1: the first month counted, after the VSR or from the commitment.
     case measuresCountedFrom(YearMonth, vsr: CalendarDate?)
-    /// U4: PJM establishments exempt from the MSSanté and DMP targets.
-    case exemptFromNationalServices(establishments: Int)
+    /// U4: establishments of the exempt sectors (PJM), out of the MSSanté and DMP targets.
+    case exemptFromNationalServices(establishments: Int, sectors: [Sector])
     /// P2, condition 3: expenses against the subsidy and the campaign's threshold.
     case expensesBelowThreshold(expenses: Cents, subsidy: Cents, thresholdPercent: Int)
     case expensesAboveThreshold(expenses: Cents, subsidy: Cents, thresholdPercent: Int)
@@ -333,6 +337,9 @@ extension Fact {
             return "le total (\(Money.format(total))) dépasse l'enveloppe régionale (\(Money.format(envelope)))"
         case let .envelopeShare(total, permille, envelope):
             return "\(Money.format(total)) représentent \(permille / 10),\(permille % 10) % de l'enveloppe régionale de \(Money.format(envelope))"
+        case let .valueInForce(key, value, from, to, on):
+            let period = to.map { "du \(from.french) au \($0.french)" } ?? "depuis le \(from.french)"
+            return "\(key) = \(value) : valeur en vigueur \(period), appliquée au \(on.french)"
         case let .indicatorDefinition(i, target):
             return "\(i.french) : \(i.definition) ; cible \(target) %"
         case let .usageDeadline(commitment, months, acquisition, deadline):
@@ -341,8 +348,8 @@ extension Fact {
             return "mesures comptées à partir de \(first), le mois qui suit la VSR du \(vsr.french) ; MSSanté et DMP : première mesure sur les trois premiers mois (\(first) à \(first.adding(2))), puis chaque mois"
         case let .measuresCountedFrom(first, nil):
             return "pas de date de VSR : mesures comptées à partir du mois de l'engagement (\(first)) ; MSSanté et DMP : première mesure sur les trois premiers mois, puis chaque mois"
-        case let .exemptFromNationalServices(n):
-            return "\(n) ESSMS PJM exemptés des cibles MSSanté et DMP : exclus de ces deux taux du projet"
+        case let .exemptFromNationalServices(n, sectors):
+            return "\(n) ESSMS \(sectors.map(\.rawValue).joined(separator: ", ")) exemptés des cibles MSSanté et DMP : exclus de ces deux taux du projet"
         case let .expensesBelowThreshold(expenses, subsidy, threshold):
             return "condition 3 : dépenses \(Money.format(expenses)) pour une subvention de \(Money.format(subsidy)), sous le seuil de \(threshold) % : l'ARS juge si elles sont « notablement inférieures »"
         case let .expensesAboveThreshold(expenses, subsidy, threshold):

@@ -97,7 +97,7 @@ public enum Indicator: String, CaseIterable, Sendable {
         }
     }
 
-    /// MSSanté and DMP: condition 1 of the solde, exempt for PJM (U4), first measure over 3 months (U1).
+    /// MSSanté and DMP: condition 1 of the solde, exempt for the campaign's sectors (U4, PJM), first measure over 3 months (U1).
     public var isNationalService: Bool { self == .mss || self == .dmp }
 }
 
@@ -132,7 +132,7 @@ public struct EstablishmentUsage: Sendable {
     public let finessET: String
     public let name: String
     public let sector: Sector
-    /// PJM: exempt from the MSSanté and DMP targets (U4).
+    /// Exempt from the MSSanté and DMP targets (U4: the campaign's sectors, PJM).
     public let exempt: Bool
     public let months: [MonthRates]
     /// Targets unmet in the last measured month, with the gap in points of percentage.
@@ -229,19 +229,20 @@ extension Engine {
         let assessment: Assessment
         do { assessment = try assess(usage.project) } catch { throw .assessment(error) }
         let campaign = catalogue.campaign(usage.project.campaign)!
-        let grid = campaign.grid
+        let (grid, sources) = campaign.rules(on: asOf)
+        func source(_ key: ParameterKey) -> String { sources[key.rawValue] }
         var explanation: [Assessment.Entry] = []
         func explain(_ rule: RuleID, _ fact: Fact, _ source: String? = nil) { explanation.append(.init(rule: rule, fact: fact, source: source ?? rule.source)) }
 
         let targets: [Indicator: Int] = [.mss: grid.targetMssante, .dmp: grid.targetDmp, .activeRecords: grid.targetDui, .withProjet: grid.targetDui, .withEvent: grid.targetDui]
-        for i in Indicator.allCases { explain(.U2, .indicatorDefinition(i, target: targets[i]!), i.isNationalService ? campaign.source(.targetMssante) : campaign.source(.targetDui)) }
+        for i in Indicator.allCases { explain(.U2, .indicatorDefinition(i, target: targets[i]!), i.isNationalService ? source(.targetMssante) : source(.targetDui)) }
 
         // P3: the deadline by kind (a mixte project takes the acquisition's, the longer).
         let hasAcquisition = usage.project.establishments.contains { (usage.project.kind == .mixte ? $0.kind : usage.project.kind) == .acquisition }
         let months = hasAcquisition ? grid.deadlineAcquisitionMonths : grid.deadlineMiseEnConformiteMonths
         let deadline = usage.commitmentDate.adding(months: months)
         explain(.P3, .usageDeadline(commitment: usage.commitmentDate, months: months, acquisition: hasAcquisition, deadline: deadline),
-                campaign.source(hasAcquisition ? .deadlineAcquisition : .deadlineConformite))
+                source(hasAcquisition ? .deadlineAcquisition : .deadlineConformite))
 
         // Which months count: from the month after the VSR, else from the commitment's month.
         let firstMonth = usage.vsrDate.map { YearMonth($0).adding(1) } ?? YearMonth(usage.commitmentDate)
@@ -251,15 +252,18 @@ extension Engine {
         var byET: [String: [MonthlyMeasure]] = [:]
         for m in measures where m.month >= firstMonth && !excludedET.contains(m.finessET) { byET[m.finessET, default: []].append(m) }
         let eligible = usage.project.establishments.filter { $0.finessET != nil && !excludedET.contains($0.finessET!) && $0.essms }
-        let exemptCount = eligible.filter { $0.sector == .PJM }.count
-        if exemptCount > 0 { explain(.U4, .exemptFromNationalServices(establishments: exemptCount)) }
+        let exemptCount = eligible.filter { grid.nationalServicesExempt.contains($0.sector) }.count
+        if exemptCount > 0 {
+            let sectors = Sector.allCases.filter { s in grid.nationalServicesExempt.contains(s) && eligible.contains { $0.sector == s } }
+            explain(.U4, .exemptFromNationalServices(establishments: exemptCount, sectors: sectors), source(.nationalServicesExemptions))
+        }
 
         // Per ESSMS, per month.
         var perEstablishment: [EstablishmentUsage] = []
         var sums: [YearMonth: (counts: [Indicator: (Int, Int)], nsMonths: Int)] = [:]
         for e in eligible {
             let list = (byET[e.finessET!] ?? []).sorted { $0.month < $1.month }
-            let exempt = e.sector == .PJM
+            let exempt = grid.nationalServicesExempt.contains(e.sector)
             var months: [MonthRates] = []
             for m in list {
                 var rates: [Indicator: Rate] = [
@@ -331,20 +335,20 @@ extension Engine {
                 let spent = expenses.multipliedFullWidth(by: 100), floor = threshold.multipliedFullWidth(by: subsidy)
                 if (spent.high, spent.low) < (floor.high, floor.low) {
                     failing.append(.init(indicator: "expenses", value: ratio, target: Double(threshold) / 100))
-                    explain(.P2, .expensesBelowThreshold(expenses: expenses, subsidy: subsidy, thresholdPercent: threshold), campaign.source(.expensesThreshold))
+                    explain(.P2, .expensesBelowThreshold(expenses: expenses, subsidy: subsidy, thresholdPercent: threshold), source(.expensesThreshold))
                 } else {
-                    explain(.P2, .expensesAboveThreshold(expenses: expenses, subsidy: subsidy, thresholdPercent: threshold), campaign.source(.expensesThreshold))
+                    explain(.P2, .expensesAboveThreshold(expenses: expenses, subsidy: subsidy, thresholdPercent: threshold), source(.expensesThreshold))
                 }
             }
         } else {
-            explain(.P2, .expensesUndeclared, campaign.source(.expensesThreshold))
+            explain(.P2, .expensesUndeclared, source(.expensesThreshold))
         }
         let decision: SoldeDecision.Decision = failing.isEmpty ? .releasable : (asOf <= deadline ? .notYet : .late)
         let amount = assessment.solde.amount
         switch decision {
         case .releasable: explain(.P2, .soldeReleasable(amount: amount, month: last?.month))
         case .notYet: explain(.P2, .soldeNotYet(amount: amount, failing: failing.count, deadline: deadline))
-        case .late: explain(.P3, .deadlinePassed(deadline), campaign.source(hasAcquisition ? .deadlineAcquisition : .deadlineConformite))
+        case .late: explain(.P3, .deadlinePassed(deadline), source(hasAcquisition ? .deadlineAcquisition : .deadlineConformite))
         }
         return UsageReport(
             campaign: campaign.id, deadline: deadline, asOf: asOf, monthsLeft: asOf.months(until: deadline),

@@ -35,7 +35,7 @@ public struct Site: Sendable {
     /// establishments by FINESS ET alone, and assessed.
     func assess(_ json: JSON) async throws -> (project: Project, assessment: Assessment) {
         let project = try await ProjectCompletion.project(json) { complete in try await complete(finess) }
-        return (project, try engine.assess(project))
+        return (project, try engine.assess(project, on: today()))
     }
 }
 

@@ -26,6 +26,8 @@ struct CampaignsView: PageView {
         let notes: String
         let alternative: String?
         let inheritedFrom: String?
+        /// A value changed during the call: each value with its dates and source.
+        let history: [String]
     }
 
     init(catalogue: CampaignCatalogue) {
@@ -35,7 +37,10 @@ struct CampaignsView: PageView {
                 extends: c.extends, region: c.region.flatMap(Territory.region(code:))?.name,
                 parameters: c.parameters.map { p in
                     Parameter(key: p.key, value: p.value.rendered(indent: false), unit: p.unit, source: p.source, notes: p.notes,
-                              alternative: p.alternative, inheritedFrom: p.definedIn != c.id ? p.definedIn : nil)
+                              alternative: p.alternative, inheritedFrom: p.definedIn != c.id ? p.definedIn : nil,
+                              history: p.history.map { h in
+                                  "\(h.to.map { "Du \(h.from.french) au \($0.french)" } ?? "Depuis le \(h.from.french)") : \(h.value.rendered(indent: false)) (\(h.source))"
+                              })
                 })
         }
     }
