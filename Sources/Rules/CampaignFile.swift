@@ -6,45 +6,86 @@ import Foundation
 /// The parameters every campaign must define (itself or through its national grid), in display order;
 /// `name` is the key of the data files, which starts with the ID of the rule that reads it.
 public enum ParameterKey: Int, CaseIterable, Sendable {
-    case groupThreshold // G3.seuil.metropole
-    case groupThresholdOverseas // G3.seuil.outreMerCorse
-    case nationalThreshold // G3.seuil.national
-    case idealSize // G6.tailleIdeale
-    case usageAcquisition // F-usage.acquisition
-    case softwareSegur // F-logiciel.acquisition.segur
-    case softwareSad // F-logiciel.acquisition.sad
-    case usageMiseEnConformite // F-usage.miseEnConformite
-    case equipment // F-materiel.petitOG
-    case amoaMarche // F-amoaMarche.petitOG
-    case amoaProjet // F-amoaProjet.petitOG
-    case smallOGThreshold // D2.petitOG.seuil.metropole
-    case smallOGThresholdOverseas // D2.petitOG.seuil.outreMerCorse
-    case smallOGComparison // D2.petitOG.comparaison
-    case e4Reading // E4.lecture
-    case referencingMedico // R-acquisition.referencements.medicoSocial
-    case referencingSocial // R-acquisition.referencements.social
-    case referencingConformite // R3.referencements
-    case sadMandatory // R-acquisition.sadObligatoire
-    case sonsScale // S4.bareme
-    case sonsBase // S4.base
-    case sonsAdvance // S5.avance
-    case sonsReferencingDelay // S5.delaiReferencement
-    case sonsOpening // S6.ouverture
-    case sonsLastOrder // S6.derniereCommande
-    case sonsLastBalance // S6.dernierSolde
-    case sonsNoCancellation // S8.annulationImpossibleApres
-    case advance // P1.avance
-    case targetMssante // P2.cible.mssante
-    case targetDmp // P2.cible.dmp
-    case targetDui // P2.cible.dui
-    case expensesThreshold // P2.depenses.seuil
-    case deadlineConformite // P3.delai.miseEnConformite
-    case deadlineAcquisition // P3.delai.acquisition
-    case nationalServicesExemptions // U4.exemptions
-    case windows // W.fenetres
-    case envelope // W.enveloppe
+    case groupThreshold
+    case groupThresholdOverseas
+    case nationalThreshold
+    case idealSize
+    case usageAcquisition
+    case softwareSegur
+    case softwareSad
+    case usageMiseEnConformite
+    case equipment
+    case amoaMarche
+    case amoaProjet
+    case smallOGThreshold
+    case smallOGThresholdOverseas
+    case smallOGComparison
+    case e4Reading
+    case referencingMedico
+    case referencingSocial
+    case referencingConformite
+    case sadMandatory
+    case sonsScale
+    case sonsBase
+    case sonsAdvance
+    case sonsReferencingDelay
+    case sonsOpening
+    case sonsLastOrder
+    case sonsLastBalance
+    case sonsNoCancellation
+    case advance
+    case targetMssante
+    case targetDmp
+    case targetDui
+    case expensesThreshold
+    case deadlineConformite
+    case deadlineAcquisition
+    case nationalServicesExemptions
+    case windows
+    case envelope
 
-    public var name: String { requiredParameters[rawValue] }
+    /// The key in the campaign files.
+    public var name: String {
+        switch self {
+        case .groupThreshold: return "G3.seuil.metropole"
+        case .groupThresholdOverseas: return "G3.seuil.outreMerCorse"
+        case .nationalThreshold: return "G3.seuil.national"
+        case .idealSize: return "G6.tailleIdeale"
+        case .usageAcquisition: return "F-usage.acquisition"
+        case .softwareSegur: return "F-logiciel.acquisition.segur"
+        case .softwareSad: return "F-logiciel.acquisition.sad"
+        case .usageMiseEnConformite: return "F-usage.miseEnConformite"
+        case .equipment: return "F-materiel.petitOG"
+        case .amoaMarche: return "F-amoaMarche.petitOG"
+        case .amoaProjet: return "F-amoaProjet.petitOG"
+        case .smallOGThreshold: return "D2.petitOG.seuil.metropole"
+        case .smallOGThresholdOverseas: return "D2.petitOG.seuil.outreMerCorse"
+        case .smallOGComparison: return "D2.petitOG.comparaison"
+        case .e4Reading: return "E4.lecture"
+        case .referencingMedico: return "R-acquisition.referencements.medicoSocial"
+        case .referencingSocial: return "R-acquisition.referencements.social"
+        case .referencingConformite: return "R3.referencements"
+        case .sadMandatory: return "R-acquisition.sadObligatoire"
+        case .sonsScale: return "S4.bareme"
+        case .sonsBase: return "S4.base"
+        case .sonsAdvance: return "S5.avance"
+        case .sonsReferencingDelay: return "S5.delaiReferencement"
+        case .sonsOpening: return "S6.ouverture"
+        case .sonsLastOrder: return "S6.derniereCommande"
+        case .sonsLastBalance: return "S6.dernierSolde"
+        case .sonsNoCancellation: return "S8.annulationImpossibleApres"
+        case .advance: return "P1.avance"
+        case .targetMssante: return "P2.cible.mssante"
+        case .targetDmp: return "P2.cible.dmp"
+        case .targetDui: return "P2.cible.dui"
+        case .expensesThreshold: return "P2.depenses.seuil"
+        case .deadlineConformite: return "P3.delai.miseEnConformite"
+        case .deadlineAcquisition: return "P3.delai.acquisition"
+        case .nationalServicesExemptions: return "U4.exemptions"
+        case .windows: return "W.fenetres"
+        case .envelope: return "W.enveloppe"
+        }
+    }
 
     /// The rule that reads it: the ID its name starts with (`G3.seuil.metropole` → G3); nil for the
     /// windows, whose rule is each window's own.
@@ -54,20 +95,7 @@ public enum ParameterKey: Int, CaseIterable, Sendable {
     }
 }
 
-let requiredParameters: [String] = [
-    "G3.seuil.metropole", "G3.seuil.outreMerCorse", "G3.seuil.national", "G6.tailleIdeale",
-    "F-usage.acquisition", "F-logiciel.acquisition.segur", "F-logiciel.acquisition.sad", "F-usage.miseEnConformite",
-    "F-materiel.petitOG", "F-amoaMarche.petitOG", "F-amoaProjet.petitOG",
-    "D2.petitOG.seuil.metropole", "D2.petitOG.seuil.outreMerCorse", "D2.petitOG.comparaison",
-    "E4.lecture",
-    "R-acquisition.referencements.medicoSocial", "R-acquisition.referencements.social", "R3.referencements",
-    "R-acquisition.sadObligatoire",
-    "S4.bareme", "S4.base", "S5.avance", "S5.delaiReferencement",
-    "S6.ouverture", "S6.derniereCommande", "S6.dernierSolde", "S8.annulationImpossibleApres",
-    "P1.avance", "P2.cible.mssante", "P2.cible.dmp", "P2.cible.dui", "P2.depenses.seuil",
-    "P3.delai.miseEnConformite", "P3.delai.acquisition", "U4.exemptions",
-    "W.fenetres", "W.enveloppe",
-]
+let requiredParameters: [String] = ParameterKey.allCases.map(\.name)
 
 struct RawCampaign {
     let id: String
@@ -324,65 +352,65 @@ private struct GridReader {
 
     func grid() throws(CampaignError) -> Grid {
         var idealSize: ClosedRange<Int>? = nil
-        switch value("G6.tailleIdeale") {
+        switch value(ParameterKey.idealSize.name) {
         case .null: break
         case let v:
             guard case let .number(a)? = v["min"], case let .number(b)? = v["max"], let lo = Int(a), let hi = Int(b), lo <= hi else {
-                throw fail("G6.tailleIdeale", "{ min, max } attendu")
+                throw fail(ParameterKey.idealSize.name, "{ min, max } attendu")
             }
             idealSize = lo...hi
         }
-        guard case let .array(tranches)? = value("S4.bareme")["tranches"] else { throw fail("S4.bareme", "tranches attendues") }
-        let scale = try ranks("S4.bareme", tranches) { (j: JSON) throws(CampaignError) -> Cents in try euros(j, "S4.bareme") }.map { (r) throws(CampaignError) -> SonsTranche in
-            guard case let .string(name)? = r.3["tranche"] else { throw fail("S4.bareme", "nom de tranche manquant") }
+        guard case let .array(tranches)? = value(ParameterKey.sonsScale.name)["tranches"] else { throw fail(ParameterKey.sonsScale.name, "tranches attendues") }
+        let scale = try ranks(ParameterKey.sonsScale.name, tranches) { (j: JSON) throws(CampaignError) -> Cents in try euros(j, ParameterKey.sonsScale.name) }.map { (r) throws(CampaignError) -> SonsTranche in
+            guard case let .string(name)? = r.3["tranche"] else { throw fail(ParameterKey.sonsScale.name, "nom de tranche manquant") }
             return SonsTranche(tranche: name, from: r.0, to: r.1, amount: r.2)
         }
-        let groupThreshold = try count("G3.seuil.metropole")
-        let nationalThreshold = try count("G3.seuil.national")
-        guard groupThreshold <= nationalThreshold else { throw fail("G3.seuil.national", "inférieur au seuil régional") }
+        let groupThreshold = try count(ParameterKey.groupThreshold.name)
+        let nationalThreshold = try count(ParameterKey.nationalThreshold.name)
+        guard groupThreshold <= nationalThreshold else { throw fail(ParameterKey.nationalThreshold.name, "inférieur au seuil régional") }
         return Grid(
             groupThreshold: groupThreshold,
-            groupThresholdOverseas: try count("G3.seuil.outreMerCorse"),
+            groupThresholdOverseas: try count(ParameterKey.groupThresholdOverseas.name),
             nationalThreshold: nationalThreshold,
             idealSize: idealSize,
-            usageAcquisition: try tiers("F-usage.acquisition"),
-            softwareSegur: try tiers("F-logiciel.acquisition.segur"),
-            softwareSad: try optionalTiers("F-logiciel.acquisition.sad"),
-            usageMiseEnConformite: try tiers("F-usage.miseEnConformite"),
-            smallOGEquipment: try money("F-materiel.petitOG"),
-            smallOGAmoaMarche: try optionalMoney("F-amoaMarche.petitOG"),
-            smallOGAmoaProjet: try money("F-amoaProjet.petitOG"),
-            smallOGThreshold: try count("D2.petitOG.seuil.metropole"),
-            smallOGThresholdOverseas: try count("D2.petitOG.seuil.outreMerCorse"),
-            smallOGInclusive: try choice("D2.petitOG.comparaison") == "inferieurOuEgal",
-            e4AnySonsOrderExcludes: try choice("E4.lecture") == "toutSonsExclut",
-            acquisitionReferencingMedico: try referencings("R-acquisition.referencements.medicoSocial"),
-            acquisitionReferencingSocial: try referencings("R-acquisition.referencements.social"),
-            miseEnConformiteReferencing: try referencings("R3.referencements"),
-            sadMandatory: try flag("R-acquisition.sadObligatoire"),
+            usageAcquisition: try tiers(ParameterKey.usageAcquisition.name),
+            softwareSegur: try tiers(ParameterKey.softwareSegur.name),
+            softwareSad: try optionalTiers(ParameterKey.softwareSad.name),
+            usageMiseEnConformite: try tiers(ParameterKey.usageMiseEnConformite.name),
+            smallOGEquipment: try money(ParameterKey.equipment.name),
+            smallOGAmoaMarche: try optionalMoney(ParameterKey.amoaMarche.name),
+            smallOGAmoaProjet: try money(ParameterKey.amoaProjet.name),
+            smallOGThreshold: try count(ParameterKey.smallOGThreshold.name),
+            smallOGThresholdOverseas: try count(ParameterKey.smallOGThresholdOverseas.name),
+            smallOGInclusive: try choice(ParameterKey.smallOGComparison.name) == "inferieurOuEgal",
+            e4AnySonsOrderExcludes: try choice(ParameterKey.e4Reading.name) == "toutSonsExclut",
+            acquisitionReferencingMedico: try referencings(ParameterKey.referencingMedico.name),
+            acquisitionReferencingSocial: try referencings(ParameterKey.referencingSocial.name),
+            miseEnConformiteReferencing: try referencings(ParameterKey.referencingConformite.name),
+            sadMandatory: try flag(ParameterKey.sadMandatory.name),
             sonsScale: scale,
-            sonsPerOGTotal: try choice("S4.base") == "essmsDeLOG",
-            sonsAdvancePercent: try percent("S5.avance"),
-            sonsReferencingDelayDays: try count("S5.delaiReferencement"),
-            sonsOpening: try date("S6.ouverture"),
-            sonsLastOrder: try date("S6.derniereCommande"),
-            sonsLastBalance: try date("S6.dernierSolde"),
-            sonsNoCancellationAfter: try date("S8.annulationImpossibleApres"),
-            advancePercent: try percent("P1.avance"),
-            targetMssante: try percent("P2.cible.mssante"),
-            targetDmp: try percent("P2.cible.dmp"),
-            targetDui: try percent("P2.cible.dui"),
-            expensesThresholdPercent: try percent("P2.depenses.seuil"),
-            deadlineMiseEnConformiteMonths: try count("P3.delai.miseEnConformite"),
-            deadlineAcquisitionMonths: try count("P3.delai.acquisition"),
-            nationalServicesExempt: try sectors("U4.exemptions"),
+            sonsPerOGTotal: try choice(ParameterKey.sonsBase.name) == "essmsDeLOG",
+            sonsAdvancePercent: try percent(ParameterKey.sonsAdvance.name),
+            sonsReferencingDelayDays: try count(ParameterKey.sonsReferencingDelay.name),
+            sonsOpening: try date(ParameterKey.sonsOpening.name),
+            sonsLastOrder: try date(ParameterKey.sonsLastOrder.name),
+            sonsLastBalance: try date(ParameterKey.sonsLastBalance.name),
+            sonsNoCancellationAfter: try date(ParameterKey.sonsNoCancellation.name),
+            advancePercent: try percent(ParameterKey.advance.name),
+            targetMssante: try percent(ParameterKey.targetMssante.name),
+            targetDmp: try percent(ParameterKey.targetDmp.name),
+            targetDui: try percent(ParameterKey.targetDui.name),
+            expensesThresholdPercent: try percent(ParameterKey.expensesThreshold.name),
+            deadlineMiseEnConformiteMonths: try count(ParameterKey.deadlineConformite.name),
+            deadlineAcquisitionMonths: try count(ParameterKey.deadlineAcquisition.name),
+            nationalServicesExempt: try sectors(ParameterKey.nationalServicesExemptions.name),
             windows: try windows(),
-            envelope: try optionalMoney("W.enveloppe")
+            envelope: try optionalMoney(ParameterKey.envelope.name)
         )
     }
 
     func windows() throws(CampaignError) -> [FilingWindow] {
-        let key = "W.fenetres"
+        let key = ParameterKey.windows.name
         guard case let .array(items) = value(key) else { throw fail(key, "liste de fenêtres attendue") }
         var out: [FilingWindow] = []
         for (i, item) in items.enumerated() {
