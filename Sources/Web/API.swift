@@ -51,12 +51,18 @@ struct API: Sendable {
 
     /// Reads a JSON body, or answers the error response.
     func body(_ request: Request, _ context: BasicRequestContext) async throws -> Result<JSON, ErrorResponse> {
-        let buffer: ByteBuffer
+        try await bytes(request).flatMap(Self.json)
+    }
+
+    func bytes(_ request: Request) async throws -> Result<ByteBuffer, ErrorResponse> {
         do {
-            buffer = try await request.body.collect(upTo: BodyLimit.api)
+            return .success(try await request.body.collect(upTo: BodyLimit.api))
         } catch {
             return .failure(ErrorResponse(JSONResponse.error(.contentTooLarge, path: nil, "corps de requête trop grand (2 Mio au plus)")))
         }
+    }
+
+    static func json(_ buffer: ByteBuffer) -> Result<JSON, ErrorResponse> {
         do {
             return .success(try JSON.parse(bytes: Array(buffer.readableBytesView)))
         } catch {
@@ -66,15 +72,24 @@ struct API: Sendable {
 
     struct ErrorResponse: Error { let response: Response; init(_ r: Response) { response = r } }
 
+    /// A project given in full takes the fast path (bytes → `Project`); any other input — to
+    /// complete from the registry, or to refuse with the field named — the general one.
     func simulate(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
-        switch try await body(request, context) {
+        let buffer: ByteBuffer
+        switch try await bytes(request) {
         case let .failure(e): return e.response
-        case let .success(json):
-            do {
-                return JSONResponse.make(.ok, try await site.assess(json).assessment.json)
-            } catch {
-                return Self.problem(error)
+        case let .success(b): buffer = b
+        }
+        do {
+            if let project = buffer.withUnsafeReadableBytes({ Project.decodeFast($0) }) {
+                return JSONResponse.make(.ok, try site.engine.assess(project, on: site.today()).json)
             }
+            switch Self.json(buffer) {
+            case let .failure(e): return e.response
+            case let .success(json): return JSONResponse.make(.ok, try await site.assess(json).assessment.json)
+            }
+        } catch {
+            return Self.problem(error)
         }
     }
 

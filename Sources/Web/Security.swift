@@ -238,6 +238,10 @@ final class RequestTimeoutHandler: ChannelDuplexHandler, RemovableChannelHandler
 
     let headerTimeout: TimeAmount
     let bodyTimeout: TimeAmount
+    /// When the connection is closed unless it moves on; nil while a request is being answered.
+    private var deadline: NIODeadline?
+    /// One timer per connection at a time: moving the deadline does not reschedule it (two
+    /// reschedulings per request cost more than the request); when it fires early it waits again.
     private var timer: Scheduled<Void>?
 
     init(headerTimeout: TimeAmount, bodyTimeout: TimeAmount) {
@@ -249,7 +253,7 @@ final class RequestTimeoutHandler: ChannelDuplexHandler, RemovableChannelHandler
         if context.channel.isActive { arm(context, headerTimeout) }
     }
 
-    func handlerRemoved(context: ChannelHandlerContext) { cancel() }
+    func handlerRemoved(context: ChannelHandlerContext) { stop() }
 
     func channelActive(context: ChannelHandlerContext) {
         arm(context, headerTimeout)
@@ -257,7 +261,7 @@ final class RequestTimeoutHandler: ChannelDuplexHandler, RemovableChannelHandler
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        cancel()
+        stop()
         context.fireChannelInactive()
     }
 
@@ -265,7 +269,7 @@ final class RequestTimeoutHandler: ChannelDuplexHandler, RemovableChannelHandler
         switch unwrapInboundIn(data) {
         case .head: arm(context, bodyTimeout)
         case .body: break
-        case .end: cancel()
+        case .end: deadline = nil
         }
         context.fireChannelRead(data)
     }
@@ -276,13 +280,29 @@ final class RequestTimeoutHandler: ChannelDuplexHandler, RemovableChannelHandler
     }
 
     private func arm(_ context: ChannelHandlerContext, _ delay: TimeAmount) {
-        cancel()
-        let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
-        timer = context.eventLoop.scheduleTask(in: delay) { bound.value.close(promise: nil) }
+        let due = NIODeadline.now() + delay
+        deadline = due
+        if timer == nil { schedule(context, at: due) }
     }
 
-    private func cancel() {
+    private func schedule(_ context: ChannelHandlerContext, at due: NIODeadline) {
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        timer = context.eventLoop.scheduleTask(deadline: due) { bound.value.0.fire(bound.value.1) }
+    }
+
+    private func fire(_ context: ChannelHandlerContext) {
+        timer = nil
+        guard let deadline else { return } // a request is being answered: no limit until its end
+        if deadline <= NIODeadline.now() {
+            context.close(promise: nil)
+        } else {
+            schedule(context, at: deadline)
+        }
+    }
+
+    private func stop() {
         timer?.cancel()
         timer = nil
+        deadline = nil
     }
 }

@@ -41,15 +41,25 @@ struct FuzzTests {
         let engine = Engine()
         let seeds = ["examples/acquisition-46-occitanie.json", "examples/conformite-35.json", "examples/usage-projet-35.json", "examples/grappe-finess-occitanie.json"].map(Self.file)
         let count = Self.fuzz("projets", seeds: seeds) { bytes in
+            // The fast path accepts nothing the general path refuses, and reads the same project.
+            let fast = bytes.withUnsafeBytes { Project.decodeFast($0) }
+            let project: Project
             do {
                 let json = try JSON.parse(bytes: bytes)
                 do { try ProjectDraft.validate(json) } catch {}
-                let project = try Project.decode(json)
-                _ = try engine.assess(project).json.rendered()
-            } catch is JSONSyntaxError {
-            } catch is InputError {
-            } catch is AssessmentError {
+                project = try Project.decode(json)
+            } catch {
+                #expect(fast == nil, "accepté par le chemin rapide seulement : \(error)")
+                guard error is JSONSyntaxError || error is InputError else { throw error }
+                return
             }
+            if let fast {
+                var a = "", b = ""
+                dump(fast, to: &a)
+                dump(project, to: &b)
+                #expect(a == b, "les deux chemins lisent des projets différents")
+            }
+            do { _ = try engine.assess(project).json.rendered() } catch {}
         }
         #expect(count > 0)
     }
