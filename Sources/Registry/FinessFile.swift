@@ -24,22 +24,29 @@ public enum FinessFileKind: String, Sendable {
 }
 
 /// The 31 data fields of a `structureet` line, in file order (§1.3).
-public let establishmentFields = [
-    "nofinesset", "nofinessej", "rs", "rslongue", "complrs", "compldistrib", "numvoie", "typvoie", "voie",
-    "compvoie", "lieuditbp", "commune", "departement", "libdepartement", "ligneacheminement", "telephone",
-    "telecopie", "categetab", "libcategetab", "categagretab", "libcategagretab", "siret", "codeape", "codemft",
-    "libmft", "codesph", "libsph", "dateouv", "dateautor", "datemaj", "numuai",
-]
+public enum EstablishmentField: Int, CaseIterable, Sendable {
+    case nofinesset, nofinessej, rs, rslongue, complrs, compldistrib, numvoie, typvoie, voie,
+         compvoie, lieuditbp, commune, departement, libdepartement, ligneacheminement, telephone,
+         telecopie, categetab, libcategetab, categagretab, libcategagretab, siret, codeape, codemft,
+         libmft, codesph, libsph, dateouv, dateautor, datemaj, numuai
+}
 
 /// The 22 data fields of a `structureej` line, in file order (§1.5).
-public let legalEntityFields = [
-    "nofiness", "rs", "rslongue", "complrs", "numvoie", "typvoie", "voie", "compvoie", "compldistrib",
-    "lieuditbp", "commune", "ligneacheminement", "departement", "libdepartement", "telephone", "statutjuridique",
-    "libstatutjuridique", "categetab", "libcategetab", "siren", "codeape", "datecrea",
-]
+public enum LegalEntityField: Int, CaseIterable, Sendable {
+    case nofiness, rs, rslongue, complrs, numvoie, typvoie, voie, compvoie, compldistrib,
+         lieuditbp, commune, ligneacheminement, departement, libdepartement, telephone, statutjuridique,
+         libstatutjuridique, categetab, libcategetab, siren, codeape, datecrea
+}
 
 /// The 5 data fields of a `geolocalisation` line (§1.4).
-public let geolocationFields = ["nofinesset", "coordxet", "coordyet", "sourcecoordet", "datemaj"]
+public enum GeolocationField: Int, CaseIterable, Sendable {
+    case nofinesset, coordxet, coordyet, sourcecoordet, datemaj
+}
+
+/// The names of the fields, as the public files and our tables name them.
+public let establishmentFields = EstablishmentField.allCases.map { "\($0)" }
+public let legalEntityFields = LegalEntityField.allCases.map { "\($0)" }
+public let geolocationFields = GeolocationField.allCases.map { "\($0)" }
 
 public struct FinessRecord: Sendable, Equatable {
     /// 1-based line number in its file.
@@ -47,7 +54,20 @@ public struct FinessRecord: Sendable, Equatable {
     /// The data fields, without the record type, in file order.
     public let fields: [String]
 
-    public subscript(_ index: Int) -> String { fields[index] }
+    public init(line: Int, fields: [String]) { self.line = line; self.fields = fields }
+
+    /// A record built field by field (the FINESS+ stream); the fields not given are empty.
+    public init(line: Int, _ values: [EstablishmentField: String]) {
+        self.init(line: line, fields: EstablishmentField.allCases.map { values[$0] ?? "" })
+    }
+
+    public init(line: Int, _ values: [LegalEntityField: String]) {
+        self.init(line: line, fields: LegalEntityField.allCases.map { values[$0] ?? "" })
+    }
+
+    public subscript(_ field: EstablishmentField) -> String { fields[field.rawValue] }
+    public subscript(_ field: LegalEntityField) -> String { fields[field.rawValue] }
+    public subscript(_ field: GeolocationField) -> String { fields[field.rawValue] }
 }
 
 /// A problem found on one line: malformed lines refuse the whole import, warnings do not
@@ -202,20 +222,21 @@ private struct Parser {
                 sawEstablishment = true
                 // The last field (numuai) is usually empty, and the line then ends with ";".
                 guard check(arity: fields.count, expected: establishmentFields.count, line: lineNumber, type: type) else { continue }
-                guard number(fields[0], "nofinesset", lineNumber), number(fields[1], "nofinessej", lineNumber) else { continue }
+                guard number(fields[EstablishmentField.nofinesset.rawValue], "nofinesset", lineNumber), number(fields[EstablishmentField.nofinessej.rawValue], "nofinessej", lineNumber) else { continue }
                 establishmentChecks(fields, lineNumber)
                 establishments.append(FinessRecord(line: lineNumber, fields: fields))
             case "geolocalisation":
                 sawGeolocation = true
                 guard check(arity: fields.count, expected: geolocationFields.count, line: lineNumber, type: type) else { continue }
-                guard number(fields[0], "nofinesset", lineNumber) else { continue }
+                guard number(fields[GeolocationField.nofinesset.rawValue], "nofinesset", lineNumber) else { continue }
                 geolocations.append(FinessRecord(line: lineNumber, fields: fields))
             case "structureej":
                 sawLegalEntity = true
                 guard check(arity: fields.count, expected: legalEntityFields.count, line: lineNumber, type: type) else { continue }
-                guard number(fields[0], "nofiness", lineNumber) else { continue }
-                if !fields[12].isEmpty, FinessDepartment.insee(fields[12]) == nil {
-                    problem(lineNumber, "departement", .unknownDepartment, .warning, "code département FINESS inconnu « \(Limits.quote(fields[12])) »")
+                guard number(fields[LegalEntityField.nofiness.rawValue], "nofiness", lineNumber) else { continue }
+                let department = fields[LegalEntityField.departement.rawValue]
+                if !department.isEmpty, FinessDepartment.insee(department) == nil {
+                    problem(lineNumber, "departement", .unknownDepartment, .warning, "code département FINESS inconnu « \(Limits.quote(department)) »")
                 }
                 legalEntities.append(FinessRecord(line: lineNumber, fields: fields))
             default:
@@ -283,14 +304,16 @@ private struct Parser {
     }
 
     mutating func establishmentChecks(_ f: [String], _ line: Int) {
-        if Nomenclature.category(f[17]) == nil, !f[17].isEmpty {
-            problem(line, "categetab", .unknownCategory, .warning, "catégorie \(f[17]) absente de la nomenclature (secteur déduit de l'agrégat \(f[19]))")
+        func field(_ name: EstablishmentField) -> String { f[name.rawValue] }
+        let category = field(.categetab)
+        if Nomenclature.category(category) == nil, !category.isEmpty {
+            problem(line, "categetab", .unknownCategory, .warning, "catégorie \(category) absente de la nomenclature (secteur déduit de l'agrégat \(field(.categagretab)))")
         }
-        if FinessDepartment.insee(f[12]) == nil {
-            problem(line, "departement", .unknownDepartment, .warning, "code département FINESS inconnu « \(Limits.quote(f[12])) »")
+        if FinessDepartment.insee(field(.departement)) == nil {
+            problem(line, "departement", .unknownDepartment, .warning, "code département FINESS inconnu « \(Limits.quote(field(.departement))) »")
         }
-        for (index, name) in [(27, "dateouv"), (28, "dateautor"), (29, "datemaj")] where !f[index].isEmpty && CalendarDate(iso: f[index]) == nil {
-            problem(line, name, .badDate, .warning, "date invalide « \(Limits.quote(f[index])) » (attendu AAAA-MM-JJ)")
+        for name in [EstablishmentField.dateouv, .dateautor, .datemaj] where !field(name).isEmpty && CalendarDate(iso: field(name)) == nil {
+            problem(line, "\(name)", .badDate, .warning, "date invalide « \(Limits.quote(field(name))) » (attendu AAAA-MM-JJ)")
         }
     }
 

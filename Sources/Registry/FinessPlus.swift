@@ -38,12 +38,13 @@ enum FinessPlus {
                 problems.append(LineProblem(file: file, line: 1, field: "pmej[\(i)].informationsGeneralesPMEJ.numFinessPm", kind: .finessKey, severity: .warning, reason: "clé de contrôle FINESS invalide (« \(Limits.quote(ej)) »)"))
             }
             let address = Address(pmej["adresse"])
-            legalEntities.append(FinessRecord(line: 1, fields: [
-                ej, text(info?["denominationPm"]), text(info?["denominationLonguePmSmsse"]), "",
-                address.number, address.streetType, address.street, "", "", address.lieuDit, address.commune, address.routing,
-                address.department, "", telephone(pmej), text(info?["statutJuridique"]), "", "", "",
-                text(info?["siren"]), text(info?["codeApe"]).replacingOccurrences(of: ".", with: ""), text(info?["dateCreation"]),
-            ]))
+            legalEntities.append(FinessRecord(line: 1, [
+                .nofiness: ej, .rs: text(info?["denominationPm"]), .rslongue: text(info?["denominationLonguePmSmsse"]),
+                .numvoie: address.number, .typvoie: address.streetType, .voie: address.street, .lieuditbp: address.lieuDit,
+                .commune: address.commune, .ligneacheminement: address.routing, .departement: address.department,
+                .telephone: telephone(pmej), .statutjuridique: text(info?["statutJuridique"]), .siren: text(info?["siren"]),
+                .codeape: text(info?["codeApe"]).replacingOccurrences(of: ".", with: ""), .datecrea: text(info?["dateCreation"]),
+            ] as [LegalEntityField: String]))
             guard case let .array(eges)? = pmej["ege"] else { continue }
             for (k, ege) in eges.enumerated() {
                 let g = ege["informationsGeneralesEGE"]
@@ -60,12 +61,15 @@ enum FinessPlus {
                     problems.append(LineProblem(file: file, line: 1, field: "pmej[\(i)].ege[\(k)].categorieentiteGeographiqueExercice", kind: .unknownCategory, severity: .warning, reason: "catégorie \(category) absente de la nomenclature (pas d'agrégat dans le flux FINESS+)"))
                 }
                 let a = Address(ege["adresse"])
-                establishments.append(FinessRecord(line: 1, fields: [
-                    et, ej, text(g?["nomEgeCourt"]), text(g?["nomEgeLong"]), "", "", a.number, a.streetType, a.street, "", a.lieuDit,
-                    a.commune, a.department, "", a.routing, telephone(ege), "", category, known?.label ?? "", known?.aggregate ?? "", "",
-                    text(g?["siret"]), "", text(ege["modefixationtarifaire"]), "", "", "",
-                    text(g?["dateOuverture"]), text(g?["datePremiereAutorisation"]), String(text(ege["dateDerniereMaj"]).prefix(10)), "",
-                ]))
+                establishments.append(FinessRecord(line: 1, [
+                    .nofinesset: et, .nofinessej: ej, .rs: text(g?["nomEgeCourt"]), .rslongue: text(g?["nomEgeLong"]),
+                    .numvoie: a.number, .typvoie: a.streetType, .voie: a.street, .lieuditbp: a.lieuDit, .commune: a.commune,
+                    .departement: a.department, .ligneacheminement: a.routing, .telephone: telephone(ege),
+                    .categetab: category, .libcategetab: known?.label ?? "", .categagretab: known?.aggregate ?? "",
+                    .siret: text(g?["siret"]), .codemft: text(ege["modefixationtarifaire"]),
+                    .dateouv: text(g?["dateOuverture"]), .dateautor: text(g?["datePremiereAutorisation"]),
+                    .datemaj: String(text(ege["dateDerniereMaj"]).prefix(10)),
+                ] as [EstablishmentField: String]))
             }
         }
         return FinessExtraction(file: file, kind: .finessPlus, extractionDate: date, encoding: encoding, establishments: establishments,

@@ -158,12 +158,13 @@ public struct FinessRepository: Sendable {
         var position: [String: Int] = [:]
         for file in files {
             var geo: [String: FinessRecord] = [:]
-            for g in file.geolocations { geo[g[0]] = g }
+            for g in file.geolocations { geo[g[.nofinesset as GeolocationField]] = g }
             entries.reserveCapacity(entries.count + file.establishments.count)
             position.reserveCapacity(position.count + file.establishments.count)
             for r in file.establishments {
-                let entry = (r, geo[r[0]], file.extractionDate)
-                if let i = position[r[0]] { entries[i] = entry } else { position[r[0]] = entries.count; entries.append(entry) }
+                let entry = (r, geo[r[.nofinesset as EstablishmentField]], file.extractionDate)
+                let et = r[.nofinesset as EstablishmentField]
+                if let i = position[et] { entries[i] = entry } else { position[et] = entries.count; entries.append(entry) }
             }
         }
         let before = try await writer.existing("finess_establishment", key: "nofinesset")
@@ -178,7 +179,7 @@ public struct FinessRepository: Sendable {
                 rows.reserveCapacity(range.count)
                 for (record, geo, date) in snapshot[range] {
                     let hash = rowHash(record.fields, geo?.fields)
-                    if let old = before[record[0]] {
+                    if let old = before[record[.nofinesset as EstablishmentField]] {
                         if old.hash == hash && !old.closed { counts.unchanged += 1; continue }
                         counts.updated += 1
                     } else {
@@ -216,7 +217,8 @@ public struct FinessRepository: Sendable {
         var order: [String] = []
         for file in files {
             for r in file.legalEntities {
-                if records.updateValue((r, file.extractionDate), forKey: r[0]) == nil { order.append(r[0]) }
+                let ej = r[.nofiness as LegalEntityField]
+                if records.updateValue((r, file.extractionDate), forKey: ej) == nil { order.append(ej) }
             }
         }
         let before = try await writer.existing("finess_legal_entity", key: "nofiness")
@@ -232,8 +234,8 @@ public struct FinessRepository: Sendable {
                 counts.added += 1
             }
             var cells = record.fields.map { $0.isEmpty ? Cell.null : Cell.text($0) }
-            cells.append(FinessDepartment.insee(record[12]).map(Cell.text) ?? .null)
-            cells.append(.text(searchText([record[1], record[2], record[11], record[0]])))
+            cells.append(FinessDepartment.insee(record[.departement as LegalEntityField]).map(Cell.text) ?? .null)
+            cells.append(.text(searchText([record[.rs as LegalEntityField], record[.rslongue as LegalEntityField], record[.ligneacheminement as LegalEntityField], record[.nofiness as LegalEntityField]])))
             cells.append(.int(hash))
             cells.append(.text(date.description))
             cells.append(.null)
@@ -337,25 +339,26 @@ struct DerivedColumns {
         cells.reserveCapacity(Migrations.establishmentColumns.count)
         for value in f { cells.append(value.isEmpty ? .null : .text(value)) }
         if let g = geolocation {
-            cells.append(Double(g[1]).map(Cell.real) ?? .null)
-            cells.append(Double(g[2]).map(Cell.real) ?? .null)
-            cells.append(g[3].isEmpty ? .null : .text(g[3]))
-            cells.append(g[4].isEmpty ? .null : .text(g[4]))
+            cells.append(Double(g[.coordxet as GeolocationField]).map(Cell.real) ?? .null)
+            cells.append(Double(g[.coordyet as GeolocationField]).map(Cell.real) ?? .null)
+            for field in [GeolocationField.sourcecoordet, .datemaj] { cells.append(g[field].isEmpty ? .null : .text(g[field])) }
         } else {
             cells += [.null, .null, .null, .null]
         }
-        let readingKey = f[17] + "/" + f[19]
+        let category = record[.categetab as EstablishmentField], aggregate = record[.categagretab as EstablishmentField]
+        let readingKey = category + "/" + aggregate
         let reading = readings[readingKey] ?? {
-            let r = Nomenclature.reading(category: f[17], aggregate: f[19])
+            let r = Nomenclature.reading(category: category, aggregate: aggregate)
             let value = (Cell.bool(r.essms), r.sector.map { Cell.text($0.rawValue) } ?? .null, Cell.text(r.decision.rawValue))
             readings[readingKey] = value
             return value
         }()
-        let department = departments[f[12]] ?? {
-            let insee = FinessDepartment.insee(f[12])
+        let code = record[.departement as EstablishmentField]
+        let department = departments[code] ?? {
+            let insee = FinessDepartment.insee(code)
             let region = insee.flatMap { Territory.department($0) }?.region.code
             let value = (insee.map(Cell.text) ?? .null, region.map(Cell.text) ?? .null)
-            departments[f[12]] = value
+            departments[code] = value
             return value
         }()
         cells.append(reading.essms)
@@ -363,7 +366,8 @@ struct DerivedColumns {
         cells.append(reading.decision)
         cells.append(department.insee)
         cells.append(department.region)
-        cells.append(.text(searchText([f[2], f[3], f[14], f[0]])))
+        cells.append(.text(searchText([record[.rs as EstablishmentField], record[.rslongue as EstablishmentField],
+                                       record[.ligneacheminement as EstablishmentField], record[.nofinesset as EstablishmentField]])))
         cells.append(.int(hash))
         cells.append(dates[extractionDate] ?? {
             let value = Cell.text(extractionDate.description)

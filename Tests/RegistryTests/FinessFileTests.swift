@@ -28,11 +28,11 @@ struct FinessFileTests {
         #expect(e.establishments.count == 4)
         #expect(e.geolocations.count == 1)
         #expect(e.establishments[0].fields.count == 31)
-        #expect(e.establishments[0][0] == "010000024")
-        #expect(e.establishments[1][12] == "9C")
-        #expect(e.establishments[3][2] == "LIEU DE VIE \"MAVOUNA MEMA 1\"")
-        #expect(e.establishments[3][3] == "LIEU DE VIE ET D'ACCUEIL \"MAVOUNA MEMA 1\"")
-        #expect(e.geolocations[0][3] == "1,ATLASANTE,96,BAN,EPSG:2154 RGF93 / Lambert-93 (Métropole)")
+        #expect(e.establishments[0][.nofinesset as EstablishmentField] == "010000024")
+        #expect(e.establishments[1][.departement as EstablishmentField] == "9C")
+        #expect(e.establishments[3][.rs as EstablishmentField] == "LIEU DE VIE \"MAVOUNA MEMA 1\"")
+        #expect(e.establishments[3][.rslongue as EstablishmentField] == "LIEU DE VIE ET D'ACCUEIL \"MAVOUNA MEMA 1\"")
+        #expect(e.geolocations[0][.sourcecoordet as GeolocationField] == "1,ATLASANTE,96,BAN,EPSG:2154 RGF93 / Lambert-93 (Métropole)")
     }
 
     @Test func readsTheSyntheticLegalEntityAndCRLF() {
@@ -41,8 +41,8 @@ struct FinessFileTests {
         #expect(e.problems.isEmpty, "\(e.problems)")
         #expect(e.kind == .legalEntities)
         #expect(e.legalEntities.count == 1)
-        #expect(e.legalEntities[0][12] == "69")
-        #expect(e.legalEntities[0][21] == "1990-05-01")
+        #expect(e.legalEntities[0][.departement as LegalEntityField] == "69")
+        #expect(e.legalEntities[0][.datecrea as LegalEntityField] == "1990-05-01")
     }
 
     @Test func fallsBackToWindows1252() {
@@ -52,7 +52,7 @@ struct FinessFileTests {
         let e = FinessFile.read(bytes.map { $0 == 0xC3 ? 0x3F : $0 }, file: "cp1252.csv")
         #expect(e.encoding == "Windows-1252")
         #expect(e.malformed.isEmpty, "\(e.problems)")
-        #expect(e.establishments.first?[2] == "EHPAD ÉTÉ")
+        #expect(e.establishments.first?[.rs as EstablishmentField] == "EHPAD ÉTÉ")
     }
 
     @Test func undecodableByteIsMalformedWithItsLine() {

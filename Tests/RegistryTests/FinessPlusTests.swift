@@ -35,17 +35,17 @@ struct FinessPlusTests {
         #expect(e.problems.isEmpty, "\(e.problems)")
         #expect(e.kind == .finessPlus)
         #expect(e.extractionDate == CalendarDate(iso: "2026-06-02"))
-        #expect(e.legalEntities.map { $0[0] } == ["310100011"])
+        #expect(e.legalEntities.map { $0[.nofiness as LegalEntityField] } == ["310100011"])
         #expect(e.legalEntities[0].fields.count == legalEntityFields.count)
-        #expect(e.legalEntities[0][1] == "ASSOCIATION OCCITANE")
-        #expect(e.legalEntities[0][12] == "31")
-        #expect(e.establishments.map { $0[0] } == ["315000018", "970350013"]) // the inactive one is left out
+        #expect(e.legalEntities[0][.rs as LegalEntityField] == "ASSOCIATION OCCITANE")
+        #expect(e.legalEntities[0][.departement as LegalEntityField] == "31")
+        #expect(e.establishments.map { $0[.nofinesset as EstablishmentField] } == ["315000018", "970350013"]) // the inactive one is left out
         #expect(e.establishments[0].fields.count == establishmentFields.count)
-        #expect(e.establishments[0][17] == "500")
-        #expect(e.establishments[0][19] == "4401") // aggregate from the nomenclature
-        #expect(e.establishments[1][12] == "9C")
-        #expect(e.establishments[1][11] == "302")
-        #expect(e.establishments[1][14] == "97300 CAYENNE")
+        #expect(e.establishments[0][.categetab as EstablishmentField] == "500")
+        #expect(e.establishments[0][.categagretab as EstablishmentField] == "4401") // aggregate from the nomenclature
+        #expect(e.establishments[1][.departement as EstablishmentField] == "9C")
+        #expect(e.establishments[1][.commune as EstablishmentField] == "302")
+        #expect(e.establishments[1][.ligneacheminement as EstablishmentField] == "97300 CAYENNE")
     }
 
     @Test func brokenFluxIsMalformed() {
