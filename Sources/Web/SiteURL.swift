@@ -1,14 +1,20 @@
 /// Every page of the site, every form target and every API path, declared once: the routes are registered from
-/// these cases (with `:id` parameters) and every link and redirect is built from them. The view
-/// model and template of a page are named in `Views/` after the case.
+/// these cases (with `:id` parameters) and every link and redirect is built from them. Each page's
+/// case names its view model (`Views/`) and its template (`Templates/`); a refusal is `ErrorPage`.
 enum SiteURL: Sendable {
+    /// `HomeView`, `Templates/home.mustache`
     case home
+    /// `FinessView`, `Templates/finess.mustache`
     case finess
+    /// `CampaignsView`, `Templates/campaigns.mustache`
     case campaigns
+    /// GET: `GrappeListView`, `Templates/grappes.mustache`; POST refused: `NewGrappeView`, `Templates/new-grappe.mustache`
     case grappes
     /// Adding an establishment from the FINESS search results.
     case addFromSearch
+    /// `GrappeView`, `Templates/grappe.mustache` (with `establishments` and `assessment`)
     case grappe(String)
+    /// `GrappePrintView`, `Templates/grappe-print.mustache`
     case grappePrint(String)
     case grappeSettings(String)
     case grappeEstablishments(String)
@@ -16,6 +22,7 @@ enum SiteURL: Sendable {
     case establishmentKind(String, et: String)
     case establishmentsCSV(String)
     case amountsCSV(String)
+    /// `UsageView`, `Templates/usage.mustache` (with `usage-chart`)
     case usage(String)
     case usageDates(String)
     case usageMeasures(String)
