@@ -156,7 +156,7 @@ public struct Grid: Sendable {
     public let envelope: Cents?
 }
 
-public struct Campaign: Sendable {
+public final class Campaign: Sendable {
     public let id: String
     public let label: String
     public let ruleSetVersion: String
@@ -171,10 +171,14 @@ public struct Campaign: Sendable {
     /// The grid of each stretch of the call: one, unless a parameter is dated (`history`).
     let grids: [(from: CalendarDate, grid: Grid, sources: [String])]
 
+    /// The parameters with dated values (most campaigns have none).
+    let datedKeys: [ParameterKey]
+
     init(id: String, label: String, ruleSetVersion: String, extends: String?, region: String?,
          period: (from: CalendarDate, to: CalendarDate), parameters: [Parameter], grids: [(from: CalendarDate, grid: Grid, sources: [String])]) {
         self.id = id; self.label = label; self.ruleSetVersion = ruleSetVersion; self.extends = extends
         self.region = region; self.period = period; self.parameters = parameters; self.grids = grids
+        datedKeys = ParameterKey.allCases.filter { !parameters[$0.rawValue].history.isEmpty }
     }
 
     public func parameter(_ key: String) -> Parameter? { parameters.first { $0.key == key } }
@@ -183,16 +187,13 @@ public struct Campaign: Sendable {
 
     /// The grid and the sources in force on a day (the first stretch before the campaign's start).
     public func rules(on date: CalendarDate?) -> (grid: Grid, sources: [String]) {
-        guard let date, let stretch = grids.last(where: { $0.from <= date }) else { return (grids[0].grid, grids[0].sources) }
+        guard grids.count > 1, let date, let stretch = grids.last(where: { $0.from <= date }) else { return (grids[0].grid, grids[0].sources) }
         return (stretch.grid, stretch.sources)
     }
 
     /// The dated parameters and the value of each in force on a day: what an explanation cites.
     public func datedValues(on date: CalendarDate) -> [(key: ParameterKey, value: DatedValue)] {
-        parameters.enumerated().compactMap { i, p in
-            guard let key = ParameterKey(rawValue: i), let v = p.inForce(on: date) else { return nil }
-            return (key, v)
-        }
+        datedKeys.compactMap { key in parameters[key.rawValue].inForce(on: date).map { (key, $0) } }
     }
 }
 

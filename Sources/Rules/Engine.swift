@@ -145,7 +145,7 @@ private struct Evaluation {
     // MARK: Main
 
     mutating func run() -> Assessment {
-        if let date {
+        if let date, !campaign.datedKeys.isEmpty {
             for (key, v) in campaign.datedValues(on: date) {
                 explain(key.rule ?? grid.windows.first?.rule ?? .W1, .valueInForce(key: key.name, value: v.value.rendered(indent: false), from: v.from, to: v.to, on: date), source: v.source)
             }
