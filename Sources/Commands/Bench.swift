@@ -73,8 +73,8 @@ struct BenchSimulate: AsyncParsableCommand {
         let (fast, _) = measure { bytes.withUnsafeBytes { Project.decodeFast($0) }! }
         let (assess, assessment) = try measure { try engine.assess(project) }
         let (build, output) = measure { assessment.json }
-        let (render, text) = measure { output.rendered() }
-        print("Requête type (examples/acquisition-46-occitanie.json, \(bytes.count) octets → \(text.utf8.count) octets), par requête :")
+        let (render, text) = measure { output.utf8(indent: false) }
+        print("Requête type (examples/acquisition-46-occitanie.json, \(bytes.count) octets → \(text.count) octets), par requête :")
         print(String(format: "  lecture rapide %.1f µs (chemin général : analyse JSON %.1f µs + décodage %.1f µs), évaluation %.1f µs, sortie JSON %.1f µs, rendu %.1f µs ; total %.1f µs",
                      fast, parse, decode, assess, build, render, fast + assess + build + render))
     }

@@ -39,7 +39,7 @@ private struct Evaluation {
     var flags: [Assessment.Entry] = []
     var explanation: [Assessment.Entry] = []
     /// The facts that compute each funding item, and the source of the first, in `FundingItem` order.
-    var fundingFacts: [(facts: [Fact], source: String?)] = Array(repeating: ([], nil), count: Assessment.FundingItem.allCases.count)
+    var fundingFacts = FundingFacts()
     /// A rule asks for the ARS's decision: the outcome is at best `aDeciderParARS`.
     var needsARS = false
     /// The project's software name as compared (E4, G1): trimmed, lower case.
@@ -60,8 +60,8 @@ private struct Evaluation {
     /// Records a funding fact in the explanation and on its funding line.
     mutating func explain(_ item: Assessment.FundingItem, _ fact: Fact, source: String) {
         explain(item.rule, fact, source: source)
-        fundingFacts[item.index].facts.append(fact)
-        if fundingFacts[item.index].source == nil { fundingFacts[item.index].source = source }
+        fundingFacts[item].facts.append(fact)
+        if fundingFacts[item].source == nil { fundingFacts[item].source = source }
     }
 
     mutating func explain(_ rule: RuleID, _ fact: Fact, source: String? = nil) {
@@ -456,7 +456,7 @@ private struct Evaluation {
     /// The funding items with the facts that compute them and the source of their parameter.
     func fundingLines(_ f: Assessment.Funding) -> [Assessment.FundingLine] {
         Assessment.FundingItem.allCases.map { item in
-            let (facts, source) = fundingFacts[item.index]
+            let (facts, source) = fundingFacts[item]
             return .init(item: item, amount: f[item], source: source ?? item.rule.source, facts: facts)
         }
     }
@@ -551,14 +551,31 @@ extension Campaign {
     }
 }
 
-extension Assessment.FundingItem {
-    var index: Int {
-        switch self {
-        case .usage: return 0
-        case .software: return 1
-        case .equipment: return 2
-        case .amoaMarche: return 3
-        case .amoaProjet: return 4
+/// The facts of each funding item and the source of the first, held inline (no allocation for an
+/// assessment that funds nothing).
+struct FundingFacts {
+    typealias Line = (facts: [Fact], source: String?)
+    var usage: Line = ([], nil), software: Line = ([], nil), equipment: Line = ([], nil)
+    var amoaMarche: Line = ([], nil), amoaProjet: Line = ([], nil)
+
+    subscript(item: Assessment.FundingItem) -> Line {
+        get {
+            switch item {
+            case .usage: return usage
+            case .software: return software
+            case .equipment: return equipment
+            case .amoaMarche: return amoaMarche
+            case .amoaProjet: return amoaProjet
+            }
+        }
+        set {
+            switch item {
+            case .usage: usage = newValue
+            case .software: software = newValue
+            case .equipment: equipment = newValue
+            case .amoaMarche: amoaMarche = newValue
+            case .amoaProjet: amoaProjet = newValue
+            }
         }
     }
 }

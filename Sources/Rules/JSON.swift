@@ -310,63 +310,74 @@ private struct JSONParser {
 extension JSON {
     /// Two-space indented text, keys in their order, non-ASCII characters written as they are.
     public func rendered(indent: Bool = true) -> String {
-        var out = ""
+        String(decoding: utf8(indent: indent), as: UTF8.self)
+    }
+
+    /// The document as UTF-8 bytes, written into one buffer (what a response body needs).
+    public func utf8(indent: Bool = true) -> [UInt8] {
+        var out: [UInt8] = []
         out.reserveCapacity(4096)
         write(to: &out, level: 0, indent: indent)
         return out
     }
 
-    private func write(to out: inout String, level: Int, indent: Bool) {
+    private static func newline(_ out: inout [UInt8], _ level: Int) {
+        out.append(UInt8(ascii: "\n"))
+        for _ in 0..<(2 * level) { out.append(UInt8(ascii: " ")) }
+    }
+
+    private func write(to out: inout [UInt8], level: Int, indent: Bool) {
         switch self {
-        case .null: out += "null"
-        case let .bool(b): out += b ? "true" : "false"
-        case let .number(n): out += n
+        case .null: out.append(contentsOf: "null".utf8)
+        case let .bool(b): out.append(contentsOf: (b ? "true" : "false").utf8)
+        case let .number(n): out.append(contentsOf: n.utf8)
         case let .string(s): JSON.writeString(s, to: &out)
         case let .array(items):
-            if items.isEmpty { out += "[]"; return }
-            out += "["
+            if items.isEmpty { out.append(contentsOf: "[]".utf8); return }
+            out.append(UInt8(ascii: "["))
             for (i, item) in items.enumerated() {
-                if i > 0 { out += "," }
-                if indent { out += "\n" + String(repeating: "  ", count: level + 1) }
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                if indent { JSON.newline(&out, level + 1) }
                 item.write(to: &out, level: level + 1, indent: indent)
             }
-            if indent { out += "\n" + String(repeating: "  ", count: level) }
-            out += "]"
+            if indent { JSON.newline(&out, level) }
+            out.append(UInt8(ascii: "]"))
         case let .object(members):
-            if members.isEmpty { out += "{}"; return }
-            out += "{"
+            if members.isEmpty { out.append(contentsOf: "{}".utf8); return }
+            out.append(UInt8(ascii: "{"))
             for (i, (key, value)) in members.enumerated() {
-                if i > 0 { out += "," }
-                if indent { out += "\n" + String(repeating: "  ", count: level + 1) }
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                if indent { JSON.newline(&out, level + 1) }
                 JSON.writeString(key, to: &out)
-                out += indent ? ": " : ":"
+                out.append(UInt8(ascii: ":"))
+                if indent { out.append(UInt8(ascii: " ")) }
                 value.write(to: &out, level: level + 1, indent: indent)
             }
-            if indent { out += "\n" + String(repeating: "  ", count: level) }
-            out += "}"
+            if indent { JSON.newline(&out, level) }
+            out.append(UInt8(ascii: "}"))
         }
     }
 
-    private static func writeString(_ s: String, to out: inout String) {
-        out += "\""
-        if !s.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
-            out += s
-            out += "\""
-            return
-        }
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case let c where c.value < 0x20:
-                let hex = String(c.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
+    private static func writeString(_ s: String, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        var s = s
+        s.withUTF8 { bytes in
+            for b in bytes {
+                switch b {
+                case UInt8(ascii: "\""): out.append(contentsOf: "\\\"".utf8)
+                case UInt8(ascii: "\\"): out.append(contentsOf: "\\\\".utf8)
+                case 0x0A: out.append(contentsOf: "\\n".utf8)
+                case 0x0D: out.append(contentsOf: "\\r".utf8)
+                case 0x09: out.append(contentsOf: "\\t".utf8)
+                case 0..<0x20:
+                    let hex = Array("0123456789abcdef".utf8)
+                    out.append(contentsOf: "\\u00".utf8)
+                    out.append(hex[Int(b >> 4)])
+                    out.append(hex[Int(b & 0xF)])
+                default: out.append(b)
+                }
             }
         }
-        out += "\""
+        out.append(UInt8(ascii: "\""))
     }
 }

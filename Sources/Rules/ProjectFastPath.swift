@@ -123,15 +123,22 @@ private struct FastReader {
         depth += 1
         defer { depth -= 1 }
         guard depth <= 64 else { return false }
-        var seen: [Range<Int>] = []
+        // Keys seen twice: a bit per known key, the others listed (rare: no allocation otherwise).
+        var known: UInt64 = 0
+        var others: [Range<Int>] = []
         if byte(UInt8(ascii: "}")) { return true }
         while true {
             guard let key = keyRange(), byte(UInt8(ascii: ":")) else { return false }
-            for other in seen where other.count == key.count && memcmp(bytes.baseAddress! + other.lowerBound, bytes.baseAddress! + key.lowerBound, key.count) == 0 {
-                return false
-            }
-            seen.append(key)
             let index = keys.firstIndex { $0.utf8CodeUnitCount == key.count && memcmp($0.utf8Start, bytes.baseAddress! + key.lowerBound, key.count) == 0 }
+            if let index {
+                guard known & (1 << index) == 0 else { return false }
+                known |= 1 << index
+            } else {
+                for other in others where other.count == key.count && memcmp(bytes.baseAddress! + other.lowerBound, bytes.baseAddress! + key.lowerBound, key.count) == 0 {
+                    return false
+                }
+                others.append(key)
+            }
             guard member(&self, index) else { return false }
             if byte(UInt8(ascii: ",")) { continue }
             return byte(UInt8(ascii: "}"))
@@ -216,9 +223,8 @@ private struct FastReader {
                 return true
             case 8: organismes = r.organismes(); return organismes != nil
             case 9:
-                guard let list = r.establishments() else { return false }
-                establishments = list.map(\.0)
-                kinds = list.map(\.1)
+                guard let list = r.establishments(kinds: &kinds) else { return false }
+                establishments = list
                 return true
             default: return r.skip()
             }
@@ -281,9 +287,13 @@ private struct FastReader {
         "essms", "confortActivity", "attachedToNationalEntity", "solution",
     ]
 
-    mutating func establishments() -> [(Project.Establishment, ProjectKind?)]? {
-        var list: [(Project.Establishment, ProjectKind?)] = []
+    /// The establishments, and in `kinds` the kind each gave (checked once the project's is known).
+    mutating func establishments(kinds: inout [ProjectKind?]) -> [Project.Establishment]? {
+        var list: [Project.Establishment] = []
         var seen = Set<String>()
+        list.reserveCapacity(64)
+        seen.reserveCapacity(64)
+        kinds.removeAll(keepingCapacity: true)
         guard array({ r in
             guard list.count < Limits.establishmentsPerProject else { return false }
             var et: String??, ej: String?, name: String?, sector: Sector?, department: Department?, kind: ProjectKind?
@@ -310,10 +320,11 @@ private struct FastReader {
                 }
             }), let et, let ej, let name, let sector, let department else { return false }
             if let et, !seen.insert(et).inserted { return false }
-            list.append((Project.Establishment(
+            list.append(Project.Establishment(
                 finessET: et, finessEJ: ej, name: name, sector: sector, department: department,
                 priorEsmsNumeriqueFunding: prior, sonsOrderSoftware: sons, kind: nil, essms: essms,
-                confortActivity: confort, attachedToNationalEntity: national, solution: solution), kind))
+                confortActivity: confort, attachedToNationalEntity: national, solution: solution))
+            kinds.append(kind)
             return true
         }) else { return nil }
         return list

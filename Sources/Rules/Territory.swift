@@ -62,16 +62,21 @@ public enum Territory {
     /// `2A…` → 2A, `9701…`→ 971 … `9704…` → 974, `9805…` → 976. Saint-Barthélemy and Saint-Martin are
     /// filed under `9701` (Guadeloupe), as D1 says. Nil for territories without an ARS.
     public static func department(ofFiness number: String) -> Department? {
-        let c = Array(number.utf8)
-        guard c.count == 9 else { return nil }
-        let prefix = String(decoding: c[0..<2], as: UTF8.self)
-        if prefix == "97" {
-            return department("97" + String(decoding: c[3..<4], as: UTF8.self))
+        var number = number
+        // The code read in place: this runs for every organisme of every assessment.
+        let code: String? = number.withUTF8 { c in
+            guard c.count == 9 else { return nil }
+            if c[0] == UInt8(ascii: "9"), c[1] == UInt8(ascii: "7") {
+                var overseas = "97"
+                overseas.unicodeScalars.append(Unicode.Scalar(c[3]))
+                return overseas
+            }
+            if c[0] == UInt8(ascii: "9"), c[1] == UInt8(ascii: "8") {
+                return c[2] == UInt8(ascii: "0") && c[3] == UInt8(ascii: "5") ? "976" : nil
+            }
+            return String(decoding: UnsafeBufferPointer(rebasing: c[0..<2]), as: UTF8.self)
         }
-        if prefix == "98" {
-            return String(decoding: c[2..<4], as: UTF8.self) == "05" ? department("976") : nil
-        }
-        return department(prefix)
+        return code.flatMap { department($0) }
     }
 }
 

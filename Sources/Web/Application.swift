@@ -112,7 +112,7 @@ enum StaticFile {
 enum JSONResponse {
     static func make(_ status: HTTPResponse.Status, _ json: JSON) -> Response {
         Response(status: status, headers: [.contentType: "application/json; charset=utf-8"],
-                 body: .init(byteBuffer: ByteBuffer(string: json.rendered(indent: false))))
+                 body: .init(byteBuffer: ByteBuffer(bytes: json.utf8(indent: false))))
     }
 
     /// `{"error": {"status": 422, "path": "establishments[3].finessET", "message": "…"}}`
