@@ -58,11 +58,16 @@ public enum Sector: String, CaseIterable, Sendable, Hashable {
 }
 
 extension CalendarDate {
-    /// The day an instant falls on in Europe/Paris, the calendar of the rules (the caller reads the clock).
-    public init(parisDayOf instant: Date) {
+    /// The Gregorian calendar of Europe/Paris, made once (a time zone lookup costs more than a request).
+    static let paris: Calendar = {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "Europe/Paris") ?? .gmt
-        let c = calendar.dateComponents([.year, .month, .day], from: instant)
+        return calendar
+    }()
+
+    /// The day an instant falls on in Europe/Paris, the calendar of the rules (the caller reads the clock).
+    public init(parisDayOf instant: Date) {
+        let c = Self.paris.dateComponents([.year, .month, .day], from: instant)
         year = c.year ?? 1970
         month = c.month ?? 1
         day = c.day ?? 1

@@ -155,6 +155,13 @@ struct SecurityMiddleware: RouterMiddleware {
         }
     }
 
+    /// `Application/JSON; charset=utf-8` → `application/json`.
+    static func mediaType(_ header: String?) -> String? {
+        guard let header else { return nil }
+        let type = header.prefix { $0 != ";" }.drop { $0 == " " || $0 == "\t" }
+        return String(type.reversed().drop { $0 == " " || $0 == "\t" }.reversed()).lowercased()
+    }
+
     static func isAPI(_ request: Request) -> Bool { request.uri.path.hasPrefix("/api/") }
 
     static func failure(_ request: Request, status: HTTPResponse.Status, _ message: String) -> Response {
@@ -174,8 +181,7 @@ struct SecurityMiddleware: RouterMiddleware {
             if let refusal = Self.crossSite(request) { return Self.failure(request, status: .forbidden, refusal) }
             if Self.isAPI(request) {
                 guard !allowed.isEmpty, request.method != .delete else { return try await next(request, context) }
-                let type = request.headers[.contentType]?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
-                guard type == "application/json" else {
+                guard Self.mediaType(request.headers[.contentType]) == "application/json" else {
                     return Self.failure(request, status: .unsupportedMediaType, "corps attendu en JSON, envoyé avec Content-Type: application/json")
                 }
                 return try await next(request, context)
