@@ -17,6 +17,9 @@ struct BenchSimulate: AsyncParsableCommand {
     @Option(help: "Nombre de passages mesurés.")
     var runs = 20
 
+    @Flag(inversion: .prefixedNo, help: "Mesurer aussi une requête de simulation type, étape par étape (--no-stages : le lot seul, pour un profil).")
+    var stages = true
+
     func run() throws {
         guard grappes > 0, establishments >= grappes, runs > 0 else {
             throw ValidationError("il faut au moins une grappe, un établissement par grappe et un passage")
@@ -48,7 +51,7 @@ struct BenchSimulate: AsyncParsableCommand {
         print(String(format: "  médiane : %.2f ms   meilleur : %.2f ms", ms(median), ms(best)))
         print(String(format: "  %.0f établissements par seconde (médiane)", perSecond))
         print("  contrôle : \(checksum)")
-        try requestStages(engine: engine, ms: ms)
+        if stages { try requestStages(engine: engine, ms: ms) }
     }
 
     /// What one `POST /api/v1/simulations` of the 46-establishment example costs, stage by stage,

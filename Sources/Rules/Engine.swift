@@ -42,15 +42,12 @@ private struct Evaluation {
     var fundingFacts = FundingFacts()
     /// A rule asks for the ARS's decision: the outcome is at best `aDeciderParARS`.
     var needsARS = false
-    /// The project's software name as compared (E4, G1): trimmed, lower case.
-    let solutionKey: String
 
     init(project: Project, campaign: Campaign, date: CalendarDate?) {
         self.project = project
         self.campaign = campaign
         self.date = date
         (self.grid, self.sources) = campaign.rules(on: date)
-        self.solutionKey = Self.softwareKey(project.solution.name)
         explanation.reserveCapacity(24)
     }
 
@@ -84,7 +81,8 @@ private struct Evaluation {
 
     /// A software name names the project's solution, whatever the case and surrounding spaces.
     func isProjectSoftware(_ name: String) -> Bool {
-        name == project.solution.name || Self.softwareKey(name) == solutionKey
+        // The same text in most projects: the keys are compared only when it differs.
+        name == project.solution.name || Self.softwareKey(name) == Self.softwareKey(project.solution.name)
     }
 
     // MARK: §2 Eligibility of one ESSMS
@@ -133,7 +131,7 @@ private struct Evaluation {
             if es[index].attachedToNationalEntity {
                 flag(.R5, .attachedToNationalEntity(finessET: es[index].finessET!, name: es[index].name))
             }
-            let organisme = project.organismes.firstIndex { $0.finessEJ == es[index].finessEJ } ?? 0
+            let organisme = project.organismes.count == 1 ? 0 : project.organismes.firstIndex { $0.finessEJ == es[index].finessEJ } ?? 0
             eligible.append(Member(index: index, organisme: organisme, sector: es[index].sector, regionIndex: es[index].department.regionIndex, kind: project.kind == .mixte ? (es[index].kind ?? .acquisition) : project.kind))
         }
         if sameSoftwareSons > 0 {
