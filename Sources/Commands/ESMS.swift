@@ -6,7 +6,7 @@ import Store
 /// The commands of this module, in the order of `esms --help`; the executable adds `serve` (and
 /// `bench serve`), which need the server module.
 public enum CommandList {
-    public static let commands: [any ParsableCommand.Type] = [Simulate.self, Campaigns.self, Finess.self, Usage.self]
+    public static let commands: [any ParsableCommand.Type] = [Simulate.self, Campaigns.self, Finess.self, Usage.self, Audit.self]
     /// `esms bench simulate`, `import`, `usage`.
     public static let benchmarks: [any ParsableCommand.Type] = [BenchSimulate.self, BenchImport.self, BenchUsage.self]
 }
@@ -24,11 +24,12 @@ struct StoreOptions: ParsableArguments {
         do { return try DatabaseLocation.resolve(flag: database) } catch { throw UserFacingError("\(error)") }
     }
 
-    /// Opens the store; with `mustExist`, an absent SQLite file is an error rather than a new empty base.
-    func open(mustExist: Bool = false) async throws -> Store {
+    /// Opens the store; with `mustExist`, an absent SQLite file is an error (`missing` says what to
+    /// do) rather than a new empty base.
+    func open(mustExist: Bool = false, missing: String = "importez d'abord le registre (esms finess import FICHIER…)") async throws -> Store {
         let location = try location()
         if mustExist, case let .sqlite(path) = location, !FileManager.default.fileExists(atPath: path) {
-            throw UserFacingError("base \(path) absente : importez d'abord le registre (esms finess import FICHIER…)")
+            throw UserFacingError("base \(path) absente : \(missing)")
         }
         do { return try await Store.open(location) } catch { throw UserFacingError("\(error)") }
     }
@@ -44,8 +45,9 @@ struct StoreOptions: ParsableArguments {
         } catch let e as InputError { throw UserFacingError(e.description) }
     }
 
-    func with<T>(mustExist: Bool = false, _ body: (Store) async throws -> T) async throws -> T {
-        let store = try await open(mustExist: mustExist)
+    func with<T>(mustExist: Bool = false, missing: String? = nil, _ body: (Store) async throws -> T) async throws -> T {
+        let store: Store
+        if let missing { store = try await open(mustExist: mustExist, missing: missing) } else { store = try await open(mustExist: mustExist) }
         do {
             let result = try await body(store)
             try? await store.close()

@@ -82,6 +82,22 @@ enum Migrations {
                     "ALTER TABLE grappe ADD COLUMN version INTEGER NOT NULL DEFAULT 1",
                     "ALTER TABLE grappe ADD COLUMN updated_by TEXT",
                 ]),
+            // access.md, « The audit log »: append-only, each event chained to the previous by SHA-256;
+            // the triggers refuse UPDATE and DELETE, the chain finds what went around them.
+            Migration(
+                version: 5, name: "journal d'audit scellé",
+                sqlite: [
+                    "CREATE TABLE audit_events (id INTEGER PRIMARY KEY, at TEXT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL, object TEXT NOT NULL, outcome TEXT NOT NULL, remote TEXT, details TEXT NOT NULL, previous_hash TEXT NOT NULL, hash TEXT NOT NULL)",
+                    "CREATE INDEX audit_events_object ON audit_events (object)",
+                    "CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events BEGIN SELECT RAISE(ABORT, 'journal d''audit : ajout seulement'); END",
+                    "CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events BEGIN SELECT RAISE(ABORT, 'journal d''audit : ajout seulement'); END",
+                ],
+                postgres: [
+                    "CREATE TABLE audit_events (id BIGINT PRIMARY KEY, at TEXT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL, object TEXT NOT NULL, outcome TEXT NOT NULL, remote TEXT, details TEXT NOT NULL, previous_hash TEXT NOT NULL, hash TEXT NOT NULL)",
+                    "CREATE INDEX audit_events_object ON audit_events (object)",
+                    "CREATE FUNCTION audit_events_append_only() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'journal d''audit : ajout seulement'; END $$ LANGUAGE plpgsql",
+                    "CREATE TRIGGER audit_events_append_only BEFORE UPDATE OR DELETE ON audit_events FOR EACH ROW EXECUTE FUNCTION audit_events_append_only()",
+                ]),
         ]
     }()
 
