@@ -55,25 +55,33 @@ public struct AuditLog: Sendable {
     @discardableResult
     public func append(actor: String, action: String, object: String, outcome: Outcome = .success,
                        remote: String? = nil, details: JSON = .object([])) async throws -> Event {
+        try await store.transaction(immediate: true) {
+            try await record(actor: actor, action: action, object: object, outcome: outcome, remote: remote, details: details)
+        }
+    }
+
+    /// Appends an event within the caller's transaction (`store.transaction(immediate: true)`): the
+    /// change and its event are written together or not at all.
+    @discardableResult
+    public func record(actor: String, action: String, object: String, outcome: Outcome = .success,
+                       remote: String? = nil, details: JSON = .object([])) async throws -> Event {
         let at = ISO8601DateFormatter().string(from: Date())
         let detailsText = details.rendered(indent: false)
-        return try await store.transaction(immediate: true) {
-            if store.dialect == .postgres {
-                try await store.sql.raw("SELECT pg_advisory_xact_lock(\(literal: Self.lockKey))").run()
-            }
-            let last = try await store.sql.raw("SELECT id, hash FROM audit_events ORDER BY id DESC LIMIT 1").first()
-            let id = (try last?.decode(column: "id", as: Int.self) ?? 0) + 1
-            let previous = try last?.decode(column: "hash", as: String.self) ?? Self.genesis
-            let hash = Self.hash(id: id, at: at, actor: actor, action: action, object: object, outcome: outcome,
-                                 remote: remote, details: detailsText, previous: previous)
-            try await store.sql.insert(into: "audit_events")
-                .columns("id", "at", "actor", "action", "object", "outcome", "remote", "details", "previous_hash", "hash")
-                .values(SQLBind(id), SQLBind(at), SQLBind(actor), SQLBind(action), SQLBind(object), SQLBind(outcome.rawValue),
-                        SQLBind(remote), SQLBind(detailsText), SQLBind(previous), SQLBind(hash))
-                .run()
-            return Event(id: id, at: at, actor: actor, action: action, object: object, outcome: outcome, remote: remote,
-                         details: details, previousHash: previous, hash: hash)
+        if store.dialect == .postgres {
+            try await store.sql.raw("SELECT pg_advisory_xact_lock(\(literal: Self.lockKey))").run()
         }
+        let last = try await store.sql.raw("SELECT id, hash FROM audit_events ORDER BY id DESC LIMIT 1").first()
+        let id = (try last?.decode(column: "id", as: Int.self) ?? 0) + 1
+        let previous = try last?.decode(column: "hash", as: String.self) ?? Self.genesis
+        let hash = Self.hash(id: id, at: at, actor: actor, action: action, object: object, outcome: outcome,
+                             remote: remote, details: detailsText, previous: previous)
+        try await store.sql.insert(into: "audit_events")
+            .columns("id", "at", "actor", "action", "object", "outcome", "remote", "details", "previous_hash", "hash")
+            .values(SQLBind(id), SQLBind(at), SQLBind(actor), SQLBind(action), SQLBind(object), SQLBind(outcome.rawValue),
+                    SQLBind(remote), SQLBind(detailsText), SQLBind(previous), SQLBind(hash))
+            .run()
+        return Event(id: id, at: at, actor: actor, action: action, object: object, outcome: outcome, remote: remote,
+                     details: details, previousHash: previous, hash: hash)
     }
 
     /// "audt" in ASCII: the advisory lock that orders appends on PostgreSQL.

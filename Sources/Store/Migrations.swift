@@ -98,6 +98,19 @@ enum Migrations {
                     "CREATE FUNCTION audit_events_append_only() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'journal d''audit : ajout seulement'; END $$ LANGUAGE plpgsql",
                     "CREATE TRIGGER audit_events_append_only BEFORE UPDATE OR DELETE ON audit_events FOR EACH ROW EXECUTE FUNCTION audit_events_append_only()",
                 ]),
+            // access.md, « Accounts »: passwords as bcrypt hashes, API tokens as SHA-256 hashes only.
+            Migration(
+                version: 6, name: "comptes, rôles et jetons d'API",
+                sqlite: [
+                    "CREATE TABLE users (email TEXT PRIMARY KEY, name TEXT NOT NULL, password_hash TEXT NOT NULL, disabled INTEGER NOT NULL DEFAULT 0, created_at TEXT NOT NULL)",
+                    "CREATE TABLE user_roles (email TEXT NOT NULL REFERENCES users (email), role TEXT NOT NULL, scope TEXT NOT NULL, PRIMARY KEY (email, role, scope))",
+                    "CREATE TABLE api_tokens (hash TEXT PRIMARY KEY, email TEXT NOT NULL REFERENCES users (email), label TEXT NOT NULL, created_at TEXT NOT NULL, expires_at TEXT NOT NULL)",
+                ],
+                postgres: [
+                    "CREATE TABLE users (email TEXT PRIMARY KEY, name TEXT NOT NULL, password_hash TEXT NOT NULL, disabled BOOLEAN NOT NULL DEFAULT FALSE, created_at TEXT NOT NULL)",
+                    "CREATE TABLE user_roles (email TEXT NOT NULL REFERENCES users (email), role TEXT NOT NULL, scope TEXT NOT NULL, PRIMARY KEY (email, role, scope))",
+                    "CREATE TABLE api_tokens (hash TEXT PRIMARY KEY, email TEXT NOT NULL REFERENCES users (email), label TEXT NOT NULL, created_at TEXT NOT NULL, expires_at TEXT NOT NULL)",
+                ]),
         ]
     }()
 

@@ -73,7 +73,9 @@ public final class Store: Sendable {
     }
 
     /// Opens the database and brings its schema to the latest migration.
-    public static func open(_ location: DatabaseLocation, logger: Logger = Logger(label: "esms.store")) async throws -> Store {
+    /// Opens the store and brings its schema to the latest migration; `migrate: false` only
+    /// connects (an administration connection, as the tests' one that creates their schemas).
+    public static func open(_ location: DatabaseLocation, migrate: Bool = true, logger: Logger = Logger(label: "esms.store")) async throws -> Store {
         var quiet = logger
         quiet.logLevel = .warning
         let store: Store
@@ -117,7 +119,7 @@ public final class Store: Sendable {
             }
         }
         do {
-            try await Migrations.run(on: store)
+            if migrate { try await Migrations.run(on: store) }
         } catch {
             try? await store.close()
             throw error

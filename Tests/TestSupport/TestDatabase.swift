@@ -24,7 +24,8 @@ public enum TestDatabase: String, CaseIterable, CustomTestStringConvertible, Sen
             do { let r = try await body(store); try await store.close(); return r } catch { try? await store.close(); throw error }
         case .postgres:
             let base = try DatabaseLocation.parse(postgresURL!)
-            let admin = try await Store.open(base)
+            // Only to create and drop the test's schema: the database's own schema is left alone.
+            let admin = try await Store.open(base, migrate: false)
             try await admin.sql.raw("CREATE SCHEMA \(unsafeRaw: name)").run()
             guard case let .postgres(host, port, user, password, database, _) = base else { fatalError() }
             let store = try await Store.open(.postgres(host: host, port: port, user: user, password: password, database: database, schema: name))
