@@ -84,7 +84,7 @@ let package = Package(
         .executableTarget(
             name: "esms",
             dependencies: [
-                "Commands", "Store", "Web",
+                "Commands", "Store", "Web", "Rules", "Registry",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

@@ -25,13 +25,19 @@ public struct SectorReading: Sendable, Equatable {
     public let basis: String
 }
 
+public struct NomenclatureError: Error, Sendable, CustomStringConvertible {
+    public let reason: String
+    public var description: String { reason }
+}
+
 /// The nomenclatures as data: `Nomenclature/categories.json`, with their sources.
 public enum Nomenclature {
-    public static let categories: [String: Category] = {
+    /// The table of `Nomenclature/categories.json`, read once; the reason when it cannot be read.
+    public static let shipped: Result<[String: Category], NomenclatureError> = {
         guard let url = Bundle.module.url(forResource: "Nomenclature/categories", withExtension: "json"),
               let data = try? Data(contentsOf: url),
               case let .array(rows)? = (try? JSON.parse(String(decoding: data, as: UTF8.self)))?["categories"] else {
-            fatalError("Nomenclature/categories.json illisible")
+            return .failure(NomenclatureError(reason: "Nomenclature/categories.json illisible"))
         }
         var table: [String: Category] = [:]
         for row in rows {
@@ -39,7 +45,7 @@ public enum Nomenclature {
                   case let .string(aggregate)? = row["aggregate"], case let .string(decision)? = row["decision"],
                   case let .bool(essms)? = row["essms"], case let .string(status)? = row["status"],
                   case let .string(source)? = row["source"], case let .string(note)? = row["note"] else {
-                fatalError("Nomenclature/categories.json : ligne mal formée \(row.rendered(indent: false))")
+                return .failure(NomenclatureError(reason: "Nomenclature/categories.json : ligne mal formée \(row.rendered(indent: false))"))
             }
             var sector: Sector? = nil
             if case let .string(s)? = row["sector"] { sector = Sector(rawValue: s) }
@@ -47,8 +53,17 @@ public enum Nomenclature {
                                    decision: Category.Decision(rawValue: decision) ?? .review, essms: essms,
                                    status: status, source: source, note: note)
         }
-        return table
+        return .success(table)
     }()
+
+    /// The categories. `esms` checks `shipped` before running any command (`Entry`), and the
+    /// registry tests read the file: a failure here is a broken build, never a request.
+    public static var categories: [String: Category] {
+        switch shipped {
+        case let .success(table): return table
+        case let .failure(error): preconditionFailure(error.reason)
+        }
+    }
 
     public static func category(_ code: String) -> Category? { categories[code] }
 

@@ -215,15 +215,21 @@ public struct CampaignCatalogue: Sendable {
 
     public func campaign(_ id: String) -> Campaign? { campaigns.first { $0.id == id } }
 
-    /// The campaigns shipped with the rules (`Sources/Rules/Campaigns/*.json`).
-    public static let bundled: CampaignCatalogue = {
-        do {
-            return try loadBundled()
-        } catch {
-            // A shipped campaign file that does not validate is a build defect: the tests load them all.
-            fatalError("\(error)")
+    /// The campaigns shipped with the rules (`Sources/Rules/Campaigns/*.json`), read once.
+    public static let shipped: Result<CampaignCatalogue, CampaignError> = {
+        do { return .success(try loadBundled()) } catch let error as CampaignError { return .failure(error) } catch {
+            return .failure(CampaignError(campaign: "*", parameter: nil, reason: "\(error)"))
         }
     }()
+
+    /// The shipped campaigns. `esms` checks `shipped` before running any command (`Entry`), and the
+    /// tests load every file: a failure here is a broken build, never a request.
+    public static var bundled: CampaignCatalogue {
+        switch shipped {
+        case let .success(catalogue): return catalogue
+        case let .failure(error): preconditionFailure("campagnes livrées illisibles : \(error)")
+        }
+    }
 
     public static func loadBundled() throws -> CampaignCatalogue {
         guard let directory = Bundle.module.url(forResource: "Campaigns", withExtension: nil) else {

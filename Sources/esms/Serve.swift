@@ -34,6 +34,7 @@ struct Serve: AsyncParsableCommand {
             do {
                 configuration = try ServerConfiguration.resolve(host: host, port: port, database: database, logLevel: logLevel, demo: !noDemo)
             } catch { throw UserFacingError("\(error)") }
+            if let problem = ShippedTemplates.problem { throw UserFacingError("gabarits des pages illisibles : \(problem)") }
             var logger = Logger(label: "esms")
             logger.logLevel = configuration.logLevel
             let store: Store

@@ -8,11 +8,15 @@ struct TemplateTests {
     @Test func everyTemplateParsesAndEscapesEveryValue() throws {
         let sources = Templates.sources
         #expect(sources.count >= 15)
+        // Every template parses and every page's is there: what `esms serve` checks before serving.
+        #expect(ShippedTemplates.problem == nil)
+        let library = try Templates.shipped.get()
         for (name, text) in sources {
             // `{{{x}}}` and `{{&x}}` would print a value without escaping it.
             #expect(!text.contains("{{{") && !text.contains("{{&"), "\(name) : valeur non échappée")
-            #expect(Templates.library.getTemplate(named: name) != nil, "\(name) : gabarit illisible")
+            #expect(library.getTemplate(named: name) != nil, "\(name) : gabarit illisible")
         }
+        #expect(Templates.pages.allSatisfy { library.getTemplate(named: $0) != nil })
     }
 
     /// Shares, amounts and campaign identifiers come from the campaign or the assessment.

@@ -21,12 +21,22 @@ extension PageView {
 
 /// The templates shipped with the server, parsed once.
 enum Templates {
-    static let library: MustacheLibrary = {
+    /// Every page's template; `esms` checks them all before it serves (`shipped`).
+    static let pages = [HomeView.template, FinessView.template, CampaignsView.template, GrappeListView.template, NewGrappeView.template,
+                        GrappeView.template, GrappePrintView.template, UsageView.template, ErrorPage.template]
+
+    /// The parsed templates, or why they cannot be used: one that does not parse, a page's missing.
+    static let shipped: Result<MustacheLibrary, TemplateError> = {
         var library = MustacheLibrary()
         for (name, text) in sources {
-            do { try library.register(text, named: name) } catch { fatalError("gabarit \(name) illisible : \(error)") }
+            do { try library.register(text, named: name) } catch {
+                return .failure(TemplateError(description: "gabarit \(name) illisible : \(error)"))
+            }
         }
-        return library
+        if let missing = pages.first(where: { library.getTemplate(named: $0) == nil }) {
+            return .failure(TemplateError(description: "gabarit \(missing) absent de Templates/"))
+        }
+        return .success(library)
     }()
 
     /// The text of every `Templates/*.mustache` file, by name.
@@ -38,9 +48,25 @@ enum Templates {
         }
     }()
 
+    /// The page, or — templates being checked before serving, this cannot happen on a running
+    /// server — a plain French page rather than a crash.
     static func render(_ model: Any, _ template: String) -> String {
-        guard let text = library.render(model, withTemplate: template) else { fatalError("gabarit \(template) absent") }
+        guard case let .success(library) = shipped, let text = library.render(model, withTemplate: template) else { return unavailable }
         return text
+    }
+
+    static let unavailable = "<!DOCTYPE html><html lang=\"fr\"><head><meta charset=\"utf-8\"><title>Page indisponible — ESMS numérique</title></head><body><main><h1>Page indisponible</h1><p>Cette page ne peut pas être affichée : l'installation d'esms est incomplète. Prévenez l'équipe qui l'exploite.</p></main></body></html>"
+}
+
+public struct TemplateError: Error, Sendable, CustomStringConvertible {
+    public let description: String
+}
+
+/// What the server needs beyond the shipped rules: nil when its templates read, else why.
+public enum ShippedTemplates {
+    public static var problem: String? {
+        if case let .failure(e) = Templates.shipped { return e.description }
+        return nil
     }
 }
 
