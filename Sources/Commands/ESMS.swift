@@ -26,7 +26,9 @@ struct StoreOptions: ParsableArguments {
 
     /// Opens the store; with `mustExist`, an absent SQLite file is an error (`missing` says what to
     /// do) rather than a new empty base.
-    func open(mustExist: Bool = false, missing: String = "importez d'abord le registre (esms finess import FICHIER…)") async throws -> Store {
+    static let noRegistry = "importez d'abord le registre (esms finess import FICHIER…)"
+
+    func open(mustExist: Bool = false, missing: String = StoreOptions.noRegistry) async throws -> Store {
         let location = try location()
         if mustExist, case let .sqlite(path) = location, !FileManager.default.fileExists(atPath: path) {
             throw UserFacingError("base \(path) absente : \(missing)")
@@ -45,9 +47,8 @@ struct StoreOptions: ParsableArguments {
         } catch let e as InputError { throw UserFacingError(e.description) }
     }
 
-    func with<T>(mustExist: Bool = false, missing: String? = nil, _ body: (Store) async throws -> T) async throws -> T {
-        let store: Store
-        if let missing { store = try await open(mustExist: mustExist, missing: missing) } else { store = try await open(mustExist: mustExist) }
+    func with<T>(mustExist: Bool = false, missing: String = StoreOptions.noRegistry, _ body: (Store) async throws -> T) async throws -> T {
+        let store = try await open(mustExist: mustExist, missing: missing)
         do {
             let result = try await body(store)
             try? await store.close()

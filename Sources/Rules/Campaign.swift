@@ -182,8 +182,6 @@ public final class Campaign: Sendable {
     }
 
     public func parameter(_ key: String) -> Parameter? { parameters.first { $0.key == key } }
-    /// The source of a parameter, for the explanation of the rule that reads it.
-    public func source(_ key: ParameterKey) -> String { grids[0].sources[key.rawValue] }
 
     /// The grid and the sources in force on a day (the first stretch before the campaign's start).
     public func rules(on date: CalendarDate?) -> (grid: Grid, sources: [String]) {
@@ -214,6 +212,9 @@ public struct CampaignCatalogue: Sendable {
     public let campaigns: [Campaign]
 
     public func campaign(_ id: String) -> Campaign? { campaigns.first { $0.id == id } }
+
+    /// The national grid: the campaign that neither extends another nor belongs to a region.
+    public var nationalGrid: Campaign? { campaigns.first { $0.extends == nil && $0.region == nil } }
 
     /// The campaigns shipped with the rules (`Sources/Rules/Campaigns/*.json`), read once.
     public static let shipped: Result<CampaignCatalogue, CampaignError> = {

@@ -40,21 +40,9 @@ private struct FastReader {
 
     /// A string without escapes (those take the general path).
     mutating func string() -> String? {
-        guard byte(UInt8(ascii: "\"")) else { return nil }
-        let start = i
-        var high: UInt8 = 0
-        while i < bytes.count {
-            let b = bytes[i]
-            if b == UInt8(ascii: "\"") { break }
-            if b == UInt8(ascii: "\\") || b < 0x20 { return nil }
-            high |= b
-            i += 1
-        }
-        guard i < bytes.count else { return nil }
-        let slice = UnsafeRawBufferPointer(rebasing: bytes[start..<i])
-        i += 1
-        let buffer = slice.bindMemory(to: UInt8.self)
-        return high < 0x80 ? String(decoding: buffer, as: UTF8.self) : String(validating: buffer, as: UTF8.self)
+        guard let (range, ascii) = stringRange() else { return nil }
+        let buffer = UnsafeRawBufferPointer(rebasing: bytes[range]).bindMemory(to: UInt8.self)
+        return ascii ? String(decoding: buffer, as: UTF8.self) : String(validating: buffer, as: UTF8.self)
     }
 
     mutating func literal(_ word: StaticString) -> Bool {
@@ -145,8 +133,9 @@ private struct FastReader {
         }
     }
 
-    /// The bytes of a key: a string without escapes, valid UTF-8.
-    mutating func keyRange() -> Range<Int>? {
+    /// The bytes of a string without escapes, and whether they are all ASCII (the others are
+    /// validated as UTF-8 by their reader).
+    mutating func stringRange() -> (Range<Int>, ascii: Bool)? {
         guard byte(UInt8(ascii: "\"")) else { return nil }
         let start = i
         var high: UInt8 = 0
@@ -156,9 +145,14 @@ private struct FastReader {
             i += 1
         }
         guard i < bytes.count else { return nil }
-        let range = start..<i
         i += 1
-        if high >= 0x80, String(validating: UnsafeRawBufferPointer(rebasing: bytes[range]).bindMemory(to: UInt8.self), as: UTF8.self) == nil { return nil }
+        return (start..<i - 1, high < 0x80)
+    }
+
+    /// The bytes of a key: a string without escapes, valid UTF-8.
+    mutating func keyRange() -> Range<Int>? {
+        guard let (range, ascii) = stringRange() else { return nil }
+        if !ascii, String(validating: UnsafeRawBufferPointer(rebasing: bytes[range]).bindMemory(to: UInt8.self), as: UTF8.self) == nil { return nil }
         return range
     }
 

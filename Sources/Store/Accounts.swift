@@ -121,57 +121,61 @@ public struct AccountRepository: Sendable {
     }
 
     public func find(_ email: String) async throws -> Account? {
-        guard let row = try await store.sql.select().columns("email", "name", "disabled", "created_at").from("users")
-            .where("email", .equal, SQLBind(email.lowercased())).first() else { return nil }
-        let roles = try await store.sql.select().columns("role", "scope").from("user_roles")
-            .where("email", .equal, SQLBind(email.lowercased())).orderBy("role").orderBy("scope").all()
-        return Account(email: try row.decode(column: "email", as: String.self), name: try row.decode(column: "name", as: String.self),
-                       disabled: try row.decode(column: "disabled", as: Bool.self),
-                       assignments: try roles.map { r in
-                           let scope = try r.decode(column: "scope", as: String.self)
-                           return try r.decode(column: "role", as: String.self) + (scope.isEmpty ? "" : ":\(scope)")
-                       },
-                       createdAt: try row.decode(column: "created_at", as: String.self))
+        try await accounts(where: email.lowercased()).first
     }
 
-    public func list() async throws -> [Account] {
-        var accounts: [Account] = []
-        for row in try await store.sql.select().column("email").from("users").orderBy("email").all() {
-            if let a = try await find(try row.decode(column: "email", as: String.self)) { accounts.append(a) }
+    public func list() async throws -> [Account] { try await accounts(where: nil) }
+
+    /// The accounts (one, or all by email), with their assignments: two queries whatever the count.
+    func accounts(where email: String?) async throws -> [Account] {
+        var users = store.sql.select().columns("email", "name", "disabled", "created_at").from("users")
+        var roles = store.sql.select().columns("email", "role", "scope").from("user_roles")
+        if let email {
+            users = users.where("email", .equal, SQLBind(email))
+            roles = roles.where("email", .equal, SQLBind(email))
         }
-        return accounts
+        var assignments: [String: [String]] = [:]
+        for r in try await roles.orderBy("role").orderBy("scope").all() {
+            let scope = try r.decode(column: "scope", as: String.self)
+            assignments[try r.decode(column: "email", as: String.self), default: []].append(try r.decode(column: "role", as: String.self) + (scope.isEmpty ? "" : ":\(scope)"))
+        }
+        return try await users.orderBy("email").all().map { row in
+            let email = try row.decode(column: "email", as: String.self)
+            return Account(email: email, name: try row.decode(column: "name", as: String.self), disabled: try row.decode(column: "disabled", as: Bool.self),
+                           assignments: assignments[email] ?? [], createdAt: try row.decode(column: "created_at", as: String.self))
+        }
     }
 
     /// Runs `change` on an existing account, with its audit event, in one transaction.
-    func changing(_ email: String, action: String, details: JSON, actor: String, _ change: (String) async throws -> Void) async throws {
+    func changing(_ email: String, action: String, details: JSON, actor: String, _ change: (Account) async throws -> Void) async throws {
         let email = try Self.normalised(email)
         try await store.transaction(immediate: true) {
-            guard try await find(email) != nil else { throw AccountError("compte inconnu : \(email)") }
-            try await change(email)
+            guard let account = try await find(email) else { throw AccountError("compte inconnu : \(email)") }
+            try await change(account)
             try await audit.record(actor: actor, action: action, object: "user:\(email)", details: details)
         }
     }
 
     public func grant(_ email: String, _ a: Assignment, actor: String = "system") async throws {
-        try await changing(email, action: "role.attribution", details: .object([("role", .string(a.description))]), actor: actor) { email in
-            if try await find(email)?.assignments.contains(a.description) == true { return }
-            try await insert(email, a)
+        try await changing(email, action: "role.attribution", details: .object([("role", .string(a.description))]), actor: actor) { account in
+            if account.assignments.contains(a.description) { return }
+            try await insert(account.email, a)
         }
     }
 
     public func revoke(_ email: String, _ a: Assignment, actor: String = "system") async throws {
-        try await changing(email, action: "role.retrait", details: .object([("role", .string(a.description))]), actor: actor) { email in
-            guard try await find(email)?.assignments.contains(a.description) == true else {
-                throw AccountError("le compte \(email) n'a pas le rôle \(a.description)")
+        try await changing(email, action: "role.retrait", details: .object([("role", .string(a.description))]), actor: actor) { account in
+            guard account.assignments.contains(a.description) else {
+                throw AccountError("le compte \(account.email) n'a pas le rôle \(a.description)")
             }
-            try await store.sql.delete(from: "user_roles").where("email", .equal, SQLBind(email))
+            try await store.sql.delete(from: "user_roles").where("email", .equal, SQLBind(account.email))
                 .where("role", .equal, SQLBind(a.role.rawValue)).where("scope", .equal, SQLBind(a.scope ?? "")).run()
         }
     }
 
     public func disable(_ email: String, actor: String = "system") async throws {
-        try await changing(email, action: "compte.desactivation", details: .object([]), actor: actor) { email in
-            try await store.sql.update("users").set("disabled", to: SQLBind(true)).where("email", .equal, SQLBind(email)).run()
+        try await changing(email, action: "compte.desactivation", details: .object([]), actor: actor) { account in
+            try await store.sql.update("users").set("disabled", to: SQLBind(true)).where("email", .equal, SQLBind(account.email)).run()
         }
     }
 
@@ -184,10 +188,10 @@ public struct AccountRepository: Sendable {
         let formatter = ISO8601DateFormatter()
         let expires = formatter.string(from: now.addingTimeInterval(Double(days) * 86_400))
         let label = String(label.prefix(120))
-        try await changing(email, action: "jeton.creation", details: .object([("libelle", .string(label)), ("expire", .string(expires))]), actor: actor) { email in
-            guard try await find(email)?.disabled == false else { throw AccountError("le compte \(email) est désactivé") }
+        try await changing(email, action: "jeton.creation", details: .object([("libelle", .string(label)), ("expire", .string(expires))]), actor: actor) { account in
+            guard !account.disabled else { throw AccountError("le compte \(account.email) est désactivé") }
             try await store.sql.insert(into: "api_tokens").columns("hash", "email", "label", "created_at", "expires_at")
-                .values(SQLBind(Self.tokenHash(token)), SQLBind(email), SQLBind(label), SQLBind(formatter.string(from: now)), SQLBind(expires)).run()
+                .values(SQLBind(Self.tokenHash(token)), SQLBind(account.email), SQLBind(label), SQLBind(formatter.string(from: now)), SQLBind(expires)).run()
         }
         return token
     }

@@ -19,7 +19,7 @@ public enum RegistryJSON {
     /// Small-OG status under the national grid (D2): a legal entity is not tied to one campaign.
     public static func smallOG(_ j: RegistryLegalEntity, essmsCount: Int) -> (small: Bool, threshold: Int) {
         let og = Project.Organisme(finessEJ: j.finessEJ, name: j.name, essmsCount: essmsCount, department: j.department.flatMap { Territory.department($0) })
-        let judged = CampaignCatalogue.bundled.campaign("2022")!.smallOG(og)
+        guard let judged = CampaignCatalogue.bundled.nationalGrid?.smallOG(og) else { return (false, 0) }
         return (judged.small, judged.threshold)
     }
 

@@ -82,7 +82,7 @@ struct API: Sendable {
         }
         do {
             if let project = buffer.withUnsafeReadableBytes({ Project.decodeFast($0) }) {
-                return JSONResponse.make(.ok, try site.engine.assess(project, on: site.today()).json)
+                return JSONResponse.make(.ok, try site.evaluate(project).json)
             }
             switch Self.json(buffer) {
             case let .failure(e): return e.response

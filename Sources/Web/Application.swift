@@ -35,7 +35,12 @@ public struct Site: Sendable {
     /// establishments by FINESS ET alone, and assessed.
     func assess(_ json: JSON) async throws -> (project: Project, assessment: Assessment) {
         let project = try await ProjectCompletion.project(json) { complete in try await complete(finess) }
-        return (project, try engine.assess(project, on: today()))
+        return (project, try evaluate(project))
+    }
+
+    /// The assessment of a typed project, with the campaign values in force today (dated parameters).
+    func evaluate(_ project: Project) throws(AssessmentError) -> Assessment {
+        try engine.assess(project, on: today())
     }
 }
 
