@@ -71,6 +71,12 @@ try:
         ("introuvable", "/grappes/inconnue"),
     ]
     report = []
+    for width in (390, 1280):
+        driver.set_window_size(width, 900)
+        driver.get(base + "/campagnes#2022")
+        row = driver.find_element(By.XPATH, "//tr[th/code[text()='U4.exemptions']]")
+        driver.execute_script("arguments[0].scrollIntoView()", row)
+        row.screenshot(f"{out}/campagnes-U4-{width}.png")
     for name, path in pages:
         for width in (390, 1280):
             driver.set_window_size(width, 900)
@@ -94,6 +100,37 @@ try:
                 report.append(f"{name}: axe {len(violations)} violation(s) {[v['id'] for v in violations]}, {stops} arrêts de tabulation")
             else:
                 report.append(f"{name} @390: largeur {scroll} px")
+    # Keyboard alone: from the top of each page, Tab to a field, type, Enter; then check what changed.
+    driver.set_window_size(1280, 900)
+    def tab_to(element_id, limit=200):
+        driver.find_element(By.TAG_NAME, "body").send_keys(Keys.TAB)
+        for _ in range(limit):
+            active = driver.switch_to.active_element
+            if active.get_attribute("id") == element_id:
+                return active
+            active.send_keys(Keys.TAB)
+        raise RuntimeError(f"{element_id} inatteignable au clavier")
+    driver.get(base + "/")
+    tab_to("q").send_keys("ehpad" + Keys.ENTER)
+    time.sleep(0.5)
+    found = driver.find_element(By.TAG_NAME, "caption").text
+    report.append(f"clavier, accueil → recherche « ehpad » : {found}")
+    driver.get(base + "/")
+    tab_to("name").send_keys("Grappe au clavier")
+    driver.switch_to.active_element.send_keys(Keys.TAB)  # the campaign select, left on its first choice
+    driver.switch_to.active_element.send_keys(Keys.TAB + Keys.ENTER)  # « Créer la grappe »
+    time.sleep(0.5)
+    report.append(f"clavier, accueil → nouvelle grappe : {driver.find_element(By.TAG_NAME, 'h1').text} ({driver.current_url.replace(base, '')})")
+    first_et = small["project"]["establishments"][0]["finessET"]
+    tab_to("add-et").send_keys(first_et + Keys.ENTER)
+    time.sleep(0.5)
+    rows = driver.find_elements(By.CSS_SELECTOR, "table caption")
+    report.append(f"clavier, grappe → ajout de {first_et} : {rows[0].text if rows else 'aucun tableau'}")
+    driver.get(f"{base}/grappes/{usage['id']}/usages")
+    tab_to("expenses").send_keys(Keys.CONTROL, "a", Keys.NULL, "12,5abc", Keys.ENTER)
+    time.sleep(0.5)
+    error = driver.find_elements(By.ID, "expenses-erreur")
+    report.append(f"clavier, usages → dépenses « 12,5abc » : {error[0].text if error else 'pas de message'}")
     open(f"{out}/report.txt", "w").write("\n".join(report) + "\n")
     print("\n".join(report))
     driver.quit()
