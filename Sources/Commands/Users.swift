@@ -42,6 +42,9 @@ struct UsersAdd: AsyncParsableCommand {
     @Flag(help: "Lire le mot de passe sur la première ligne de l'entrée standard.")
     var passwordStdin = false
 
+    @Flag(help: "Enrôler un second facteur (TOTP) : l'URL otpauth à saisir dans l'application d'authentification est affichée une seule fois.")
+    var totp = false
+
     @OptionGroup var store: StoreOptions
 
     func run() async throws {
@@ -52,8 +55,9 @@ struct UsersAdd: AsyncParsableCommand {
                 guard let line = readLine(strippingNewline: true) else { throw UserFacingError("mot de passe attendu sur l'entrée standard") }
                 password = line
             }
-            let account = try await accounts(store) { try await $0.add(email: email, name: name, password: password, assignments: assignments) }
+            let account = try await accounts(store) { try await $0.add(email: email, name: name, password: password, assignments: assignments, secondFactor: totp) }
             print("Compte \(account.email) créé\(account.assignments.isEmpty ? "" : " (\(account.assignments.joined(separator: ", ")))").")
+            if let url = account.otpauthURL { print("Second facteur (TOTP), à saisir une seule fois dans l'application d'authentification : \(url)") }
             if !passwordStdin { print("Mot de passe, affiché une seule fois : \(password)") }
         }
     }

@@ -69,6 +69,8 @@ public struct AccountRepository: Sendable {
         public let disabled: Bool
         public let assignments: [String]
         public let createdAt: String
+        /// Only on the account just created with a second factor: the otpauth URL, shown once.
+        public var otpauthURL: String? = nil
     }
 
     /// Passwords have at least this many characters (access.md).
@@ -94,7 +96,10 @@ public struct AccountRepository: Sendable {
         return String((0..<20).map { _ in alphabet.randomElement(using: &rng)! })
     }
 
-    public func add(email: String, name: String, password: String, assignments: [Assignment], actor: String = "system") async throws -> Account {
+    /// A new account; with `secondFactor`, a TOTP secret enrolled at once (its otpauth URL is in
+    /// the returned account, to show once).
+    public func add(email: String, name: String, password: String, assignments: [Assignment], secondFactor: Bool = false,
+                    actor: String = "system") async throws -> Account {
         let email = try Self.normalised(email)
         let name = name.trimmingCharacters(in: .whitespaces)
         guard !name.isEmpty, name.count <= 200 else { throw AccountError("nom attendu (--name), 200 caractères au plus") }
@@ -106,12 +111,14 @@ public struct AccountRepository: Sendable {
         let unique = Array(Set(assignments)).sorted { $0.description < $1.description }
         return try await store.transaction(immediate: true) {
             guard try await find(email) == nil else { throw AccountError("le compte \(email) existe déjà") }
-            try await store.sql.insert(into: "users").columns("email", "name", "password_hash", "disabled", "created_at")
-                .values(SQLBind(email), SQLBind(name), SQLBind(hash), SQLBind(false), SQLBind(now)).run()
+            let secret = secondFactor ? SessionRepository.newSecret() : nil
+            try await store.sql.insert(into: "users").columns("email", "name", "password_hash", "disabled", "created_at", "totp_secret")
+                .values(SQLBind(email), SQLBind(name), SQLBind(hash), SQLBind(false), SQLBind(now), SQLBind(secret)).run()
             for a in unique { try await insert(email, a) }
             try await audit.record(actor: actor, action: "compte.creation", object: "user:\(email)",
-                                   details: .object([("roles", .array(unique.map { .string($0.description) }))]))
-            return Account(email: email, name: name, disabled: false, assignments: unique.map(\.description), createdAt: now)
+                                   details: .object([("roles", .array(unique.map { .string($0.description) })), ("secondFacteur", .bool(secondFactor))]))
+            return Account(email: email, name: name, disabled: false, assignments: unique.map(\.description), createdAt: now,
+                           otpauthURL: secret.map { SessionRepository.otpauthURL(email: email, secret: $0) })
         }
     }
 
@@ -176,6 +183,7 @@ public struct AccountRepository: Sendable {
     public func disable(_ email: String, actor: String = "system") async throws {
         try await changing(email, action: "compte.desactivation", details: .object([]), actor: actor) { account in
             try await store.sql.update("users").set("disabled", to: SQLBind(true)).where("email", .equal, SQLBind(account.email)).run()
+            try await store.sql.delete(from: "sessions").where("email", .equal, SQLBind(account.email)).run()
         }
     }
 

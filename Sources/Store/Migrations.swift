@@ -111,6 +111,35 @@ enum Migrations {
                     "CREATE TABLE user_roles (email TEXT NOT NULL REFERENCES users (email), role TEXT NOT NULL, scope TEXT NOT NULL, PRIMARY KEY (email, role, scope))",
                     "CREATE TABLE api_tokens (hash TEXT PRIMARY KEY, email TEXT NOT NULL REFERENCES users (email), label TEXT NOT NULL, created_at TEXT NOT NULL, expires_at TEXT NOT NULL)",
                 ]),
+            // access.md, « Signing in »: sessions in the database (shared by every server process),
+            // failed sign-ins for the lockout, the TOTP second factor; grappes get their owner (the
+            // porteur EJ of their project, as the pages set it).
+            Migration(
+                version: 7, name: "sessions, second facteur, propriétaire des grappes",
+                sqlite: [
+                    "CREATE TABLE sessions (hash TEXT PRIMARY KEY, email TEXT NOT NULL REFERENCES users (email), csrf TEXT NOT NULL, created_at INTEGER NOT NULL, last_seen INTEGER NOT NULL)",
+                    "CREATE INDEX sessions_email ON sessions (email)",
+                    "CREATE TABLE sign_in_failures (email TEXT NOT NULL, at INTEGER NOT NULL)",
+                    "CREATE INDEX sign_in_failures_email ON sign_in_failures (email, at)",
+                    "ALTER TABLE users ADD COLUMN totp_secret TEXT",
+                    "ALTER TABLE users ADD COLUMN totp_pending TEXT",
+                    "ALTER TABLE users ADD COLUMN totp_last_step INTEGER NOT NULL DEFAULT 0",
+                    "ALTER TABLE grappe ADD COLUMN owner TEXT",
+                    "UPDATE grappe SET owner = json_extract(project, '$.porteur') WHERE json_valid(project) AND json_type(project, '$.porteur') = 'text'",
+                    "CREATE INDEX grappe_owner ON grappe (owner)",
+                ],
+                postgres: [
+                    "CREATE TABLE sessions (hash TEXT PRIMARY KEY, email TEXT NOT NULL REFERENCES users (email), csrf TEXT NOT NULL, created_at BIGINT NOT NULL, last_seen BIGINT NOT NULL)",
+                    "CREATE INDEX sessions_email ON sessions (email)",
+                    "CREATE TABLE sign_in_failures (email TEXT NOT NULL, at BIGINT NOT NULL)",
+                    "CREATE INDEX sign_in_failures_email ON sign_in_failures (email, at)",
+                    "ALTER TABLE users ADD COLUMN totp_secret TEXT",
+                    "ALTER TABLE users ADD COLUMN totp_pending TEXT",
+                    "ALTER TABLE users ADD COLUMN totp_last_step BIGINT NOT NULL DEFAULT 0",
+                    "ALTER TABLE grappe ADD COLUMN owner TEXT",
+                    "UPDATE grappe SET owner = (project::jsonb) ->> 'porteur' WHERE jsonb_typeof((project::jsonb) -> 'porteur') = 'string'",
+                    "CREATE INDEX grappe_owner ON grappe (owner)",
+                ]),
         ]
     }()
 
