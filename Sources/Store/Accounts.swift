@@ -204,7 +204,7 @@ public struct AccountRepository: Sendable {
         return token
     }
 
-    static func tokenHash(_ token: String) -> String {
+    public static func tokenHash(_ token: String) -> String {
         SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
     }
 }

@@ -14,6 +14,8 @@ public struct SavedGrappe: Sendable, Equatable {
     public var version: Int
     /// Who made the last change, as far as the server knows it (`l'API`, `la page web`…).
     public var updatedBy: String?
+    /// The porteur scope (FINESS EJ) the grappe belongs to: only its porteurs see it (access.md).
+    public var owner: String? = nil
 }
 
 /// The outcome of a change made against a version.
@@ -54,14 +56,15 @@ public struct GrappeRepository: Sendable {
         }
     }
 
-    public func create(name: String, project: JSON, by author: String) async throws -> SavedGrappe {
+    /// A new grappe owned by the porteur scope `owner` (a FINESS EJ).
+    public func create(name: String, project: JSON, owner: String, by author: String) async throws -> SavedGrappe {
         try Self.check(name: name, project: project)
         let now = Self.now()
-        let grappe = SavedGrappe(id: Self.newID(), name: name, project: project, createdAt: now, updatedAt: now, version: 1, updatedBy: author)
+        let grappe = SavedGrappe(id: Self.newID(), name: name, project: project, createdAt: now, updatedAt: now, version: 1, updatedBy: author, owner: owner)
         try await store.sql.insert(into: "grappe")
-            .columns("id", "name", "project", "created_at", "updated_at", "version", "updated_by")
+            .columns("id", "name", "project", "created_at", "updated_at", "version", "updated_by", "owner")
             .values(SQLBind(grappe.id), SQLBind(grappe.name), SQLBind(project.rendered(indent: false)), SQLBind(now), SQLBind(now),
-                    SQLBind(1), SQLBind(author))
+                    SQLBind(1), SQLBind(author), SQLBind(owner))
             .run()
         return grappe
     }
@@ -78,7 +81,7 @@ public struct GrappeRepository: Sendable {
             .set("version", to: SQLRaw("version + 1"))
             .where("id", .equal, SQLBind(id))
             .where("version", .equal, SQLBind(version))
-            .returning("id", "name", "project", "created_at", "updated_at", "version", "updated_by")
+            .returning(Self.columns.map { SQLColumn($0) })
             .all()
         if let row = rows.first { return .updated(try Self.grappe(row)) }
         guard let current = try await find(id) else { return .notFound }
@@ -99,13 +102,17 @@ public struct GrappeRepository: Sendable {
         throw StoreError("grappe \(id) : trop de modifications simultanées, réessayez")
     }
 
+    static let columns = ["id", "name", "project", "created_at", "updated_at", "version", "updated_by", "owner"]
+
     public func find(_ id: String) async throws -> SavedGrappe? {
-        try await store.sql.select().columns("id", "name", "project", "created_at", "updated_at", "version", "updated_by").from("grappe")
+        try await store.sql.select().columns(Self.columns).from("grappe")
             .where("id", .equal, SQLBind(id)).first().map(Self.grappe)
     }
 
-    public func list(limit: Int = 100) async throws -> [SavedGrappe] {
-        try await store.sql.select().columns("id", "name", "project", "created_at", "updated_at", "version", "updated_by").from("grappe")
+    /// The latest grappes of these owners (porteur scopes); none for no owner.
+    public func list(owners: [String], limit: Int = 100) async throws -> [SavedGrappe] {
+        guard !owners.isEmpty else { return [] }
+        return try await store.sql.select().columns(Self.columns).from("grappe").where("owner", .in, SQLBind.group(owners))
             .orderBy("updated_at", .descending).limit(limit).all().map { try Self.grappe($0, unreadable: .null) }
     }
 
@@ -127,6 +134,7 @@ public struct GrappeRepository: Sendable {
                            project: project, createdAt: try row.decode(column: "created_at", as: String.self),
                            updatedAt: try row.decode(column: "updated_at", as: String.self),
                            version: try row.decode(column: "version", as: Int.self),
-                           updatedBy: try row.decodeNil(column: "updated_by") ? nil : try row.decode(column: "updated_by", as: String.self))
+                           updatedBy: try row.decode(column: "updated_by", as: String?.self),
+                           owner: try row.decode(column: "owner", as: String?.self))
     }
 }

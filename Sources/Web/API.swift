@@ -22,15 +22,20 @@ struct API: Sendable {
         routes.get(SiteURL.apiFiness(":number").path) { _, context in try await finess(try context.parameters.require("number")) }
         routes.get(SiteURL.apiFinessSearch.path) { request, _ in try await search(request) }
         routes.get(SiteURL.apiGrappes.path) { _, _ -> Response in
-            let list = try await site.grappes.list()
+            let list = try await site.visibleGrappes()
             return JSONResponse.make(.ok, .array(list.map { grappeSummary($0) }))
         }
         routes.post(SiteURL.apiGrappes.path) { request, context in try await saveGrappe(request, context, id: nil) }
         routes.put(SiteURL.apiGrappe(SiteURL.id).path) { request, context in try await saveGrappe(request, context, id: try context.parameters.require("id")) }
         routes.get(SiteURL.apiGrappe(SiteURL.id).path) { _, context -> Response in
             let id = try context.parameters.require("id")
-            guard let grappe = try await site.grappes.find(id) else { return JSONResponse.error(.notFound, path: "id", "grappe inconnue « \(Limits.quote(id)) »") }
+            guard let grappe = try await site.visibleGrappe(id) else { return JSONResponse.error(.notFound, path: "id", "grappe inconnue « \(Limits.quote(id)) »") }
             return Self.withETag(JSONResponse.make(.ok, grappeJSON(grappe)), grappe)
+        }
+        routes.post(SiteURL.apiSessions.path) { request, context in try await signIn(request, context) }
+        routes.delete(SiteURL.apiCurrentSession.path) { _, context -> Response in
+            if let token = context.token { try await site.sessions.signOut(token: token, remote: context.remote) }
+            return Response(status: .noContent)
         }
         // Any other path of the API answers in JSON too.
         for method in [HTTPRequest.Method.get, .post, .put, .delete, .patch] {
@@ -50,7 +55,7 @@ struct API: Sendable {
     }
 
     /// Reads a JSON body, or answers the error response.
-    func body(_ request: Request, _ context: BasicRequestContext) async throws -> Result<JSON, ErrorResponse> {
+    func body(_ request: Request, _ context: SiteContext) async throws -> Result<JSON, ErrorResponse> {
         try await bytes(request).flatMap(Self.json)
     }
 
@@ -74,7 +79,7 @@ struct API: Sendable {
 
     /// A project given in full takes the fast path (bytes → `Project`); any other input — to
     /// complete from the registry, or to refuse with the field named — the general one.
-    func simulate(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+    func simulate(_ request: Request, _ context: SiteContext) async throws -> Response {
         let buffer: ByteBuffer
         switch try await bytes(request) {
         case let .failure(e): return e.response
@@ -137,9 +142,40 @@ struct API: Sendable {
         return JSONResponse.make(.ok, .array(found.map(RegistryJSON.establishment)))
     }
 
+    /// `POST /sessions`: `{"email", "password", "otp"?}` → 201 `{"token", "expiresAt"}`; one 401
+    /// message whatever was wrong; 429 while the account is locked.
+    func signIn(_ request: Request, _ context: SiteContext) async throws -> Response {
+        switch try await body(request, context) {
+        case let .failure(e): return e.response
+        case let .success(json):
+            guard case let .string(email)? = json["email"], email.utf8.count <= 254 else {
+                return JSONResponse.error(.unprocessableContent, path: "email", "adresse électronique attendue (254 caractères au plus)")
+            }
+            guard case let .string(password)? = json["password"], password.utf8.count <= 200 else {
+                return JSONResponse.error(.unprocessableContent, path: "password", "mot de passe attendu (200 caractères au plus)")
+            }
+            var code: String? = nil
+            switch json["otp"] {
+            case nil, .null?: break
+            case let .string(text)?: code = text
+            default: return JSONResponse.error(.unprocessableContent, path: "otp", "code à usage unique attendu en texte (6 chiffres)")
+            }
+            switch try await site.sessions.signIn(email: email, password: password, code: code, remote: context.remote) {
+            case let .signedIn(token, expiresAt, _):
+                return JSONResponse.make(.created, .object([("token", .string(token)), ("expiresAt", .string(expiresAt))]))
+            case .refused: return JSONResponse.error(.unauthorized, path: nil, SignInMessage.refused)
+            case .codeRequired: return JSONResponse.error(.unauthorized, path: "otp", SignInMessage.codeRequired)
+            case .locked:
+                var response = JSONResponse.error(.tooManyRequests, path: nil, SignInMessage.locked)
+                response.headers[.retryAfter] = String(SessionRepository.failureWindow)
+                return response
+            }
+        }
+    }
+
     /// `POST /grappes` creates; `PUT /grappes/{id}` replaces only the version named by `If-Match`
     /// (428 without it, 412 when another change came first: nothing is written).
-    func saveGrappe(_ request: Request, _ context: BasicRequestContext, id: String?) async throws -> Response {
+    func saveGrappe(_ request: Request, _ context: SiteContext, id: String?) async throws -> Response {
         var expected: Int? = nil
         if id != nil {
             switch Self.ifMatch(request.headers[.ifMatch]) {
@@ -157,6 +193,18 @@ struct API: Sendable {
             guard let project = json["project"], case .object = project else {
                 return JSONResponse.error(.unprocessableContent, path: "project", "projet attendu (contrat de simulation)")
             }
+            // The grappe belongs to a porteur scope of the caller: the project's porteur, or its first scope.
+            let scopes = site.porteurScopes
+            var owner = scopes.first
+            if case let .string(porteur)? = project["porteur"] {
+                guard scopes.contains(porteur) else {
+                    return JSONResponse.error(.unprocessableContent, path: "project.porteur", "porteur « \(Limits.quote(porteur)) » : vous êtes porteur pour \(scopes.joined(separator: ", ")) seulement")
+                }
+                owner = porteur
+            }
+            if let id, try await site.visibleGrappe(id) == nil {
+                return JSONResponse.error(.notFound, path: "id", "grappe inconnue « \(Limits.quote(id)) »")
+            }
             do {
                 _ = try await site.assess(project)
             } catch {
@@ -168,14 +216,15 @@ struct API: Sendable {
             }
             do {
                 if let id, let expected {
-                    switch try await site.grappes.update(id, from: expected, name: name, project: project, by: "l'API") {
+                    switch try await site.grappes.update(id, from: expected, name: name, project: project, by: site.author) {
                     case .notFound: return JSONResponse.error(.notFound, path: "id", "grappe inconnue « \(Limits.quote(id)) »")
                     case let .stale(current):
                         return Self.withETag(JSONResponse.error(.preconditionFailed, path: "If-Match", Self.staleMessage(current, sent: expected)), current)
                     case let .updated(grappe): return Self.withETag(JSONResponse.make(.ok, grappeJSON(grappe)), grappe)
                     }
                 }
-                let grappe = try await site.grappes.create(name: name, project: project, by: "l'API")
+                guard let owner else { return JSONResponse.error(.forbidden, path: nil, "aucune portée de porteur") }
+                let grappe = try await site.grappes.create(name: name, project: project, owner: owner, by: site.author)
                 var response = Self.withETag(JSONResponse.make(.created, grappeJSON(grappe)), grappe)
                 response.headers[.location] = SiteURL.apiGrappe(grappe.id).path
                 return response

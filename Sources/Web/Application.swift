@@ -13,13 +13,19 @@ public struct Site: Sendable {
     public let engine: Engine
     public let finess: FinessRepository
     public let grappes: GrappeRepository
+    public let sessions: SessionRepository
+    /// The address people reach the site at (`ESMS_PUBLIC_URL`); https makes the session cookie `Secure`.
+    public let publicURL: String?
     let metrics: PrometheusCollectorRegistry
 
     /// Today in Europe/Paris, or the day `ESMS_TODAY` names (trials, replays, tests).
     public let today: @Sendable () -> CalendarDate
 
-    public init(store: Store, engine: Engine = Engine(), today: CalendarDate? = nil) {
+    public init(store: Store, engine: Engine = Engine(), today: CalendarDate? = nil, requireSecondFactor: Set<Role> = [],
+                publicURL: String? = nil) {
         self.store = store
+        self.sessions = SessionRepository(store: store, requireSecondFactor: requireSecondFactor)
+        self.publicURL = publicURL
         self.engine = engine
         if let today {
             self.today = { today }
@@ -37,6 +43,24 @@ public struct Site: Sendable {
         let project = try await ProjectCompletion.project(json) { complete in try await complete(finess) }
         return (project, try evaluate(project))
     }
+
+    /// A grappe the one calling may see: one its porteur scopes own (`Viewer.current`, set for the
+    /// request by `SecurityMiddleware`); nil — a 404 — for any other, as for one that does not exist.
+    func visibleGrappe(_ id: String) async throws -> SavedGrappe? {
+        guard let grappe = try await grappes.find(id), let owner = grappe.owner, porteurScopes.contains(owner) else { return nil }
+        return grappe
+    }
+
+    /// The latest grappes the one calling may see.
+    func visibleGrappes(limit: Int = 100) async throws -> [SavedGrappe] {
+        try await grappes.list(owners: porteurScopes, limit: limit)
+    }
+
+    /// The organismes (FINESS EJ) the one calling is porteur for.
+    var porteurScopes: [String] { Viewer.current?.scopes(.porteur) ?? [] }
+
+    /// Who a change is recorded as: the signed-in account.
+    var author: String { Viewer.current?.email ?? "anonyme" }
 
     /// The assessment of a typed project, with the campaign values in force today (dated parameters).
     func evaluate(_ project: Project) throws(AssessmentError) -> Assessment {
@@ -57,10 +81,11 @@ public func buildApplication(site: Site, configuration: ServerConfiguration, log
     )
 }
 
-public func buildRouter(site: Site, logger: Logger) -> Router<BasicRequestContext> {
-    let router = Router(context: BasicRequestContext.self, options: .autoGenerateHeadEndpoints)
+public func buildRouter(site: Site, logger: Logger) -> Router<SiteContext> {
+    let router = Router(context: SiteContext.self, options: .autoGenerateHeadEndpoints)
     let routes = Routes(router: router, table: RouteTable())
-    router.add(middleware: SecurityMiddleware(routes: routes.table, logger: logger))
+    router.add(middleware: SecurityMiddleware(routes: routes.table, sessions: site.sessions,
+                                              secureCookies: site.publicURL?.lowercased().hasPrefix("https://") == true, logger: logger))
     router.add(middleware: RequestMetrics(registry: site.metrics))
     router.add(middleware: LogRequestsMiddleware(.info))
     routes.get(SiteURL.health.path) { _, _ -> Response in
@@ -90,6 +115,7 @@ public func buildRouter(site: Site, logger: Logger) -> Router<BasicRequestContex
     let pages = Pages(site: site)
     pages.register(on: routes)
     UsagePages(site: site, pages: pages).register(on: routes)
+    AccountPages(site: site).register(on: routes)
     return router
 }
 
@@ -147,5 +173,45 @@ public enum DemoRegistry {
         let extractions = files.map { FinessFile.read($0.bytes, file: "démo/\($0.name)") }
         _ = try await FinessRepository(store: store).importExtractions(extractions)
         return true
+    }
+}
+
+/// The demo accounts of `access.md` (« Demo »): on a database without any account, one account
+/// per role on the demo registry's scopes (the OG 310100011 in Toulouse, Occitanie: region 76),
+/// with generated passwords that `esms serve` prints once.
+public enum DemoAccounts {
+    public struct Created: Sendable {
+        public let email: String
+        public let password: String
+        public let roles: String
+        /// The admin's second factor (required for admin): its otpauth URL.
+        public let otpauthURL: String?
+    }
+
+    static let accounts: [(email: String, name: String, roles: [String])] = [
+        ("admin@esms.invalid", "Administration (démo)", ["admin"]),
+        ("porteur@esms.invalid", "Association Occitane Autonomie (démo)", ["porteur:310100011"]),
+        ("instructeur@esms.invalid", "ARS Occitanie (démo)", ["instructeur:76"]),
+        ("cnsa@esms.invalid", "CNSA (démo)", ["instructeur:national"]),
+        ("expert@esms.invalid", "Expert (démo)", ["expert"]),
+        ("lecteur@esms.invalid", "Lecteur national (démo)", ["lecteur:national"]),
+        ("professionnel@esms.invalid", "EHPAD Les Acacias, soignant (démo)", ["professionnel:315000018"]),
+        ("direction@esms.invalid", "Direction de l'association (démo)", ["direction:310100011"]),
+    ]
+
+    /// Creates the demo accounts when the database has none; what was created (empty otherwise).
+    public static func createIfNone(in store: Store) async throws -> [Created] {
+        let row = try await store.sql.raw("SELECT COUNT(*) AS n FROM users").first()
+        guard try row?.decode(column: "n", as: Int.self) == 0 else { return [] }
+        let repository = AccountRepository(store: store)
+        var created: [Created] = []
+        for account in accounts {
+            let password = AccountRepository.generatedPassword()
+            let assignments = try account.roles.map { try Assignment(parsing: $0) }
+            let saved = try await repository.add(email: account.email, name: account.name, password: password, assignments: assignments,
+                                                 secondFactor: assignments.contains { $0.role == .admin }, actor: "system")
+            created.append(Created(email: saved.email, password: password, roles: account.roles.joined(separator: ", "), otpauthURL: saved.otpauthURL))
+        }
+        return created
     }
 }

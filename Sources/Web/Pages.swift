@@ -13,7 +13,7 @@ struct Pages: Sendable {
         routes.get(SiteURL.home.path) { _, _ in try await home() }
         routes.get(SiteURL.finess.path) { request, _ in try await search(request) }
         routes.get(SiteURL.campaigns.path) { _, _ in CampaignsView(catalogue: site.engine.catalogue).response() }
-        routes.get(SiteURL.grappes.path) { _, _ in GrappeListView(grappes: try await site.grappes.list(), catalogue: site.engine.catalogue).response() }
+        routes.get(SiteURL.grappes.path) { _, _ in GrappeListView(grappes: try await site.visibleGrappes(), catalogue: site.engine.catalogue).response() }
         routes.post(SiteURL.grappes.path) { request, _ in try await createGrappe(request) }
         routes.post(SiteURL.addFromSearch.path) { request, _ -> Response in
             let form = try await Form.read(request)
@@ -34,16 +34,13 @@ struct Pages: Sendable {
         routes.get(SiteURL.amountsCSV(id).path) { _, context in try await amountsCSV(try context.parameters.require("id")) }
     }
 
-    /// Who a page change is recorded as, until accounts exist.
-    static let author = "la page web"
-
     /// Applies a page form to the version of the grappe it was built from (its `version` field):
     /// a form built from an older version changes nothing and shows who changed the grappe since.
     /// `apply` edits the grappe, or returns the response of a refusal.
     func change(_ id: String, _ form: [String: String], then location: SiteURL,
                 onStale: ((SavedGrappe, String) async throws -> Response)? = nil,
                 _ apply: (inout SavedGrappe) async throws -> Response?) async throws -> Response {
-        guard let current = try await site.grappes.find(id) else { return notFound("Grappe inconnue.") }
+        guard let current = try await site.visibleGrappe(id) else { return notFound("Grappe inconnue.") }
         let stale: (SavedGrappe, Int) async throws -> Response = { now, sent in
             let message = API.staleMessage(now, sent: sent)
             if let onStale { return try await onStale(now, message) }
@@ -56,7 +53,7 @@ struct Pages: Sendable {
         var grappe = current
         if let refusal = try await apply(&grappe) { return refusal }
         do {
-            switch try await site.grappes.update(id, from: version, name: grappe.name, project: grappe.project, by: Self.author) {
+            switch try await site.grappes.update(id, from: version, name: grappe.name, project: grappe.project, by: site.author) {
             case .notFound: return notFound("Grappe inconnue.")
             case let .stale(now): return try await stale(now, version)
             case .updated: return redirect(location)
@@ -77,7 +74,7 @@ struct Pages: Sendable {
     // MARK: Home, search
 
     func home() async throws -> Response {
-        HomeView(grappes: try await site.grappes.list(limit: 10), catalogue: site.engine.catalogue).response()
+        HomeView(grappes: try await site.visibleGrappes(limit: 10), catalogue: site.engine.catalogue).response()
     }
 
     func search(_ request: Request) async throws -> Response {
@@ -91,7 +88,7 @@ struct Pages: Sendable {
                 view.unknownDepartment(department)
             } else {
                 let found = try await site.finess.search(text, department: department, sector: sector.flatMap(Sector.init(rawValue:)), limit: 50)
-                view.show(found, grappes: try await site.grappes.list(limit: 50), text: text)
+                view.show(found, grappes: try await site.visibleGrappes(limit: 50), text: text)
             }
         }
         return view.response()
@@ -112,14 +109,16 @@ struct Pages: Sendable {
         let form = try await Form.read(request)
         let name = form["name"]?.trimmingCharacters(in: .whitespaces) ?? ""
         let campaign = form["campaign"] ?? ""
-        guard !name.isEmpty, site.engine.catalogue.campaign(campaign) != nil else {
+        let scopes = site.porteurScopes
+        let owner = form["porteur"].flatMap { scopes.contains($0) ? $0 : nil } ?? scopes.first
+        guard !name.isEmpty, site.engine.catalogue.campaign(campaign) != nil, let owner else {
             return NewGrappeView(catalogue: site.engine.catalogue).response(status: .unprocessableContent)
         }
-        var project = Self.emptyProject(campaign: campaign)
+        var project = Self.emptyProject(campaign: campaign).setting("porteur", .string(owner))
         if let et = form["finessET"], FinessNumber.isValid(et) {
             project = project.setting("establishments", .array([.object([("finessET", .string(et))])]))
         }
-        let grappe = try await site.grappes.create(name: String(name.prefix(120)), project: project, by: Self.author)
+        let grappe = try await site.grappes.create(name: String(name.prefix(120)), project: project, owner: owner, by: site.author)
         return redirect(.grappe(grappe.id))
     }
 
@@ -136,7 +135,12 @@ struct Pages: Sendable {
             if let e = form["solutionEditor"]?.trimmingCharacters(in: .whitespaces), !e.isEmpty { solution = solution.setting("editor", .string(String(e.prefix(200)))) }
             if let r = form["referencing"], Referencing(rawValue: r) != nil { solution = solution.setting("referencing", .string(r)) }
             p = p.setting("solution", solution)
-            if let porteur = form["porteur"] { p = p.setting("porteur", FinessNumber.isValid(porteur) ? .string(porteur) : .null) }
+            if let porteur = form["porteur"], .string(porteur) != p["porteur"] {
+                guard site.porteurScopes.contains(porteur) else {
+                    return try await grappePage(id, print: false, message: "Porteur « \(Limits.quote(porteur)) » refusé : vous êtes porteur pour \(site.porteurScopes.joined(separator: ", ")) seulement.", status: .unprocessableContent)
+                }
+                p = p.setting("porteur", .string(porteur))
+            }
             p = p.setting("matureProjectOwner", .bool(form["matureProjectOwner"] == "on"))
             p = p.setting("nationalRepresentativeness", .bool(form["nationalRepresentativeness"] == "on"))
             if let d = form["filingDate"] { p = p.setting("filingDate", CalendarDate(iso: d).map { .string($0.description) } ?? .null) }
@@ -165,8 +169,9 @@ struct Pages: Sendable {
         guard FinessNumber.isValid(et), let found = try await site.finess.establishment(et) else {
             return try await grappePage(id, print: false, message: "Numéro FINESS ET « \(Limits.quote(et)) » invalide ou absent du registre.", status: .unprocessableContent)
         }
+        guard try await site.visibleGrappe(id) != nil else { return notFound("Grappe inconnue.") }
         var full = false
-        let outcome = try await site.grappes.modify(id, by: Self.author) { current in
+        let outcome = try await site.grappes.modify(id, by: site.author) { current in
             var grappe = current
             full = !Self.adding(et, ej: found.finessEJ, to: &grappe)
             return full || grappe == current ? nil : grappe
@@ -219,7 +224,7 @@ struct Pages: Sendable {
     }
 
     func grappePage(_ id: String, print: Bool, message: String? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
-        guard let grappe = try await site.grappes.find(id) else { return notFound("Grappe inconnue : « \(Limits.quote(id)) ».") }
+        guard let grappe = try await site.visibleGrappe(id) else { return notFound("Grappe inconnue : « \(Limits.quote(id)) ».") }
         var assessed: (project: Project, assessment: Assessment)? = nil
         var problem: String? = nil
         if case let .array(items)? = grappe.project["establishments"], !items.isEmpty {
@@ -241,7 +246,7 @@ struct Pages: Sendable {
     // MARK: CSV
 
     func establishmentsCSV(_ id: String) async throws -> Response {
-        guard let grappe = try await site.grappes.find(id) else { return notFound("Grappe inconnue.") }
+        guard let grappe = try await site.visibleGrappe(id) else { return notFound("Grappe inconnue.") }
         var rows = [["FINESS ET", "Nom", "FINESS EJ", "Organisme", "Secteur", "Département", "Nature", "Éligible", "Règle d'exclusion"]]
         if case let .array(items)? = grappe.project["establishments"], !items.isEmpty,
            let (project, assessment) = try? await site.assess(evaluable(grappe.project)) {
@@ -257,7 +262,7 @@ struct Pages: Sendable {
     }
 
     func amountsCSV(_ id: String) async throws -> Response {
-        guard let grappe = try await site.grappes.find(id) else { return notFound("Grappe inconnue.") }
+        guard let grappe = try await site.visibleGrappe(id) else { return notFound("Grappe inconnue.") }
         var rows = [["Poste", "Montant (€)", "Règle", "Source"]]
         if case let .array(items)? = grappe.project["establishments"], !items.isEmpty,
            let (_, a) = try? await site.assess(evaluable(grappe.project)) {

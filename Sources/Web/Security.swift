@@ -43,31 +43,36 @@ final class RouteTable: Sendable {
     }
 }
 
-/// Declares a route on the router and in the table, once.
+/// Declares a route on the router and in the table, once, behind its line of the access matrix
+/// (`AccessMatrix`): a route without a line is refused to everyone.
 struct Routes {
-    let router: Router<BasicRequestContext>
+    let router: Router<SiteContext>
     let table: RouteTable
 
     func on(_ method: HTTPRequest.Method, _ path: String,
-            _ handler: @Sendable @escaping (Request, BasicRequestContext) async throws -> some ResponseGenerator) {
+            _ handler: @Sendable @escaping (Request, SiteContext) async throws -> some ResponseGenerator) {
         table.add(method, path)
-        router.on(RouterPath(path), method: method, use: handler)
+        let access = AccessMatrix.access(method, path)
+        router.on(RouterPath(path), method: method) { request, context -> Response in
+            if let refusal = Gate.refusal(access, request, context) { return refusal }
+            return try await handler(request, context).response(from: request, context: context)
+        }
     }
 
-    func get(_ path: String, _ handler: @Sendable @escaping (Request, BasicRequestContext) async throws -> some ResponseGenerator) { on(.get, path, handler) }
-    func post(_ path: String, _ handler: @Sendable @escaping (Request, BasicRequestContext) async throws -> some ResponseGenerator) { on(.post, path, handler) }
-    func put(_ path: String, _ handler: @Sendable @escaping (Request, BasicRequestContext) async throws -> some ResponseGenerator) { on(.put, path, handler) }
+    func get(_ path: String, _ handler: @Sendable @escaping (Request, SiteContext) async throws -> some ResponseGenerator) { on(.get, path, handler) }
+    func post(_ path: String, _ handler: @Sendable @escaping (Request, SiteContext) async throws -> some ResponseGenerator) { on(.post, path, handler) }
+    func put(_ path: String, _ handler: @Sendable @escaping (Request, SiteContext) async throws -> some ResponseGenerator) { on(.put, path, handler) }
+    func delete(_ path: String, _ handler: @Sendable @escaping (Request, SiteContext) async throws -> some ResponseGenerator) { on(.delete, path, handler) }
 }
 
-/// The anti-CSRF token of the page being built: the value of the `esms_csrf` cookie (double-submit
-/// pattern, `SameSite=Strict`), set by `SecurityMiddleware` for the time of one request.
+/// The anti-CSRF token of the page being built, set by `SecurityMiddleware` for the time of one
+/// request: the session's own token when someone is signed in (bound to the session), else the
+/// value of the `esms_csrf` cookie (double-submit pattern, `SameSite=Strict`: the sign-in form).
 enum CSRF {
     static let cookie = "esms_csrf"
     static let field = "csrf"
 
     @TaskLocal static var token = ""
-
-    /// The hidden field every form that changes something carries.
 
     /// 32 random bytes in hexadecimal.
     static func newToken() -> String {
@@ -106,13 +111,31 @@ enum BodyLimit {
 /// - a known path asked with another method: 405 with `Allow`;
 /// - a change (`POST`, `PUT`, `PATCH`, `DELETE`) from another site (`Sec-Fetch-Site`, `Origin`): 403;
 /// - an API change whose body is not `application/json`: 415;
-/// - a page form without the CSRF token of its cookie: 403, nothing changed;
+/// - who is calling: the session cookie or the bearer token, resolved once (`SiteContext.principal`);
+/// - a page form without the CSRF token of its session (or, signed out, of its cookie): 403, nothing changed;
 /// - the security headers of `shared/spec/access.md` on every response, errors included;
 /// - an error no handler answered becomes a French 500 (a page or JSON), never a dropped connection.
 struct SecurityMiddleware: RouterMiddleware {
-    typealias Context = BasicRequestContext
+    typealias Context = SiteContext
     let routes: RouteTable
+    let sessions: SessionRepository
+    /// The session cookie is `Secure` when the public URL is https.
+    let secureCookies: Bool
     let logger: Logger
+
+    static let sessionCookie = "esms_session"
+
+    /// The session cookie of a sign-in (`token`), or the one that ends it (nil).
+    static func sessionCookie(_ token: String?, secure: Bool) -> Cookie {
+        Cookie(name: sessionCookie, value: token ?? "", maxAge: token == nil ? 0 : SessionRepository.absoluteLimit, path: "/",
+               secure: secure, httpOnly: true, sameSite: .lax)
+    }
+
+    /// `Authorization: Bearer X` → X.
+    static func bearer(_ request: Request) -> String? {
+        guard let header = request.headers[.authorization], header.count > 7, header.prefix(7).lowercased() == "bearer " else { return nil }
+        return String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
+    }
 
     static let headers: [(HTTPField.Name, String)] = [
         (.contentSecurityPolicy, "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"),
@@ -176,6 +199,32 @@ struct SecurityMiddleware: RouterMiddleware {
             response.headers[.allow] = allowed.map(\.rawValue).joined(separator: ", ")
             return response
         }
+        // Who is calling: a bearer token (API, systems, tests), else the session cookie.
+        var context = context
+        let bearer = Self.bearer(request)
+        let cookie = request.cookies[Self.sessionCookie]?.value
+        var endedSession = false
+        if let credential = bearer ?? cookie, !credential.isEmpty {
+            if let principal = try await sessions.principal(token: credential) {
+                context.principal = principal
+                context.token = credential
+            } else {
+                endedSession = bearer == nil
+            }
+        }
+        var response = try await Viewer.$current.withValue(context.principal) {
+            try await checked(request, context: context, allowed: allowed, viaBearer: bearer != nil, next: next)
+        }
+        if endedSession, response.headers[.setCookie] == nil {
+            response.setCookie(Self.sessionCookie(nil, secure: secureCookies))
+        }
+        return response
+    }
+
+    /// The CSRF check of page forms, and the token of the page being built.
+    func checked(_ request: Request, context: Context, allowed: [HTTPRequest.Method], viaBearer: Bool,
+                 next: (Request, Context) async throws -> Response) async throws -> Response {
+        let sessionToken = viaBearer ? nil : context.principal?.csrf
         var request = request
         if Self.unsafe.contains(request.method) {
             if let refusal = Self.crossSite(request) { return Self.failure(request, status: .forbidden, refusal) }
@@ -186,7 +235,9 @@ struct SecurityMiddleware: RouterMiddleware {
                 }
                 return try await next(request, context)
             }
-            // A page form: the token of the form must be the one of the cookie.
+            // A system calling the pages with a bearer token: no cookie, so no cross-site forgery.
+            if viaBearer { return try await next(request, context) }
+            // A page form: its token must be its session's, or (signed out) its cookie's.
             let type = request.headers[.contentType]?.lowercased() ?? ""
             let limit = type.hasPrefix("multipart/form-data") ? BodyLimit.upload : BodyLimit.form
             guard type.hasPrefix("multipart/form-data") || type.hasPrefix("application/x-www-form-urlencoded") else {
@@ -199,14 +250,15 @@ struct SecurityMiddleware: RouterMiddleware {
             let sent = type.hasPrefix("multipart/form-data")
                 ? Multipart.upload(body, contentType: request.headers[.contentType] ?? "")?.csrf
                 : Form.parse(String(buffer: body))[CSRF.field]
-            guard let cookie = request.cookies[CSRF.cookie]?.value, CSRF.isWellFormed(cookie),
-                  let sent, CSRF.same(sent, cookie) else {
+            let expected = sessionToken ?? request.cookies[CSRF.cookie]?.value
+            guard let expected, CSRF.isWellFormed(expected), let sent, CSRF.same(sent, expected) else {
                 return Self.failure(request, status: .forbidden, "formulaire refusé : son jeton de sécurité est absent ou périmé. Revenez à la page du formulaire, rechargez-la, puis recommencez ; rien n'a été modifié.")
             }
-            return try await CSRF.$token.withValue(cookie) { try await next(request, context) }
+            return try await CSRF.$token.withValue(expected) { try await next(request, context) }
         }
         if Self.isAPI(request) { return try await next(request, context) }
-        // A page: the token its forms carry, from the cookie, or a new one set with the response.
+        // A page: the token its forms carry — its session's, or the cookie's, or a new cookie's.
+        if let sessionToken { return try await CSRF.$token.withValue(sessionToken) { try await next(request, context) } }
         if let cookie = request.cookies[CSRF.cookie]?.value, CSRF.isWellFormed(cookie) {
             return try await CSRF.$token.withValue(cookie) { try await next(request, context) }
         }

@@ -20,6 +20,10 @@ public struct ServerConfiguration: Sendable {
     public var idleTimeout: Duration = .seconds(60)
     /// `ESMS_TODAY`: the day the server takes as today (trials, replays); nil for the real day.
     public var today: CalendarDate?
+    /// `ESMS_REQUIRE_TOTP`: roles that must have a second factor, besides `admin`.
+    public var requireSecondFactor: Set<Role> = []
+    /// `ESMS_PUBLIC_URL`: the address people reach the site at; https makes the session cookie `Secure`.
+    public var publicURL: String?
 
     public init(host: String = "127.0.0.1", port: Int = 8080, database: DatabaseLocation = .defaultFile, logLevel: Logger.Level = .info, demo: Bool = true) {
         self.host = host; self.port = port; self.database = database; self.logLevel = logLevel; self.demo = demo
@@ -48,6 +52,16 @@ public struct ServerConfiguration: Sendable {
         }
         if let t = environment["ESMS_TODAY"], !t.isEmpty {
             if let day = CalendarDate(iso: t) { configuration.today = day } else { problems.append("ESMS_TODAY invalide « \(Limits.quote(t)) » (attendu AAAA-MM-JJ)") }
+        }
+        do {
+            configuration.requireSecondFactor = try SessionRepository.requiredRoles(environment["ESMS_REQUIRE_TOTP"])
+        } catch {
+            problems.append(error.description)
+        }
+        if let url = environment["ESMS_PUBLIC_URL"], !url.isEmpty {
+            if url.hasPrefix("https://") || url.hasPrefix("http://") { configuration.publicURL = url } else {
+                problems.append("ESMS_PUBLIC_URL invalide « \(Limits.quote(url)) » (attendu https://… ou http://…)")
+            }
         }
         if !problems.isEmpty { throw StoreError("configuration invalide :\n  " + problems.joined(separator: "\n  ")) }
         return configuration

@@ -26,6 +26,17 @@ enum SiteURL: Sendable {
     case usage(String)
     case usageDates(String)
     case usageMeasures(String)
+    /// `SignInView`, `Templates/sign-in.mustache`
+    case signIn
+    /// The sign-in page, back to `retour` once signed in.
+    case signInReturning(to: String)
+    case signOut
+    /// `AccountView`, `Templates/account.mustache`
+    case account
+    case accountPassword
+    /// POST: `SecondFactorView`, `Templates/second-factor.mustache`
+    case accountSecondFactor
+    case accountSecondFactorConfirmation
     case openAPI
     case health
     case metrics
@@ -38,6 +49,8 @@ enum SiteURL: Sendable {
     case apiFiness(String)
     case apiGrappes
     case apiGrappe(String)
+    case apiSessions
+    case apiCurrentSession
     /// Every path under the API, for its own 404 and 405.
     case apiAll
 
@@ -59,6 +72,13 @@ enum SiteURL: Sendable {
         case let .usage(id): return "/grappes/\(id)/usages"
         case let .usageDates(id): return "/grappes/\(id)/usages/dates"
         case let .usageMeasures(id): return "/grappes/\(id)/usages/mesures"
+        case .signIn: return "/connexion"
+        case let .signInReturning(to): return "/connexion?retour=\(to.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")"
+        case .signOut: return "/deconnexion"
+        case .account: return "/compte"
+        case .accountPassword: return "/compte/mot-de-passe"
+        case .accountSecondFactor: return "/compte/second-facteur"
+        case .accountSecondFactorConfirmation: return "/compte/second-facteur/confirmation"
         case .openAPI: return "/openapi.yaml"
         case .health: return "/health"
         case .metrics: return "/metrics"
@@ -70,12 +90,22 @@ enum SiteURL: Sendable {
         case let .apiFiness(number): return "/api/v1/finess/\(number)"
         case .apiGrappes: return "/api/v1/grappes"
         case let .apiGrappe(id): return "/api/v1/grappes/\(id)"
+        case .apiSessions: return "/api/v1/sessions"
+        case .apiCurrentSession: return "/api/v1/sessions/current"
         case .apiAll: return "/api/v1/**"
         }
     }
 
     /// The route pattern: `:id` and `:et` in place of the values.
     static let id = ":id", et = ":et"
+
+    /// Where a page goes back to after sign-in: one of our own paths (`/…`, never `//host` nor a
+    /// scheme), else the home page.
+    static func ownPath(_ text: String?) -> String {
+        guard let text, text.hasPrefix("/"), !text.hasPrefix("//"), !text.contains("\\"), text.count <= 500,
+              !text.contains(where: { $0.isWhitespace || $0.isNewline }) else { return home.path }
+        return text
+    }
 }
 
 /// The main menu: the pages a person reaches from every page.

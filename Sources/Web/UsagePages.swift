@@ -24,7 +24,7 @@ public struct UsagePages: Sendable {
     /// refused fields and why (announced with the field).
     func page(_ id: String, message: String? = nil, refused: [String] = [], status: HTTPResponse.Status = .ok,
               typed: [String: String] = [:], invalid: [String: String] = [:]) async throws -> Response {
-        guard let grappe = try await site.grappes.find(id) else { return pages.notFound("Grappe inconnue : « \(Limits.quote(id)) ».") }
+        guard let grappe = try await site.visibleGrappe(id) else { return pages.notFound("Grappe inconnue : « \(Limits.quote(id)) ».") }
         var view = UsageView(grappe: grappe, message: message, refused: refused, typed: typed, invalid: invalid)
         do {
             let (project, _) = try await site.assess(pages.evaluable(grappe.project))
@@ -78,7 +78,7 @@ public struct UsagePages: Sendable {
     }
 
     func upload(_ id: String, _ request: Request) async throws -> Response {
-        guard let grappe = try await site.grappes.find(id) else { return pages.notFound("Grappe inconnue.") }
+        guard let grappe = try await site.visibleGrappe(id) else { return pages.notFound("Grappe inconnue.") }
         let body = try await request.body.collect(upTo: BodyLimit.upload)
         let form = Multipart.upload(body, contentType: request.headers[.contentType] ?? "")
         guard let file = form?.measures, file.body.readableBytes > 0 else {
@@ -88,15 +88,13 @@ public struct UsagePages: Sendable {
             return try await page(id, message: "Fichier refusé : rien n'a été enregistré.",
                                   refused: ["le fichier n'est pas un texte CSV en UTF-8 : enregistrez-le au format « CSV UTF-8 » puis envoyez-le à nouveau"], status: .unprocessableContent)
         }
-        let author = form?.author?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
-        guard !author.isEmpty else { return try await page(id, message: "Indiquez votre nom ou service.", refused: ["auteur manquant"], status: .unprocessableContent) }
         let project: Project
         do { project = try await site.assess(pages.evaluable(grappe.project)).project } catch {
             return try await page(id, message: "La grappe doit être évaluable avant d'y associer des mesures.", refused: ["\(error)"], status: .unprocessableContent)
         }
         do {
             let rows = try MeasuresFile.parse(text, file: "fichier envoyé", establishments: Set(project.establishments.compactMap(\.finessET)))
-            let counts = try await usage.importMeasures(rows, by: String(author.prefix(120)), source: "page web, grappe \(id)")
+            let counts = try await usage.importMeasures(rows, by: site.author, source: "page web, grappe \(id)")
             return try await page(id, message: "Mesures enregistrées : \(counts.added) ajoutées, \(counts.replaced) corrigées (historique conservé), \(counts.unchanged) inchangées.")
         } catch let refused as MeasuresFile.Refused {
             return try await page(id, message: "Fichier refusé : rien n'a été enregistré.", refused: refused.problems.map(\.description), status: .unprocessableContent)
@@ -104,13 +102,11 @@ public struct UsagePages: Sendable {
     }
 }
 
-/// `multipart/form-data` bodies: the text of each field (files included).
 /// `multipart/form-data` bodies, read by multipart-kit.
 enum Multipart {
-    /// The page upload: the measures file, its author, the anti-CSRF token.
+    /// The page upload: the measures file and the anti-CSRF token (the author is the signed-in account).
     struct Upload {
         var measures: MultipartPart?
-        var author: String?
         var csrf: String?
     }
 
@@ -127,7 +123,7 @@ enum Multipart {
     static func upload(_ body: ByteBuffer, contentType: String) -> Upload? {
         guard let parts = parts(body, contentType: contentType) else { return nil }
         func text(_ name: String) -> String? { parts.firstPart(named: name).map { String(buffer: $0.body) } }
-        return Upload(measures: parts.firstPart(named: "measures"), author: text("author"), csrf: text("csrf"))
+        return Upload(measures: parts.firstPart(named: "measures"), csrf: text("csrf"))
     }
 
     static func parts(_ body: ByteBuffer, contentType: String) -> [MultipartPart]? {

@@ -10,7 +10,7 @@ import Web
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Démarre le serveur : API JSON (openapi.yaml) et pages web en français.",
-        discussion: "Par défaut sur 127.0.0.1:8080 avec la base SQLite esms.sqlite ; importe le registre FINESS de démonstration si le registre est vide. Arrêt propre sur SIGINT ou SIGTERM."
+        discussion: "Par défaut sur 127.0.0.1:8080 avec la base SQLite esms.sqlite ; importe le registre FINESS de démonstration si le registre est vide et crée un compte de démonstration par rôle si la base n'en a aucun (identifiants affichés une fois). Arrêt propre sur SIGINT ou SIGTERM."
     )
 
     @Option(help: "Adresse d'écoute (défaut : ESMS_HOST, sinon 127.0.0.1).")
@@ -25,7 +25,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Niveau de journal : trace, debug, info, notice, warning, error, critical (défaut : ESMS_LOG_LEVEL, sinon info).")
     var logLevel: String?
 
-    @Flag(help: "Ne pas importer le registre de démonstration, même si le registre est vide.")
+    @Flag(help: "Ne pas importer le registre de démonstration ni créer les comptes de démonstration, même si la base est vide.")
     var noDemo = false
 
     func run() async throws {
@@ -42,8 +42,20 @@ struct Serve: AsyncParsableCommand {
             if configuration.demo, try await DemoRegistry.importIfEmpty(into: store) {
                 logger.info("registre FINESS vide : registre de démonstration importé")
             }
+            if configuration.demo {
+                let accounts = try await DemoAccounts.createIfNone(in: store)
+                if !accounts.isEmpty {
+                    // On standard output, once, never in the log.
+                    print("Comptes de démonstration créés (mots de passe affichés une seule fois) :")
+                    for a in accounts {
+                        print("  \(a.email)  \(a.password)  \(a.roles)")
+                        if let url = a.otpauthURL { print("    second facteur (TOTP) : \(url)") }
+                    }
+                }
+            }
             logger.info("esms sur http://\(configuration.host):\(configuration.port) — base \(configuration.database)")
-            let app = buildApplication(site: Site(store: store, today: configuration.today), configuration: configuration, logger: logger)
+            let app = buildApplication(site: Site(store: store, today: configuration.today, requireSecondFactor: configuration.requireSecondFactor,
+                                                         publicURL: configuration.publicURL), configuration: configuration, logger: logger)
             do {
                 try await app.runService()
             } catch {

@@ -13,7 +13,7 @@ struct GrappeRepositoryTests {
     func aChangeFromAnOldVersionIsRefusedAndSaysWhoChanged(_ db: TestDatabase) async throws {
         try await db.withStore { store in
             let grappes = GrappeRepository(store: store)
-            let created = try await grappes.create(name: "Grappe A", project: Self.draft, by: "l'API")
+            let created = try await grappes.create(name: "Grappe A", project: Self.draft, owner: "310000013", by: "l'API")
             #expect(created.version == 1)
             guard case let .updated(first) = try await grappes.update(created.id, from: 1, name: "Grappe B", project: Self.draft, by: "la page web") else {
                 Issue.record("mise à jour attendue"); return
@@ -35,7 +35,7 @@ struct GrappeRepositoryTests {
     func aProjectThatWouldNotReadBackIsNeverSaved(_ db: TestDatabase) async throws {
         try await db.withStore { store in
             let grappes = GrappeRepository(store: store)
-            let created = try await grappes.create(name: "Grappe", project: Self.draft, by: "l'API")
+            let created = try await grappes.create(name: "Grappe", project: Self.draft, owner: "310000013", by: "l'API")
             // The probe's « Dépenses déclarées » values, had a caller passed them through.
             for odd in ["05", ".5", "+5", "5.", "inf", "0x1p3"] {
                 var bad = Self.draft
@@ -43,7 +43,7 @@ struct GrappeRepositoryTests {
                 await #expect(throws: InputError.self, "\(odd)") {
                     _ = try await grappes.update(created.id, from: 1, name: "Grappe", project: bad, by: "l'API")
                 }
-                await #expect(throws: InputError.self, "\(odd)") { _ = try await grappes.create(name: "Grappe", project: bad, by: "l'API") }
+                await #expect(throws: InputError.self, "\(odd)") { _ = try await grappes.create(name: "Grappe", project: bad, owner: "310000013", by: "l'API") }
             }
             let stored = try await grappes.find(created.id)
             #expect(stored?.project == Self.draft)
@@ -57,10 +57,10 @@ struct GrappeRepositoryTests {
     func anUnreadableStoredProjectIsAnErrorNotAnEmptyProject(_ db: TestDatabase) async throws {
         try await db.withStore { store in
             let grappes = GrappeRepository(store: store)
-            let created = try await grappes.create(name: "Grappe", project: Self.draft, by: "l'API")
+            let created = try await grappes.create(name: "Grappe", project: Self.draft, owner: "310000013", by: "l'API")
             try await store.sql.update("grappe").set("project", to: SQLBind("{\"expenses\": 05}")).where("id", .equal, SQLBind(created.id)).run()
             await #expect(throws: StoreError.self) { _ = try await grappes.find(created.id) }
-            let listed = try await grappes.list()
+            let listed = try await grappes.list(owners: ["310000013"])
             #expect(listed.first?.project == .null)
             let row = try await store.sql.select().column("project").from("grappe").where("id", .equal, SQLBind(created.id)).first()
             #expect(try row?.decode(column: "project", as: String.self) == "{\"expenses\": 05}")
@@ -72,7 +72,7 @@ struct GrappeRepositoryTests {
     func concurrentAdditionsFromTheSearchAreAllKept(_ db: TestDatabase) async throws {
         try await db.withStore { store in
             let grappes = GrappeRepository(store: store)
-            let created = try await grappes.create(name: "Grappe", project: .object([("establishments", .array([]))]), by: "l'API")
+            let created = try await grappes.create(name: "Grappe", project: .object([("establishments", .array([]))]), owner: "310000013", by: "l'API")
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for i in 0..<40 {
                     group.addTask {

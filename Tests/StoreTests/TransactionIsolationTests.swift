@@ -31,11 +31,11 @@ struct TransactionIsolationTests {
                 // Meanwhile, other requests save grappes outside any transaction.
                 group.addTask {
                     for await _ in started.stream { break }
-                    for i in 0..<10 { _ = try await grappes.create(name: "Grappe \(i)", project: draft, by: "l'API") }
+                    for i in 0..<10 { _ = try await grappes.create(name: "Grappe \(i)", project: draft, owner: "310000013", by: "l'API") }
                 }
                 try await group.waitForAll()
             }
-            let names = try await grappes.list().map(\.name)
+            let names = try await grappes.list(owners: ["310000013"]).map(\.name)
             #expect(names.count == 10)
             #expect(!names.contains("Annulée"))
         }

@@ -26,9 +26,9 @@ struct ConcurrencyTests {
                     group.addTask {
                         switch i % 3 {
                         case 0:
-                            let one = try await client.api(uri: "/api/v1/grappes/\(usage)", method: .get)
+                            let one = try await client.api(uri: "/api/v1/grappes/\(usage)", method: .get, headers: browser)
                             #expect(one.status == .ok)
-                            #expect(try await client.execute(uri: "/grappes", method: .get).status == .ok)
+                            #expect(try await client.execute(uri: "/grappes", method: .get, headers: browser).status == .ok)
                             return .read
                         case 1:
                             let name = "Grappe \(i)"
@@ -38,7 +38,7 @@ struct ConcurrencyTests {
                             let chunk = chunks[(i / 3) % chunks.count]
                             let (type, body) = UsagePageTests().multipart([("measures", ([header] + chunk).joined(separator: "\n")), ("author", "Tâche \(i)")])
                             let response = try await client.execute(uri: "/grappes/\(usage)/usages/mesures", method: .post,
-                                                                    headers: [.contentType: type, .cookie: "esms_csrf=\(testToken)"], body: body)
+                                                                    headers: [.contentType: type, .cookie: browserCookie], body: body)
                             #expect(response.status == .ok, "\(text(response).prefix(300))")
                             return .measures(chunk.count)
                         }

@@ -37,7 +37,7 @@ struct ProbeTests {
     }
 
     static func grappe(_ client: any TestClientProtocol, _ id: String) async throws -> JSON {
-        try json(try await client.api(uri: "/api/v1/grappes/\(id)", method: .get))
+        try json(try await client.api(uri: "/api/v1/grappes/\(id)", method: .get, headers: browser))
     }
 
     /// `application/x-www-form-urlencoded` value: everything but letters and digits escaped.
@@ -60,7 +60,7 @@ struct ProbeTests {
                         for e in 0..<5 {
                             let token = "c\(c)e\(e)"
                             for _ in 0..<500 {
-                                let current = try await client.api(uri: "/api/v1/grappes/\(id)", method: .get)
+                                let current = try await client.api(uri: "/api/v1/grappes/\(id)", method: .get, headers: browser)
                                 let g = try json(current)
                                 guard let project = g["project"], let solution = project["solution"], case let .string(name)? = solution["name"] else {
                                     Issue.record("grappe illisible"); return mine
@@ -121,7 +121,7 @@ struct ProbeTests {
     func aStaleFormChangesNothingAndSaysWhoChanged(_ db: TestDatabase) async throws {
         try await withApp(on: db) { client in
             let id = try await Self.create(client)
-            let page = text(try await client.execute(uri: "/grappes/\(id)", method: .get))
+            let page = text(try await client.execute(uri: "/grappes/\(id)", method: .get, headers: browser))
             #expect(formVersion(page) == "1")
             // Meanwhile, the API renames it.
             let renamed = "{\"name\": \"Renommée par l'API\", \"project\": \(fromFiness)}"
@@ -144,7 +144,7 @@ struct ProbeTests {
             let stale = try await client.execute(uri: "/grappes/\(id)/parametres", method: .post, headers: formType, body: form("version=1&name=Nom+de+la+page"))
             #expect(stale.status == .conflict)
             #expect(text(stale).contains("la grappe a été modifiée depuis la version 1 que vous aviez : elle est à la version 2, modifiée le "))
-            #expect(text(stale).contains(" par l&#39;API ; rien n&#39;a été enregistré."))
+            #expect(text(stale).contains(" par porteur.test@esms.invalid ; rien n&#39;a été enregistré."))
             #expect(formVersion(text(stale)) == "2")
             #expect(try await Self.grappe(client, id)["name"] == .string("Renommée par l'API"))
             // A form without its version changes nothing either.
@@ -167,22 +167,22 @@ struct ProbeTests {
             fields[column] = "9223372036854775806"
             lines[1] = fields.joined(separator: ";")
             let (type, body) = UsagePageTests().multipart([("measures", lines.joined(separator: "\n")), ("author", "Sonde")])
-            let refused = try await client.execute(uri: "/grappes/\(id)/usages/mesures", method: .post, headers: [.contentType: type, .cookie: "esms_csrf=\(testToken)"], body: body)
+            let refused = try await client.execute(uri: "/grappes/\(id)/usages/mesures", method: .post, headers: [.contentType: type, .cookie: browserCookie], body: body)
             #expect(refused.status == .unprocessableContent)
             #expect(text(refused).contains("ligne 2, colonne mssMessagesSent : 9223372036854775806 dépasse le maximum plausible de 100 000 000 par établissement et par mois"))
             #expect(text(refused).contains("Aucune mesure enregistrée"))
-            #expect(try await client.execute(uri: "/grappes/\(id)/usages", method: .get).status == .ok)
-            #expect(try await client.execute(uri: "/", method: .get).status == .ok)
+            #expect(try await client.execute(uri: "/grappes/\(id)/usages", method: .get, headers: browser).status == .ok)
+            #expect(try await client.execute(uri: "/", method: .get, headers: browser).status == .ok)
 
             // A row stored before the bounds existed.
             try await store.sql.insert(into: "usage_measure")
                 .columns("finess_et", "month", "persons", "active_records", "active_with_projet", "active_with_event", "mss_messages_sent", "dmp_fed_persons", "changed_at", "changed_by")
                 .values(SQLBind("310003009"), SQLBind("2025-04"), SQLBind(100), SQLBind(90), SQLBind(80), SQLBind(80), SQLBind(Int.max - 1), SQLBind(70), SQLBind("2025-05-01T00:00:00Z"), SQLBind("ancienne version"))
                 .run()
-            let page = try await client.execute(uri: "/grappes/\(id)/usages", method: .get)
+            let page = try await client.execute(uri: "/grappes/\(id)/usages", method: .get, headers: browser)
             #expect(page.status == .ok)
             #expect(text(page).contains("mesure invalide pour 310003009 en 2025-04 : mssMessagesSent = 9223372036854775806, hors des bornes plausibles (0 à 100 000 000)"))
-            #expect(try await client.execute(uri: "/grappes/\(id)", method: .get).status == .ok)
+            #expect(try await client.execute(uri: "/grappes/\(id)", method: .get, headers: browser).status == .ok)
         }
     }
 
@@ -236,7 +236,7 @@ struct ProbeTests {
             jsonFromElsewhere[origin] = "https://pirate.example"
             #expect(try await client.api(uri: "/api/v1/grappes", method: .post, headers: jsonFromElsewhere,
                                              body: ByteBuffer(string: "{\"name\": \"Pirate\", \"project\": \(fromFiness)}")).status == .forbidden)
-            #expect(try await client.api(uri: "/api/v1/grappes", method: .get).body.readableBytes < 200)
+            #expect(try await client.api(uri: "/api/v1/grappes", method: .get, headers: browser).body.readableBytes < 200)
             let g = try await Self.grappe(client, id)
             #expect(g["name"] == .string("Grappe"))
             #expect(g["version"] == .int(1))
@@ -260,13 +260,17 @@ struct ProbeTests {
                 #expect(response.headers[HTTPField.Name("X-Content-Type-Options")!] == "nosniff", "\(uri)")
                 #expect(response.headers[HTTPField.Name("Referrer-Policy")!] == "same-origin", "\(uri)")
             }
-            // A page gives its forms' token in an HttpOnly, SameSite=Strict cookie.
-            let home = try await client.execute(uri: "/", method: .get)
+            // Signed out, a page gives its forms' token in an HttpOnly, SameSite=Strict cookie.
+            let home = try await client.execute(uri: "/connexion", method: .get)
             let cookie = home.headers[.setCookie] ?? ""
             #expect(cookie.hasPrefix("esms_csrf="))
             #expect(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"))
             let token = String(cookie.dropFirst("esms_csrf=".count).prefix(64))
             #expect(text(home).contains("name=\"csrf\" value=\"\(token)\""))
+            // Signed in, the forms carry the session's own token, and no cookie is set.
+            let signedIn = try await client.execute(uri: "/", method: .get, headers: [.cookie: "esms_session=\(testSession)"])
+            #expect(signedIn.headers[.setCookie] == nil)
+            #expect(text(signedIn).contains("name=\"csrf\" value=\"\(testToken)\""))
         }
     }
 
@@ -274,7 +278,7 @@ struct ProbeTests {
         try await withApp { client in
             let id = try await Self.create(client)
             for uri in ["/", "/finess?q=ehpad", "/grappes/\(id)", "/grappes/\(id)/usages", "/campagnes", "/api/v1/grappes/\(id)"] {
-                let response = try await client.execute(uri: uri, method: .head)
+                let response = try await client.execute(uri: uri, method: .head, headers: browser)
                 #expect(response.status == .ok, "\(uri)")
                 #expect(response.body.readableBytes == 0, "\(uri)")
             }
@@ -287,17 +291,17 @@ struct ProbeTests {
             }
             #expect(try await client.execute(uri: "/nulle-part", method: .trace).status == .notFound)
             // A literal segment is not a parameter: /grappes/ajouter takes POST only.
-            let search = try await client.execute(uri: "/grappes/ajouter", method: .get)
+            let search = try await client.execute(uri: "/grappes/ajouter", method: .get, headers: browser)
             #expect(search.status == .methodNotAllowed)
             #expect(search.headers[.allow] == "POST")
             // An unknown page is a French page, not an empty answer.
-            let unknown = try await client.execute(uri: "/nulle-part", method: .get)
+            let unknown = try await client.execute(uri: "/nulle-part", method: .get, headers: browser)
             #expect(unknown.status == .notFound)
             #expect(text(unknown).contains("<h1>Introuvable</h1>"))
             #expect(text(unknown).contains("Page introuvable : /nulle-part"))
             // A plus sign is a plus sign when sent as %2B, a space when sent as +.
-            #expect(try await client.api(uri: "/api/v1/finess?q=%2B", method: .get).status == .ok)
-            #expect(text(try await client.execute(uri: "/finess?q=ehpad+ajaccio%2B", method: .get)).contains("value=\"ehpad ajaccio+\""))
+            #expect(try await client.api(uri: "/api/v1/finess?q=%2B", method: .get, headers: browser).status == .ok)
+            #expect(text(try await client.execute(uri: "/finess?q=ehpad+ajaccio%2B", method: .get, headers: browser)).contains("value=\"ehpad ajaccio+\""))
         }
     }
 
@@ -311,7 +315,7 @@ struct ProbeTests {
             for (i, name) in names.enumerated() { items[i] = items[i].setting("name", .string(name)) }
             project = project.setting("establishments", .array(items))
             let id = try await Self.create(client, project: project.rendered())
-            let csv = String(buffer: try await client.execute(uri: "/grappes/\(id)/etablissements.csv", method: .get).body)
+            let csv = String(buffer: try await client.execute(uri: "/grappes/\(id)/etablissements.csv", method: .get, headers: browser).body)
             #expect(csv.contains(";\"'=HYPERLINK(\"\"http://pirate.example\"\";\"\"clic\"\")\";"))
             #expect(csv.contains(";'@SUM(1+1);"))
             #expect(csv.contains(";'+33 1 23;"))
@@ -339,13 +343,13 @@ struct ProbeTests {
             binary.writeBytes((0..<(1 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 2_654_435_761 >> 13) })
             binary.writeString("\r\n--b--\r\n")
             let notText = try await client.execute(uri: "/grappes/\(id)/usages/mesures", method: .post,
-                                                   headers: [.contentType: "multipart/form-data; boundary=b", .cookie: "esms_csrf=\(testToken)"], body: binary)
+                                                   headers: [.contentType: "multipart/form-data; boundary=b", .cookie: browserCookie], body: binary)
             #expect(notText.status == .unprocessableContent)
             #expect(text(notText).contains("le fichier n&#39;est pas un texte CSV en UTF-8"))
             // An upload beyond its limit is refused before it is read whole.
             let big = ByteBuffer(repeating: 0xFF, count: 9 << 20)
             let refused = try await client.execute(uri: "/grappes/x/usages/mesures", method: .post,
-                                                   headers: [.contentType: "multipart/form-data; boundary=b", .cookie: "esms_csrf=\(testToken)"], body: big)
+                                                   headers: [.contentType: "multipart/form-data; boundary=b", .cookie: browserCookie], body: big)
             #expect(refused.status == .contentTooLarge)
         }
     }

@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import Rules
+import SQLKit
 import Store
 import Testing
 import TestSupport
@@ -19,6 +20,7 @@ func withApp(on db: TestDatabase = .sqlite, _ body: @escaping @Sendable (any Tes
 func withApp(on db: TestDatabase = .sqlite, _ body: @escaping @Sendable (any TestClientProtocol, Store) async throws -> Void) async throws {
     try await db.withStore { store in
         try await DemoRegistry.importIfEmpty(into: store)
+        try await signInTestPorteur(store)
         var logger = Logger(label: "esms.test")
         logger.logLevel = .warning
         // The day of the usage example's report (README), so that its outcome is one.
@@ -27,12 +29,27 @@ func withApp(on db: TestDatabase = .sqlite, _ body: @escaping @Sendable (any Tes
     }
 }
 
-/// What the API takes: JSON, said so.
-let jsonType: HTTPFields = [.contentType: "application/json"]
-
-/// A browser of our pages: the anti-CSRF cookie it was given, sent back with every form.
+/// The porteur the tests act as (the demo registry's OG in Toulouse, and the examples' 310000013), signed in with a session
+/// whose identifier and anti-CSRF token the tests know.
+let testPorteur = "porteur.test@esms.invalid"
+let testSession = "esmss_" + String(repeating: "ab", count: 32)
 let testToken = String(repeating: "5e", count: 32)
-let formType: HTTPFields = [.contentType: "application/x-www-form-urlencoded", .cookie: "esms_csrf=\(testToken)"]
+
+func signInTestPorteur(_ store: Store) async throws {
+    _ = try await AccountRepository(store: store).add(email: testPorteur, name: "Porteur de test", password: "mot-de-passe-de-test",
+                                                      assignments: [try Assignment(parsing: "porteur:310100011"), try Assignment(parsing: "porteur:310000013")])
+    let now = Int(Date().timeIntervalSince1970)
+    try await store.sql.raw("INSERT INTO sessions (hash, email, csrf, created_at, last_seen) VALUES (\(bind: AccountRepository.tokenHash(testSession)), \(bind: testPorteur), \(bind: testToken), \(bind: now), \(bind: now))").run()
+}
+
+/// What the API takes: JSON, said so, with the test porteur's session as bearer token.
+let jsonType: HTTPFields = [.contentType: "application/json", .authorization: "Bearer \(testSession)"]
+
+/// A browser of our pages: the session cookie and the anti-CSRF cookie it was given, sent back with every form.
+let browserCookie = "esms_session=\(testSession); esms_csrf=\(testToken)"
+let formType: HTTPFields = [.contentType: "application/x-www-form-urlencoded", .cookie: browserCookie]
+/// Reading pages as the signed-in porteur.
+let browser: HTTPFields = [.cookie: browserCookie]
 func form(_ fields: String) -> ByteBuffer { ByteBuffer(string: fields.isEmpty ? "csrf=\(testToken)" : "\(fields)&csrf=\(testToken)") }
 
 /// The version a page's forms carry (`<input type="hidden" name="version" value="3">`).
@@ -96,45 +113,45 @@ struct APITests {
 
     @Test func campaignsAndFiness() async throws {
         try await withApp { client in
-            try await client.api(uri: "/api/v1/campaigns", method: .get) { response in
+            try await client.api(uri: "/api/v1/campaigns", method: .get, headers: browser) { response in
                 guard case let .array(list) = try json(response) else { Issue.record("tableau attendu"); return }
                 #expect(list.count == 4)
             }
-            try await client.api(uri: "/api/v1/campaigns/2022-occitanie", method: .get) { response in
+            try await client.api(uri: "/api/v1/campaigns/2022-occitanie", method: .get, headers: browser) { response in
                 let parsed = try json(response)
                 #expect(parsed["region"] == .string("76"))
             }
-            try await client.api(uri: "/api/v1/campaigns/2030", method: .get) { response in #expect(response.status == .notFound) }
+            try await client.api(uri: "/api/v1/campaigns/2030", method: .get, headers: browser) { response in #expect(response.status == .notFound) }
             try await client.api(uri: "/api/v1/inconnue/x", method: .delete) { response in
                 #expect(response.status == .notFound)
                 let parsed = try json(response)
                 #expect(parsed["error"]?["message"] == .string("aucune route DELETE /api/v1/inconnue/x dans l'API (voir /openapi.yaml)"))
             }
-            try await client.api(uri: "/api/v1/finess/970350013", method: .get) { response in
+            try await client.api(uri: "/api/v1/finess/970350013", method: .get, headers: browser) { response in
                 let e = try json(response)
                 #expect(e["department"] == .string("973"))
                 #expect(e["overseasOrCorsica"] == .bool(true))
             }
-            try await client.api(uri: "/api/v1/finess/2A0100012", method: .get) { response in
+            try await client.api(uri: "/api/v1/finess/2A0100012", method: .get, headers: browser) { response in
                 let parsed = try json(response)
                 #expect(parsed["smallOG"] == .bool(true))
             }
-            try await client.api(uri: "/api/v1/finess/31500001", method: .get) { response in
+            try await client.api(uri: "/api/v1/finess/31500001", method: .get, headers: browser) { response in
                 #expect(response.status == .badRequest)
                 let parsed = try json(response)
                 #expect(parsed["error"]?["message"] == .string("un numéro FINESS a 9 caractères"))
             }
-            try await client.api(uri: "/api/v1/finess/315000019", method: .get) { response in
+            try await client.api(uri: "/api/v1/finess/315000019", method: .get, headers: browser) { response in
                 #expect(response.status == .notFound)
                 let parsed = try json(response)
                 #expect(parsed["error"]?["message"] == .string("FINESS 315000019 inconnu du registre ; sa clé de contrôle est invalide"))
             }
-            try await client.api(uri: "/api/v1/finess?q=mecs&department=93", method: .get) { response in
+            try await client.api(uri: "/api/v1/finess?q=mecs&department=93", method: .get, headers: browser) { response in
                 guard case let .array(list) = try json(response) else { Issue.record("tableau attendu"); return }
                 #expect(list.count == 5)
             }
             for bad in ["/api/v1/finess", "/api/v1/finess?q=x&sector=XX", "/api/v1/finess?q=x&department=96", "/api/v1/finess?q=x&limit=0"] {
-                try await client.execute(uri: bad, method: .get) { response in #expect(response.status == .badRequest, "\(bad)") }
+                try await client.execute(uri: bad, method: .get, headers: browser) { response in #expect(response.status == .badRequest, "\(bad)") }
             }
         }
     }
@@ -150,7 +167,7 @@ struct APITests {
                 id = s
                 #expect(response.headers[.location] == "/api/v1/grappes/\(s)")
             }
-            try await client.api(uri: "/api/v1/grappes/\(id)", method: .get) { response in
+            try await client.api(uri: "/api/v1/grappes/\(id)", method: .get, headers: browser) { response in
                 let g = try json(response)
                 #expect(g["name"] == .string("Grappe test"))
                 #expect(g["project"]?["campaign"] == .string("2022-occitanie"))
@@ -162,10 +179,10 @@ struct APITests {
                 let parsed = try json(response)
                 #expect(parsed["name"] == .string("Grappe renommée"))
             }
-            try await client.api(uri: "/api/v1/grappes", method: .get) { response in
+            try await client.api(uri: "/api/v1/grappes", method: .get, headers: browser) { response in
                 #expect(text(response).contains("Grappe renommée"))
             }
-            try await client.api(uri: "/api/v1/grappes/inconnue", method: .get) { response in #expect(response.status == .notFound) }
+            try await client.api(uri: "/api/v1/grappes/inconnue", method: .get, headers: browser) { response in #expect(response.status == .notFound) }
             try await client.api(uri: "/api/v1/grappes/inconnue", method: .put, headers: ifMatch, body: ByteBuffer(string: body)) { response in #expect(response.status == .notFound) }
             try await client.api(uri: "/api/v1/grappes", method: .post, headers: jsonType, body: ByteBuffer(string: "{\"name\": \"\", \"project\": {}}")) { response in
                 #expect(response.status == .unprocessableContent)
@@ -182,15 +199,15 @@ struct APITests {
 
     @Test func healthMetricsAndTheOpenAPIDocument() async throws {
         try await withApp { client in
-            try await client.execute(uri: "/health", method: .get) { response in
+            try await client.execute(uri: "/health", method: .get, headers: browser) { response in
                 let parsed = try json(response)
                 #expect(parsed["status"] == .string("ok"))
             }
-            try await client.api(uri: "/api/v1/campaigns", method: .get) { _ in }
-            try await client.execute(uri: "/metrics", method: .get) { response in
+            try await client.api(uri: "/api/v1/campaigns", method: .get, headers: browser) { _ in }
+            try await client.execute(uri: "/metrics", method: .get, headers: browser) { response in
                 #expect(text(response).contains("esms_http_requests_total{route=\"/api/v1/campaigns\",method=\"GET\",status=\"200\"} 1"))
             }
-            try await client.execute(uri: "/openapi.yaml", method: .get) { response in
+            try await client.execute(uri: "/openapi.yaml", method: .get, headers: browser) { response in
                 #expect(text(response).hasPrefix("openapi: 3.1.0"))
             }
         }
@@ -204,15 +221,15 @@ struct APITests {
         for line in document.split(separator: "\n") {
             if line.hasPrefix("  /") { current = String(line.dropFirst(2).dropLast()) }
             else if line.hasPrefix("components:") { current = nil }
-            else if let path = current, let method = ["get", "post", "put"].first(where: { line == "    \($0):" }) { operations.append((path, method)) }
+            else if let path = current, let method = ["get", "post", "put", "delete"].first(where: { line == "    \($0):" }) { operations.append((path, method)) }
         }
-        #expect(operations.count == 12)
+        #expect(operations.count == 14)
         let routed = operations
         try await withApp { client in
             for (path, method) in routed {
                 let uri = path.replacingOccurrences(of: "{id}", with: "2022").replacingOccurrences(of: "{number}", with: "315000018")
-                let m: HTTPRequest.Method = method == "get" ? .get : (method == "post" ? .post : .put)
-                try await client.api(uri: uri, method: m, headers: m == .get ? [:] : jsonType, body: m == .get ? nil : ByteBuffer(string: "{}")) { response in
+                let m: HTTPRequest.Method = ["get": .get, "post": .post, "put": .put, "delete": .delete][method] ?? .get
+                try await client.api(uri: uri, method: m, headers: m == .get ? browser : jsonType, body: m == .get ? nil : ByteBuffer(string: "{}")) { response in
                     #expect(response.status != .notFound || path.contains("{id}"), "\(method) \(path) non routé")
                     #expect(response.status != .methodNotAllowed, "\(method) \(path) non routé")
                     #expect(response.status.code < 500, "\(method) \(path) : \(response.status)")
@@ -226,31 +243,31 @@ struct APITests {
 struct PageTests {
     @Test func everyPageRendersInFrench() async throws {
         try await withApp { client in
-            try await client.execute(uri: "/", method: .get) { response in
+            try await client.execute(uri: "/", method: .get, headers: browser) { response in
                 #expect(response.status == .ok)
                 let page = text(response)
                 #expect(page.contains("<html lang=\"fr\">"))
                 #expect(page.contains("Préparer un projet ESMS numérique"))
                 #expect(page.contains("<a class=\"skip\" href=\"#contenu\">Aller au contenu</a>"))
             }
-            try await client.execute(uri: "/finess?q=cayenne", method: .get) { response in
+            try await client.execute(uri: "/finess?q=cayenne", method: .get, headers: browser) { response in
                 #expect(text(response).contains("EHPAD LE VERGER"))
             }
-            try await client.execute(uri: "/finess?q=ehpad+ajaccio", method: .get) { response in
+            try await client.execute(uri: "/finess?q=ehpad+ajaccio", method: .get, headers: browser) { response in
                 #expect(text(response).contains("value=\"ehpad ajaccio\""))
                 #expect(text(response).contains("1 établissement trouvé"))
             }
-            try await client.execute(uri: "/finess?q=x&department=96", method: .get) { response in
+            try await client.execute(uri: "/finess?q=x&department=96", method: .get, headers: browser) { response in
                 #expect(text(response).contains("Département INSEE inconnu « 96 »"))
             }
-            try await client.execute(uri: "/campagnes", method: .get) { response in
+            try await client.execute(uri: "/campagnes", method: .get, headers: browser) { response in
                 let page = text(response)
                 #expect(page.contains("F-usage.acquisition"))
                 #expect(page.contains("Autre lecture :</strong> [000] : 3 000 € par ESSMS à partir du 50e"))
                 #expect(page.contains("hérité de 2022"))
             }
-            try await client.execute(uri: "/assets/site.css", method: .get) { response in #expect(response.status == .ok) }
-            try await client.execute(uri: "/grappes/inconnue", method: .get) { response in #expect(response.status == .notFound) }
+            try await client.execute(uri: "/assets/site.css", method: .get, headers: browser) { response in #expect(response.status == .ok) }
+            try await client.execute(uri: "/grappes/inconnue", method: .get, headers: browser) { response in #expect(response.status == .notFound) }
         }
     }
 
@@ -263,24 +280,24 @@ struct PageTests {
                 location = response.headers[.location] ?? ""
             }
             #expect(location.hasPrefix("/grappes/"))
-            let grappe = try await client.execute(uri: location, method: .get)
+            let grappe = try await client.execute(uri: location, method: .get, headers: browser)
             #expect(text(grappe).contains("Aucun établissement dans cette grappe"))
             // 46 establishments of the demo's large Occitan OG: 40 EHPAD, 3 day centres, 3 SSIAD.
             let project = try JSON.parse(fromFiness)
             guard case let .array(items)? = project["establishments"] else { return }
             for item in items {
                 guard case let .string(et)? = item["finessET"] else { continue }
-                let version = formVersion(text(try await client.execute(uri: location, method: .get)))
+                let version = formVersion(text(try await client.execute(uri: location, method: .get, headers: browser)))
                 try await client.execute(uri: "\(location)/etablissements", method: .post, headers: formType, body: form("finessET=\(et)&version=\(version)")) { response in
                     #expect(response.status == .seeOther)
                 }
             }
-            var version = formVersion(text(try await client.execute(uri: location, method: .get)))
+            var version = formVersion(text(try await client.execute(uri: location, method: .get, headers: browser)))
             try await client.execute(uri: "\(location)/parametres", method: .post, headers: formType,
                                      body: form("version=\(version)&name=Grappe+d%27Occitanie&campaign=2022-occitanie&kind=acquisition&porteur=310100011&solutionName=Logiciel+X&solutionEditor=%C3%89diteur+Y&referencing=segur&procurement=sad&filingDate=2022-05-02")) { response in
                 #expect(response.status == .seeOther)
             }
-            let page = text(try await client.execute(uri: location, method: .get))
+            let page = text(try await client.execute(uri: location, method: .get, headers: browser))
             #expect(page.contains("<span class=\"badge ok\">Recevable</span>"))
             #expect(page.contains("Instruction par l&#39;ARS Occitanie (région pivot 76)"))
             #expect(page.contains("Financement ESMS numérique : 989 000 €"))
@@ -288,26 +305,26 @@ struct PageTests {
             #expect(page.contains("Établissements de la grappe (46)"))
             #expect(page.contains("(W2, [002])"))
 
-            let printable = text(try await client.execute(uri: "\(location)/impression", method: .get))
+            let printable = text(try await client.execute(uri: "\(location)/impression", method: .get, headers: browser))
             #expect(printable.contains("Évaluation du projet « Grappe d&#39;Occitanie »"))
             #expect(printable.contains("989 000 €"))
 
-            let csv = try await client.execute(uri: "\(location)/montants.csv", method: .get)
+            let csv = try await client.execute(uri: "\(location)/montants.csv", method: .get, headers: browser)
             #expect(csv.headers[.contentType] == "text/csv; charset=utf-8")
             let csvText = String(buffer: csv.body)
             #expect(csvText.hasPrefix("\u{FEFF}Poste;Montant (€);Règle;Source\r\n"))
             #expect(csvText.contains("Total;989000,00;;\r\n"))
-            let establishments = String(buffer: try await client.execute(uri: "\(location)/etablissements.csv", method: .get).body)
+            let establishments = String(buffer: try await client.execute(uri: "\(location)/etablissements.csv", method: .get, headers: browser).body)
             #expect(establishments.split(separator: "\r\n").count == 47)
 
             // Removing one establishment updates the assessment.
-            version = formVersion(text(try await client.execute(uri: location, method: .get)))
+            version = formVersion(text(try await client.execute(uri: location, method: .get, headers: browser)))
             try await client.execute(uri: "\(location)/etablissements/315000018/retirer", method: .post, headers: formType, body: form("version=\(version)")) { response in
                 #expect(response.status == .seeOther)
             }
-            #expect(text(try await client.execute(uri: location, method: .get)).contains("Financement ESMS numérique : 967 500 €"))
+            #expect(text(try await client.execute(uri: location, method: .get, headers: browser)).contains("Financement ESMS numérique : 967 500 €"))
             // An unknown number is said on the page.
-            version = formVersion(text(try await client.execute(uri: location, method: .get)))
+            version = formVersion(text(try await client.execute(uri: location, method: .get, headers: browser)))
             let refused = text(try await client.execute(uri: "\(location)/etablissements", method: .post, headers: formType, body: form("finessET=315999995&version=\(version)")))
             #expect(refused.contains("Numéro FINESS ET « 315999995 » invalide ou absent du registre."))
         }
@@ -335,20 +352,20 @@ struct UsagePageTests {
             try await client.api(uri: "/api/v1/grappes", method: .post, headers: jsonType, body: ByteBuffer(string: "{\"name\": \"35 EHPAD\", \"project\": \(project)}")) { response in
                 if case let .string(s)? = try json(response)["id"] { id = s }
             }
-            let before = text(try await client.execute(uri: "/grappes/\(id)/usages", method: .get))
+            let before = text(try await client.execute(uri: "/grappes/\(id)/usages", method: .get, headers: browser))
             #expect(before.contains("Aucune mesure enregistrée"))
 
             // A bad file is refused whole, every line named, nothing stored.
             var lines = measures.split(separator: "\n").map(String.init)
             lines[4] = lines[4].replacingOccurrences(of: "2025-", with: "25-")
             let (badType, badBody) = multipart([("measures", lines.joined(separator: "\n")), ("author", "ARS Occitanie")])
-            let refused = try await client.execute(uri: "/grappes/\(id)/usages/mesures", method: .post, headers: [.contentType: badType, .cookie: "esms_csrf=\(testToken)"], body: badBody)
+            let refused = try await client.execute(uri: "/grappes/\(id)/usages/mesures", method: .post, headers: [.contentType: badType, .cookie: browserCookie], body: badBody)
             #expect(refused.status == .unprocessableContent)
             #expect(text(refused).contains("ligne 5, colonne month : mois « 25-"))
             #expect(text(refused).contains("Aucune mesure enregistrée"))
 
             let (type, body) = multipart([("measures", measures), ("author", "ARS Occitanie")])
-            let uploaded = text(try await client.execute(uri: "/grappes/\(id)/usages/mesures", method: .post, headers: [.contentType: type, .cookie: "esms_csrf=\(testToken)"], body: body))
+            let uploaded = text(try await client.execute(uri: "/grappes/\(id)/usages/mesures", method: .post, headers: [.contentType: type, .cookie: browserCookie], body: body))
             #expect(uploaded.contains("Mesures enregistrées : 315 ajoutées, 0 corrigées (historique conservé), 0 inchangées."))
             #expect(uploaded.contains("<svg role=\"img\""))
             #expect(uploaded.contains("<span class=\"badge ok\">Solde libérable</span> Montant du solde : 87 500 €. Échéance le 15/10/2025 (0 mois restant), au 31/12/2025."))
@@ -362,7 +379,7 @@ struct UsagePageTests {
             try await client.execute(uri: "/grappes/\(id)/usages/dates", method: .post, headers: formType, body: form("version=\(version)&commitmentDate=2025-01-15&vsrDate=2025-03-10&expenses=100000")) { response in
                 #expect(response.status == .seeOther)
             }
-            let after = text(try await client.execute(uri: "/grappes/\(id)/usages", method: .get))
+            let after = text(try await client.execute(uri: "/grappes/\(id)/usages", method: .get, headers: browser))
             #expect(after.contains("dépenses / subvention"))
         }
     }

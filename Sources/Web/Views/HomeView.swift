@@ -7,8 +7,11 @@ struct HomeView: PageView {
     static let template = "home"
     let layout = Layout(title: "Accueil", section: .home)
     let search: SearchForm
-    let newGrappe: NewGrappeForm
+    /// For a porteur: the form of a new grappe and its recent grappes; signed out, the sign-in link.
+    let newGrappe: NewGrappeForm?
     let recent: [GrappeLink]
+    let porteur: Bool
+    let signIn = SiteURL.signIn.path
 
     struct GrappeLink {
         let href: String
@@ -18,7 +21,8 @@ struct HomeView: PageView {
 
     init(grappes: [SavedGrappe], catalogue: CampaignCatalogue) {
         search = SearchForm(text: "", department: nil, sector: nil)
-        newGrappe = NewGrappeForm(catalogue: catalogue)
+        porteur = Viewer.current?.has(.porteur) == true
+        newGrappe = porteur ? NewGrappeForm(catalogue: catalogue) : nil
         recent = grappes.map { GrappeLink(href: SiteURL.grappe($0.id).path, name: $0.name, updated: Show.day($0.updatedAt)) }
     }
 }

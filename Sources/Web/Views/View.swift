@@ -23,7 +23,8 @@ extension PageView {
 enum Templates {
     /// Every page's template; `esms` checks them all before it serves (`shipped`).
     static let pages = [HomeView.template, FinessView.template, CampaignsView.template, GrappeListView.template, NewGrappeView.template,
-                        GrappeView.template, GrappePrintView.template, UsageView.template, ErrorPage.template]
+                        GrappeView.template, GrappePrintView.template, UsageView.template, ErrorPage.template,
+                        SignInView.template, AccountView.template]
 
     /// The parsed templates, or why they cannot be used: one that does not parse, a page's missing.
     static let shipped: Result<MustacheLibrary, TemplateError> = {
@@ -70,12 +71,14 @@ public enum ShippedTemplates {
     }
 }
 
-/// What every page shows around its content: its title, the menu, the footer links, and the
-/// anti-CSRF token its forms carry.
+/// What every page shows around its content: its title, the menu, who is signed in (with the
+/// sign-out button) or the sign-in link, the footer links, and the anti-CSRF token its forms carry.
 struct Layout {
     let title: String
     let menu: [MenuItem]
     let csrf: String
+    let viewer: SignedIn?
+    let signIn = SiteURL.signIn.path
     let home = SiteURL.home.path
     let stylesheet = SiteURL.asset("site.css").path
     let script = SiteURL.asset("site.js").path
@@ -88,10 +91,22 @@ struct Layout {
         let current: Bool
     }
 
+    /// The account in the header: its name, its roles, its page, the sign-out form.
+    struct SignedIn {
+        let name: String
+        let email: String
+        let roles: String
+        let account = SiteURL.account.path
+        let signOut = SiteURL.signOut.path
+    }
+
     init(title: String, section: Section? = nil) {
         self.title = title
         self.menu = Section.menu.map { MenuItem(href: $0.url.path, label: $0.label, current: $0 == section) }
         self.csrf = CSRF.token
+        self.viewer = Viewer.current.map { p in
+            SignedIn(name: p.name, email: p.email, roles: p.assignments.map(\.description).joined(separator: ", "))
+        }
     }
 }
 

@@ -1,0 +1,122 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import Rules
+import Store
+
+/// What a handler knows of its request beyond the request itself: the remote address and who is
+/// calling (set by `SecurityMiddleware` from the session cookie or the bearer token).
+public struct SiteContext: RequestContext, RemoteAddressRequestContext {
+    public var coreContext: CoreRequestContextStorage
+    let channel: Channel?
+    var principal: Principal?
+    /// The credential the principal came with (to end that session, or keep it at a password change).
+    var token: String?
+
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        channel = source.channel
+    }
+
+    public var remoteAddress: SocketAddress? { channel?.remoteAddress }
+
+    /// The remote address as the audit log writes it.
+    var remote: String? { remoteAddress?.ipAddress }
+}
+
+/// Who may call a route (`access.md`, « Roles »). Object scopes — a grappe's owner, a region — are
+/// checked by the handler, which answers 404 outside them.
+enum Access: Sendable, Equatable {
+    /// Anyone, signed in or not: the simulator, campaigns, FINESS search, rules, health.
+    case everyone
+    /// Any account, including one that must still enrol its second factor (account page, sign-out).
+    case account
+    /// An account holding one of these roles.
+    case roles(Set<Role>)
+
+    static let porteur = Access.roles([.porteur])
+}
+
+/// The role × route matrix, declared once: every route the server registers has its line here, and
+/// a route without one is refused to everyone (deny by default). `AccessMatrixTests` walks it
+/// whole, for every role, inside and outside its scope, on both databases.
+enum AccessMatrix {
+    struct Key: Hashable, Sendable {
+        let method: HTTPRequest.Method
+        let path: String
+    }
+
+    static let id = SiteURL.id, et = SiteURL.et
+
+    static let rules: [Key: Access] = {
+        var rules: [Key: Access] = [:]
+        func allow(_ method: HTTPRequest.Method, _ url: SiteURL, _ access: Access) { rules[Key(method: method, path: url.path)] = access }
+        // Public: what anonymous users had before accounts.
+        allow(.get, .home, .everyone)
+        allow(.get, .finess, .everyone)
+        allow(.get, .campaigns, .everyone)
+        allow(.get, .health, .everyone)
+        allow(.get, .metrics, .everyone)
+        allow(.get, .openAPI, .everyone)
+        allow(.get, .asset(":file"), .everyone)
+        allow(.post, .apiSimulations, .everyone)
+        allow(.get, .apiCampaigns, .everyone)
+        allow(.get, .apiCampaign(id), .everyone)
+        allow(.get, .apiFinessSearch, .everyone)
+        allow(.get, .apiFiness(":number"), .everyone)
+        // Signing in and out, one's own account.
+        allow(.get, .signIn, .everyone)
+        allow(.post, .signIn, .everyone)
+        allow(.post, .apiSessions, .everyone)
+        allow(.post, .signOut, .account)
+        allow(.delete, .apiCurrentSession, .account)
+        allow(.get, .account, .account)
+        allow(.post, .accountPassword, .account)
+        allow(.post, .accountSecondFactor, .account)
+        allow(.post, .accountSecondFactorConfirmation, .account)
+        // Grappes: the porteur whose EJ owns them (access.md: « grappes … whose porteur is that EJ »).
+        for url: SiteURL in [.grappes, .grappe(id), .grappePrint(id), .establishmentsCSV(id), .amountsCSV(id), .usage(id), .apiGrappes, .apiGrappe(id)] {
+            allow(.get, url, .porteur)
+        }
+        for url: SiteURL in [.grappes, .addFromSearch, .grappeSettings(id), .grappeEstablishments(id), .removeEstablishment(id, et: et),
+                             .establishmentKind(id, et: et), .usageDates(id), .usageMeasures(id), .apiGrappes] {
+            allow(.post, url, .porteur)
+        }
+        allow(.put, .apiGrappe(id), .porteur)
+        return rules
+    }()
+
+    static func access(_ method: HTTPRequest.Method, _ path: String) -> Access? { rules[Key(method: method, path: path)] }
+}
+
+/// Applies a route's line of the matrix before its handler: no credentials → 401 (API) or the
+/// sign-in page; a second factor still to enrol → the account page; a role not in the line → 403.
+enum Gate {
+    static func refusal(_ access: Access?, _ request: Request, _ context: SiteContext) -> Response? {
+        if access == .everyone { return nil }
+        guard let principal = context.principal else {
+            if SecurityMiddleware.isAPI(request) {
+                var response = JSONResponse.error(.unauthorized, path: nil, "authentification requise : Authorization: Bearer JETON (POST /api/v1/sessions ou esms users token)")
+                response.headers[.wwwAuthenticate] = "Bearer realm=\"esms\""
+                return response
+            }
+            return Response(status: .seeOther, headers: [.location: SiteURL.signInReturning(to: request.uri.description).path])
+        }
+        if access == .account { return nil }
+        if principal.mustEnrolSecondFactor {
+            if SecurityMiddleware.isAPI(request) {
+                return JSONResponse.error(.forbidden, path: nil, "second facteur requis pour vos rôles : activez-le depuis la page Mon compte (/compte)")
+            }
+            return Response(status: .seeOther, headers: [.location: SiteURL.account.path])
+        }
+        if case let .roles(roles)? = access, principal.assignments.contains(where: { roles.contains($0.role) }) { return nil }
+        return SecurityMiddleware.failure(request, status: .forbidden, "accès refusé : vos rôles (\(principal.assignments.map(\.description).joined(separator: ", "))) ne permettent pas cette action")
+    }
+}
+
+/// Who is signed in, for the page being built (the header shows it): set by `SecurityMiddleware`
+/// for the time of one request, as the anti-CSRF token is.
+enum Viewer {
+    @TaskLocal static var current: Principal?
+}
