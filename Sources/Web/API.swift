@@ -176,6 +176,10 @@ struct API: Sendable {
     /// `POST /grappes` creates; `PUT /grappes/{id}` replaces only the version named by `If-Match`
     /// (428 without it, 412 when another change came first: nothing is written).
     func saveGrappe(_ request: Request, _ context: SiteContext, id: String?) async throws -> Response {
+        // Outside the caller's scopes a grappe does not exist: 404 before anything else is looked at.
+        if let id, try await site.visibleGrappe(id) == nil {
+            return JSONResponse.error(.notFound, path: "id", "grappe inconnue « \(Limits.quote(id)) »")
+        }
         var expected: Int? = nil
         if id != nil {
             switch Self.ifMatch(request.headers[.ifMatch]) {
@@ -201,9 +205,6 @@ struct API: Sendable {
                     return JSONResponse.error(.unprocessableContent, path: "project.porteur", "porteur « \(Limits.quote(porteur)) » : vous êtes porteur pour \(scopes.joined(separator: ", ")) seulement")
                 }
                 owner = porteur
-            }
-            if let id, try await site.visibleGrappe(id) == nil {
-                return JSONResponse.error(.notFound, path: "id", "grappe inconnue « \(Limits.quote(id)) »")
             }
             do {
                 _ = try await site.assess(project)

@@ -81,7 +81,10 @@ public func buildApplication(site: Site, configuration: ServerConfiguration, log
     )
 }
 
-public func buildRouter(site: Site, logger: Logger) -> Router<SiteContext> {
+public func buildRouter(site: Site, logger: Logger) -> Router<SiteContext> { buildRoutes(site: site, logger: logger).router }
+
+/// The router and the table of the routes it declares (each with its line of `AccessMatrix`).
+func buildRoutes(site: Site, logger: Logger) -> Routes {
     let router = Router(context: SiteContext.self, options: .autoGenerateHeadEndpoints)
     let routes = Routes(router: router, table: RouteTable())
     router.add(middleware: SecurityMiddleware(routes: routes.table, sessions: site.sessions,
@@ -116,7 +119,7 @@ public func buildRouter(site: Site, logger: Logger) -> Router<SiteContext> {
     pages.register(on: routes)
     UsagePages(site: site, pages: pages).register(on: routes)
     AccountPages(site: site).register(on: routes)
-    return router
+    return routes
 }
 
 /// Files shipped with the server (`Sources/Web`), read once.

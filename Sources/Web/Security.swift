@@ -18,6 +18,9 @@ final class RouteTable: Sendable {
 
     private let routes = Mutex<[Route]>([])
 
+    /// Every route declared, in the order it was.
+    var all: [Route] { routes.withLock { $0 } }
+
     func add(_ method: HTTPRequest.Method, _ path: String) {
         let segments = path.split(separator: "/").map(String.init)
         routes.withLock { $0.append(Route(method: method, segments: segments)) }
