@@ -105,7 +105,7 @@ let package = Package(
         // What the test targets share: the two real databases every repository test runs against.
         .target(
             name: "TestSupport",
-            dependencies: ["Store", .product(name: "SQLKit", package: "sql-kit")],
+            dependencies: ["Store", .product(name: "SQLKit", package: "sql-kit"), .product(name: "Logging", package: "swift-log")],
             path: "Tests/TestSupport"
         ),
         .testTarget(

@@ -15,6 +15,7 @@ public enum TestDatabase: String, CaseIterable, CustomTestStringConvertible, Sen
 
     /// A fresh, empty, migrated store: a new SQLite file, or a new PostgreSQL schema; removed afterwards.
     public func withStore<T>(_ body: (Store) async throws -> T) async throws -> T {
+        _ = TestLogging.bootstrapped
         let name = "esms_test_\(UUID().uuidString.prefix(8).lowercased())"
         switch self {
         case .sqlite:

@@ -73,7 +73,7 @@ struct AccessMatrixTests {
             let grappe = try await GrappeRepository(store: store).create(name: "Grappe de la matrice", project: project, owner: "310100011", by: "test")
             let site = Site(store: store, today: CalendarDate(iso: "2025-12-31"))
             var logger = Logger(label: "esms.test")
-            logger.logLevel = .warning
+            logger.logLevel = TestLogging.level
             let routes = buildRoutes(site: site, logger: logger)
             // Every declared route has its line in the matrix, and every line a route.
             let declared = Set(routes.table.all.map { AccessMatrix.Key(method: $0.method, path: "/" + $0.segments.joined(separator: "/")) })

@@ -362,7 +362,7 @@ struct ProbeTests {
         var configuration = ServerConfiguration(port: 0, database: .sqlite(path: path))
         configuration.headerTimeout = .milliseconds(500)
         var logger = Logger(label: "esms.test")
-        logger.logLevel = .warning
+        logger.logLevel = TestLogging.level
         let app = buildApplication(site: Site(store: store), configuration: configuration, logger: logger)
         do {
             try await slowClient(app)
@@ -377,8 +377,9 @@ struct ProbeTests {
         try await app.test(.live) { client in
             let port = try #require(client.port)
             let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton).connect(host: "127.0.0.1", port: port).get()
-            try await channel.writeAndFlush(ByteBuffer(string: "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Lent: ")).get()
             let started = ContinuousClock.now
+            // On a loaded machine the server may cut the connection before this first write: the same outcome.
+            try? await channel.writeAndFlush(ByteBuffer(string: "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Lent: ")).get()
             // Closed by the server within a few timeouts, without the request ever completing.
             let closed = try await withThrowingTaskGroup(of: Bool.self) { group in
                 group.addTask { try await channel.closeFuture.get(); return true }

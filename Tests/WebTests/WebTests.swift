@@ -22,7 +22,7 @@ func withApp(on db: TestDatabase = .sqlite, _ body: @escaping @Sendable (any Tes
         try await DemoRegistry.importIfEmpty(into: store)
         try await signInTestPorteur(store)
         var logger = Logger(label: "esms.test")
-        logger.logLevel = .warning
+        logger.logLevel = TestLogging.level
         // The day of the usage example's report (README), so that its outcome is one.
         let app = buildApplication(site: Site(store: store, today: CalendarDate(iso: "2025-12-31")), configuration: ServerConfiguration(database: store.location), logger: logger)
         try await app.test(.router) { client in try await body(client, store) }
