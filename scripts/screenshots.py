@@ -23,6 +23,13 @@ work = tempfile.mkdtemp()
 port = "8097"
 base = f"http://127.0.0.1:{port}"
 env = dict(os.environ, ESMS_TODAY="2026-11-25")
+# A porteur of both example organismes, and its API token for the set-up through the API.
+email, password = "captures@esms.invalid", "mot-de-passe-captures"
+subprocess.run([binary, "users", "add", email, "--name", "Porteur des captures", "--role", "porteur:310000013",
+                "--role", "porteur:310100011", "--password-stdin", "--database", f"{work}/esms.sqlite"],
+               input=password + "\n", text=True, check=True, stdout=subprocess.DEVNULL)
+token = subprocess.run([binary, "users", "token", email, "--days", "1", "--database", f"{work}/esms.sqlite"],
+                       text=True, check=True, capture_output=True).stdout.strip().splitlines()[-1]
 server = subprocess.Popen([binary, "serve", "--port", port, "--database", f"{work}/esms.sqlite"],
                           cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 try:
@@ -34,7 +41,7 @@ try:
 
     def api(path, body):
         req = urllib.request.Request(base + path, data=json.dumps(body).encode(), method="POST",
-                                     headers={"Content-Type": "application/json"})
+                                     headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"})
         return json.load(urllib.request.urlopen(req))
 
     small = api("/api/v1/grappes", {"name": "Grappe Occitanie (FINESS)",
@@ -46,41 +53,14 @@ try:
     for a in ["--headless=new", "--no-sandbox", "--disable-gpu", "--hide-scrollbars"]:
         options.add_argument(a)
     driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
-
-    # The usage page with measures: dates, then the file, through the page's own forms.
-    driver.set_window_size(1280, 900)
-    driver.get(f"{base}/grappes/{usage['id']}/usages")
-    driver.execute_script("document.getElementById('commitmentDate').value='2025-03-01'")
-    driver.find_element(By.ID, "commitmentDate").submit()
-    time.sleep(0.5)
-    driver.find_element(By.CSS_SELECTOR, "input[type=file]").send_keys(f"{root}/examples/usage-mesures-35.csv")
-    driver.find_element(By.NAME, "author").send_keys("Service qualité")
-    driver.find_element(By.XPATH, "//button[contains(., 'Envoyer les mesures')]").click()
-    time.sleep(1)
-
-    pages = [
-        ("accueil", "/"),
-        ("finess", "/finess?q=ehpad"),
-        ("campagnes", "/campagnes"),
-        ("grappes", "/grappes"),
-        ("grappe", f"/grappes/{small['id']}"),
-        ("grappe-35", f"/grappes/{usage['id']}"),
-        ("impression", f"/grappes/{small['id']}/impression"),
-        ("usages", f"/grappes/{usage['id']}/usages"),
-        ("usages-vide", f"/grappes/{small['id']}/usages"),
-        ("introuvable", "/grappes/inconnue"),
-    ]
     report = []
-    for width in (390, 1280):
-        driver.set_window_size(width, 900)
-        driver.get(base + "/campagnes#2022")
-        row = driver.find_element(By.XPATH, "//tr[th/code[text()='U4.exemptions']]")
-        driver.execute_script("arguments[0].scrollIntoView()", row)
-        row.screenshot(f"{out}/campagnes-U4-{width}.png")
-    for name, path in pages:
+
+    def shoot(name, path=None):
+        """Both widths of a page (`path`), or of the page on screen (the answer to a form)."""
         for width in (390, 1280):
             driver.set_window_size(width, 900)
-            driver.get(base + path)
+            if path is not None:
+                driver.get(base + path)
             height = driver.execute_script("return document.documentElement.scrollHeight")
             scroll = driver.execute_script("return document.documentElement.scrollWidth")
             driver.set_window_size(width, min(height, 8000))
@@ -100,8 +80,7 @@ try:
                 report.append(f"{name}: axe {len(violations)} violation(s) {[v['id'] for v in violations]}, {stops} arrêts de tabulation")
             else:
                 report.append(f"{name} @390: largeur {scroll} px")
-    # Keyboard alone: from the top of each page, Tab to a field, type, Enter; then check what changed.
-    driver.set_window_size(1280, 900)
+
     def tab_to(element_id, limit=200):
         driver.find_element(By.TAG_NAME, "body").send_keys(Keys.TAB)
         for _ in range(limit):
@@ -110,6 +89,60 @@ try:
                 return active
             active.send_keys(Keys.TAB)
         raise RuntimeError(f"{element_id} inatteignable au clavier")
+
+    # Signed out: the home page, the sign-in page, a porteur's page sends to the sign-in page.
+    shoot("accueil-anonyme", "/")
+    shoot("connexion", "/connexion")
+    driver.set_window_size(1280, 900)
+    driver.get(base + "/grappes")
+    report.append(f"anonyme, /grappes → {driver.current_url.replace(base, '')}")
+    # Keyboard alone: the sign-in form, a wrong password, then the right one.
+    tab_to("email").send_keys(email)
+    driver.switch_to.active_element.send_keys(Keys.TAB)
+    driver.switch_to.active_element.send_keys("faux mot de passe" + Keys.ENTER)
+    time.sleep(0.5)
+    report.append(f"clavier, connexion avec un mauvais mot de passe : {driver.find_element(By.CSS_SELECTOR, '[role=alert]').text}")
+    shoot("connexion-refusee")
+    driver.get(base + "/connexion?retour=%2Fgrappes")
+    tab_to("email").send_keys(email)
+    driver.switch_to.active_element.send_keys(Keys.TAB)
+    driver.switch_to.active_element.send_keys(password + Keys.ENTER)
+    time.sleep(1)
+    report.append(f"clavier, connexion → {driver.current_url.replace(base, '')} : {driver.find_element(By.TAG_NAME, 'h1').text}")
+
+    # The usage page with measures: dates, then the file, through the page's own forms.
+    driver.set_window_size(1280, 900)
+    driver.get(f"{base}/grappes/{usage['id']}/usages")
+    driver.execute_script("document.getElementById('commitmentDate').value='2025-03-01'")
+    driver.find_element(By.ID, "commitmentDate").submit()
+    time.sleep(0.5)
+    driver.find_element(By.CSS_SELECTOR, "input[type=file]").send_keys(f"{root}/examples/usage-mesures-35.csv")
+    driver.find_element(By.XPATH, "//button[contains(., 'Envoyer les mesures')]").click()
+    time.sleep(1)
+
+    pages = [
+        ("accueil", "/"),
+        ("finess", "/finess?q=ehpad"),
+        ("campagnes", "/campagnes"),
+        ("grappes", "/grappes"),
+        ("grappe", f"/grappes/{small['id']}"),
+        ("grappe-35", f"/grappes/{usage['id']}"),
+        ("impression", f"/grappes/{small['id']}/impression"),
+        ("usages", f"/grappes/{usage['id']}/usages"),
+        ("usages-vide", f"/grappes/{small['id']}/usages"),
+        ("introuvable", "/grappes/inconnue"),
+        ("compte", "/compte"),
+    ]
+    for width in (390, 1280):
+        driver.set_window_size(width, 900)
+        driver.get(base + "/campagnes#2022")
+        row = driver.find_element(By.XPATH, "//tr[th/code[text()='U4.exemptions']]")
+        driver.execute_script("arguments[0].scrollIntoView()", row)
+        row.screenshot(f"{out}/campagnes-U4-{width}.png")
+    for name, path in pages:
+        shoot(name, path)
+    # Keyboard alone: from the top of each page, Tab to a field, type, Enter; then check what changed.
+    driver.set_window_size(1280, 900)
     driver.get(base + "/")
     tab_to("q").send_keys("ehpad" + Keys.ENTER)
     time.sleep(0.5)
@@ -118,6 +151,8 @@ try:
     driver.get(base + "/")
     tab_to("name").send_keys("Grappe au clavier")
     driver.switch_to.active_element.send_keys(Keys.TAB)  # the campaign select, left on its first choice
+    driver.switch_to.active_element.send_keys(Keys.TAB)  # the porteur select: the demo registry's organisme
+    driver.switch_to.active_element.send_keys("FINESS EJ 3101")
     driver.switch_to.active_element.send_keys(Keys.TAB + Keys.ENTER)  # « Créer la grappe »
     time.sleep(0.5)
     report.append(f"clavier, accueil → nouvelle grappe : {driver.find_element(By.TAG_NAME, 'h1').text} ({driver.current_url.replace(base, '')})")
@@ -131,6 +166,16 @@ try:
     time.sleep(0.5)
     error = driver.find_elements(By.ID, "expenses-erreur")
     report.append(f"clavier, usages → dépenses « 12,5abc » : {error[0].text if error else 'pas de message'}")
+    # The account page: start enrolling a second factor (the otpauth link, as text).
+    driver.get(base + "/compte")
+    tab_to("second-factor-start").send_keys(Keys.ENTER)
+    time.sleep(0.5)
+    link = driver.find_elements(By.ID, "otpauth")
+    report.append(f"clavier, compte → second facteur : {link[0].get_attribute('value')[:40] + '…' if link else 'pas de lien'}")
+    shoot("compte-second-facteur")
+    driver.find_element(By.XPATH, "//button[contains(., 'Se déconnecter')]").click()
+    time.sleep(0.5)
+    report.append(f"déconnexion → {driver.current_url.replace(base, '')}, « Se connecter » affiché : {'Se connecter' in driver.page_source}")
     open(f"{out}/report.txt", "w").write("\n".join(report) + "\n")
     print("\n".join(report))
     driver.quit()

@@ -25,8 +25,10 @@ struct AccountPages: Sendable {
         routes.post(SiteURL.accountPassword.path) { request, context in try await changePassword(request, context) }
         routes.post(SiteURL.accountSecondFactor.path) { _, context -> Response in
             let principal = try account(of: context)
-            let (secret, url) = try await site.sessions.beginSecondFactor(email: principal.email)
-            return AccountView(principal: principal, enrolment: .init(url: url, secret: secret)).response()
+            let (_, url) = try await site.sessions.beginSecondFactor(email: principal.email)
+            // The key as apps take it by hand: the base-32 form the otpauth URL carries.
+            let key = URLComponents(string: url)?.queryItems?.first { $0.name == "secret" }?.value ?? ""
+            return AccountView(principal: principal, enrolment: .init(url: url, secret: key)).response()
         }
         routes.post(SiteURL.accountSecondFactorConfirmation.path) { request, context -> Response in
             let principal = try account(of: context)

@@ -45,12 +45,13 @@ struct Serve: AsyncParsableCommand {
             if configuration.demo {
                 let accounts = try await DemoAccounts.createIfNone(in: store)
                 if !accounts.isEmpty {
-                    // On standard output, once, never in the log.
-                    print("Comptes de démonstration créés (mots de passe affichés une seule fois) :")
+                    // On standard output, once, never in the log (written at once, not buffered).
+                    var text = "Comptes de démonstration créés (mots de passe affichés une seule fois) :\n"
                     for a in accounts {
-                        print("  \(a.email)  \(a.password)  \(a.roles)")
-                        if let url = a.otpauthURL { print("    second facteur (TOTP) : \(url)") }
+                        text += "  \(a.email)  \(a.password)  \(a.roles)\n"
+                        if let url = a.otpauthURL { text += "    second facteur (TOTP) : \(url)\n" }
                     }
+                    FileHandle.standardOutput.write(Data(text.utf8))
                 }
             }
             logger.info("esms sur http://\(configuration.host):\(configuration.port) — base \(configuration.database)")

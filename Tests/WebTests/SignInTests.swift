@@ -153,6 +153,54 @@ struct SignInTests {
         }
     }
 
+    /// The account page: a role that requires a second factor leads there until one is enrolled;
+    /// enrolment shows the otpauth URL and takes a code; the password changes with the current one.
+    @Test func accountPageEnrolsTheSecondFactorAndChangesThePassword() async throws {
+        try await TestDatabase.sqlite.withStore { store in
+            _ = try await AccountRepository(store: store).add(email: "agent@example.fr", name: "Agent ARS", password: Self.password,
+                                                              assignments: [try Assignment(parsing: "instructeur:76")])
+            var logger = Logger(label: "esms.test")
+            logger.logLevel = TestLogging.level
+            let app = buildApplication(site: Site(store: store, requireSecondFactor: [.instructeur]), configuration: ServerConfiguration(database: store.location), logger: logger)
+            try await app.test(.router) { client in
+                let form: HTTPFields = [.contentType: "application/x-www-form-urlencoded", .cookie: "esms_csrf=\(testToken)"]
+                let signedIn = try await client.execute(uri: "/connexion", method: .post, headers: form,
+                                                        body: ByteBuffer(string: "email=agent%40example.fr&password=\(Self.password)&retour=%2Fgrappes&csrf=\(testToken)"))
+                #expect(signedIn.headers[.location] == "/compte")
+                let session = try #require(Self.session(signedIn))
+                let cookie: HTTPFields = [.cookie: "esms_session=\(session)"]
+                // Every other page leads back to the account page; the API says why.
+                #expect(try await client.execute(uri: "/grappes", method: .get, headers: cookie).headers[.location] == "/compte")
+                let api = try await client.execute(uri: "/api/v1/grappes", method: .get, headers: [.authorization: "Bearer \(session)"])
+                #expect(api.status == .forbidden)
+                #expect(String(buffer: api.body).contains("second facteur requis"))
+                let page = text(try await client.execute(uri: "/compte", method: .get, headers: cookie))
+                #expect(page.contains("Vos rôles demandent un second facteur"))
+                let csrf = Self.csrf(of: page)
+                let post: HTTPFields = [.contentType: "application/x-www-form-urlencoded", .cookie: "esms_session=\(session)"]
+                let started = text(try await client.execute(uri: "/compte/second-facteur", method: .post, headers: post, body: ByteBuffer(string: "csrf=\(csrf)")))
+                #expect(started.contains("otpauth://totp/esms:agent@example.fr?secret="))
+                let pending = try #require(try await store.sql.raw("SELECT totp_pending FROM users").first()?.decode(column: "totp_pending", as: String.self))
+                let wrong = try await client.execute(uri: "/compte/second-facteur/confirmation", method: .post, headers: post, body: ByteBuffer(string: "code=000000&csrf=\(csrf)"))
+                #expect(wrong.status == .unprocessableContent)
+                let code = SessionRepository.code(secret: pending, at: Int(Date().timeIntervalSince1970))
+                let confirmed = try await client.execute(uri: "/compte/second-facteur/confirmation", method: .post, headers: post, body: ByteBuffer(string: "code=\(code)&csrf=\(csrf)"))
+                #expect(confirmed.status == .seeOther)
+                #expect(try await client.execute(uri: "/", method: .get, headers: cookie).status == .ok)
+                #expect(text(try await client.execute(uri: "/compte", method: .get, headers: cookie)).contains("Activé : chaque connexion demande le code"))
+                // The password: the current one is checked, the new one is long enough.
+                let refused = try await client.execute(uri: "/compte/mot-de-passe", method: .post, headers: post, body: ByteBuffer(string: "current=faux&new=nouveau-mot-de-passe&csrf=\(csrf)"))
+                #expect(refused.status == .unprocessableContent)
+                #expect(text(refused).contains("Mot de passe actuel incorrect : rien n&#39;a été modifié."))
+                let changed = try await client.execute(uri: "/compte/mot-de-passe", method: .post, headers: post,
+                                                       body: ByteBuffer(string: "current=\(Self.password)&new=nouveau-mot-de-passe&csrf=\(csrf)"))
+                #expect(text(changed).contains("Mot de passe changé"))
+            }
+            let actions = try await AuditLog(store: store).events().map(\.action)
+            #expect(actions == ["compte.creation", "connexion", "compte.second-facteur", "compte.mot-de-passe", "compte.mot-de-passe"])
+        }
+    }
+
     /// Two server processes on one database share sessions: signed in on one, recognised by the
     /// other; a disabled account stops on both at once.
     @Test(arguments: TestDatabase.available)

@@ -41,7 +41,7 @@ struct AccountView: PageView {
     let secondFactorAction = SiteURL.accountSecondFactor.path
     let confirmAction = SiteURL.accountSecondFactorConfirmation.path
     let minimumLength = AccountRepository.minimumPasswordLength
-    /// The secret being enrolled: its otpauth URL and the secret itself, to type in by hand.
+    /// The secret being enrolled: its otpauth URL and its key in base 32, to type in by hand.
     let enrolment: Enrolment?
 
     struct Enrolment {

@@ -46,9 +46,14 @@ struct NewGrappeForm {
     let action = SiteURL.grappes.path
     let campaigns: [Option]
     let preset: String?
+    /// The organismes (FINESS EJ) the porteur signed in acts for: a choice when there are several.
+    let porteurs: [Option]
+    let choosePorteur: Bool
 
     init(catalogue: CampaignCatalogue, preset: String? = nil) {
         campaigns = catalogue.campaigns.map { Option($0.id, "\($0.id) — \($0.label)") }
         self.preset = preset
+        porteurs = (Viewer.current?.scopes(.porteur) ?? []).map { Option($0, "FINESS EJ \($0)") }
+        choosePorteur = porteurs.count > 1
     }
 }
