@@ -21,6 +21,8 @@ public struct Assessment: Sendable {
     /// Why an establishment is not eligible (§2).
     public enum Exclusion: Sendable, Equatable {
         case notEssms, noFinessET, alreadyFunded
+        /// E3 across the store: another dossier already applies for it.
+        case appliedFor(dossier: String)
         /// E4 as [004] reads it (the campaign's choice): any SONS order excludes.
         case sonsOrdered(software: String)
         /// E4 as [003] Q35 reads it: an order for another software excludes.
@@ -31,6 +33,7 @@ public struct Assessment: Sendable {
             case .notEssms: return "n'est pas un ESSMS au sens de l'art. L.312-1 CASF"
             case .noFinessET: return "n'a pas de numéro FINESS géographique (ET)"
             case .alreadyFunded: return "a déjà reçu un financement ESMS numérique (un seul financement par ESSMS)"
+            case let .appliedFor(dossier): return "figure déjà dans le dossier \(dossier) (une seule demande par ESSMS)"
             case let .sonsOrdered(software):
                 return "a déjà commandé une Prestation Ségur (SONS) pour « \(Limits.quote(software)) » (lecture [004] retenue par la campagne)"
             case let .sonsOrderedForOtherSoftware(software):
@@ -46,6 +49,11 @@ public struct Assessment: Sendable {
         public let cause: Exclusion
         public let source: String
         public var reason: String { cause.french }
+        /// The other dossier that holds it (E3 across the store).
+        public var dossier: String? {
+            if case let .appliedFor(id) = cause { return id }
+            return nil
+        }
     }
 
     /// One item of the ESMS numérique funding (§5), with the facts that compute it.
@@ -92,13 +100,28 @@ public struct Assessment: Sendable {
         public var amoaProjet: Cents = 0
         public var total: Cents { usage + software + equipment + amoaMarche + amoaProjet }
         public var smallOG: Cents { equipment + amoaMarche + amoaProjet }
+
+        public init(usage: Cents = 0, software: Cents = 0, equipment: Cents = 0, amoaMarche: Cents = 0, amoaProjet: Cents = 0) {
+            self.usage = usage; self.software = software; self.equipment = equipment; self.amoaMarche = amoaMarche; self.amoaProjet = amoaProjet
+        }
         public subscript(item: FundingItem) -> Cents {
-            switch item {
-            case .usage: return usage
-            case .software: return software
-            case .equipment: return equipment
-            case .amoaMarche: return amoaMarche
-            case .amoaProjet: return amoaProjet
+            get {
+                switch item {
+                case .usage: return usage
+                case .software: return software
+                case .equipment: return equipment
+                case .amoaMarche: return amoaMarche
+                case .amoaProjet: return amoaProjet
+                }
+            }
+            set {
+                switch item {
+                case .usage: usage = newValue
+                case .software: software = newValue
+                case .equipment: equipment = newValue
+                case .amoaMarche: amoaMarche = newValue
+                case .amoaProjet: amoaProjet = newValue
+                }
             }
         }
     }

@@ -5,8 +5,10 @@ extension Assessment {
             .object([("rule", .string(e.rule.rawValue)), (textKey, .string(e.text)), ("source", .string(e.source))])
         }
         let excluded: [JSON] = excluded.map {
-            .object([("finessET", $0.finessET.map(JSON.string) ?? .null), ("name", .string($0.name)),
-                     ("rule", .string($0.rule.rawValue)), ("reason", .string($0.reason)), ("source", .string($0.source))])
+            var fields: [(String, JSON)] = [("finessET", $0.finessET.map(JSON.string) ?? .null), ("name", .string($0.name)),
+                                            ("rule", .string($0.rule.rawValue)), ("reason", .string($0.reason)), ("source", .string($0.source))]
+            if let dossier = $0.dossier { fields.append(("dossier", .string(dossier))) }
+            return .object(fields)
         }
         let funding: JSON = .object([
             ("usage", .euros(funding.usage)), ("software", .euros(funding.software)),

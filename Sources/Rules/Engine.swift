@@ -104,6 +104,8 @@ struct Evaluation {
                 rule = .E2; cause = .noFinessET
             } else if es[index].priorEsmsNumeriqueFunding {
                 rule = .E3; cause = .alreadyFunded; source = "[003] Q30"
+            } else if let dossier = es[index].otherApplication {
+                rule = .E3; cause = .appliedFor(dossier: dossier); source = "[003] Q30"
             } else if let software = es[index].sonsOrderSoftware {
                 if grid.e4AnySonsOrderExcludes {
                     rule = .E4; cause = .sonsOrdered(software: software)

@@ -53,6 +53,9 @@ public struct Project: Sendable {
         public var attachedToNationalEntity: Bool
         /// The DUI solution planned for this establishment when it differs from the project's (G1).
         public var solution: String?
+        /// Another dossier that holds an application for this establishment (filed, in instruction,
+        /// sent back for correction or accepted): set by the store, not read from the input (E3).
+        public var otherApplication: String? = nil
 
         public init(finessET: String?, finessEJ: String, name: String, sector: Sector, department: Department,
                     priorEsmsNumeriqueFunding: Bool = false, sonsOrderSoftware: String? = nil, kind: ProjectKind? = nil,

@@ -22,12 +22,15 @@ public enum RuleID: String, CaseIterable, Sendable, Hashable {
     // §8 Usage indicators
     case U1, U2, U3, U4
     // §9 Calls for projects (regional overlays)
-    case W1, W2, W3
+    case W1, W2, W3, W4, W5
     case envelope = "W-enveloppe"
     // §11 Our decisions where the sources are silent
-    case D1, D2, D3, D4, D5, D6, D7, D8
+    case D1, D2, D3, D4, D5, D6, D7, D8, D9
     // Values read from the FINESS registry (`shared/spec/registry.md`, last section)
     case finess = "FINESS"
+
+    /// Rules of the instruction of a dossier (`Dossier.swift`), not of the assessment of a project.
+    public static let instruction: Set<RuleID> = [.W4, .W5, .D9]
 
     public var source: String { info.source }
     public var title: String { info.title }
@@ -78,6 +81,8 @@ public enum RuleID: String, CaseIterable, Sendable, Hashable {
         case .W1: return ("fenêtres de dépôt Normandie 2022", "[000]")
         case .W2: return ("fenêtres de dépôt Occitanie 2022", "[002]")
         case .W3: return ("fenêtres de dépôt Île-de-France 2025", "[001]")
+        case .W4: return ("pièces du dossier selon le projet", "[000], dossiers.md « The checklist »")
+        case .W5: return ("notation et priorités de l'appel à projets", "[000]")
         case .envelope: return ("enveloppe régionale", "[001], [002]")
         case .D1: return ("seuils outre-mer et Corse selon la région pivot", "programme-rules.md §11 D1")
         case .D2: return ("petit OG jugé selon le département de l'OG", "programme-rules.md §11 D2")
@@ -88,6 +93,7 @@ public enum RuleID: String, CaseIterable, Sendable, Hashable {
         case .D7: return ("majorité : strictement plus de la moitié des ESSMS éligibles", "programme-rules.md §11 D7")
         case .finess: return ("valeurs lues dans le registre FINESS", "registre FINESS")
         case .D8: return ("acquisition sans procédure d'achat non recevable", "programme-rules.md §11 D8, [003] Q15")
+        case .D9: return ("note sur 15 : cinq critères de [000] notés de 0 à 3", "programme-rules.md §11 D9 (notre décision), [000]")
         }
     }
 }

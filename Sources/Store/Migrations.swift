@@ -140,6 +140,37 @@ enum Migrations {
                     "UPDATE grappe SET owner = (project::jsonb) ->> 'porteur' WHERE jsonb_typeof((project::jsonb) -> 'porteur') = 'string'",
                     "CREATE INDEX grappe_owner ON grappe (owner)",
                 ]),
+            // dossiers.md: the dossier and its project, its frozen assessments (history), the
+            // establishments it applies for (E3 across the store), its messages and annotations, its
+            // documents (content in the database, with its SHA-256).
+            Migration(
+                version: 8, name: "dossiers : dépôt, instruction, décision",
+                sqlite: [
+                    "CREATE TABLE dossiers (id TEXT PRIMARY KEY, title TEXT NOT NULL, porteur TEXT NOT NULL, campaign TEXT NOT NULL, state TEXT NOT NULL, version INTEGER NOT NULL, project TEXT NOT NULL, frozen TEXT, instruction TEXT, region TEXT, instructor TEXT, filed_at TEXT, granted TEXT, score TEXT, decision TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL, updated_by TEXT NOT NULL)",
+                    "CREATE INDEX dossiers_porteur ON dossiers (porteur)",
+                    "CREATE INDEX dossiers_routing ON dossiers (instruction, region, state)",
+                    "CREATE TABLE dossier_establishments (dossier TEXT NOT NULL REFERENCES dossiers (id), finess_et TEXT NOT NULL, PRIMARY KEY (dossier, finess_et))",
+                    "CREATE INDEX dossier_establishments_et ON dossier_establishments (finess_et)",
+                    "CREATE TABLE dossier_history (id INTEGER PRIMARY KEY AUTOINCREMENT, dossier TEXT NOT NULL REFERENCES dossiers (id), at TEXT NOT NULL, actor TEXT NOT NULL, from_state TEXT, to_state TEXT NOT NULL, message TEXT, reason TEXT, frozen TEXT)",
+                    "CREATE INDEX dossier_history_dossier ON dossier_history (dossier)",
+                    "CREATE TABLE dossier_notes (id INTEGER PRIMARY KEY AUTOINCREMENT, dossier TEXT NOT NULL REFERENCES dossiers (id), kind TEXT NOT NULL, at TEXT NOT NULL, author TEXT NOT NULL, body TEXT NOT NULL)",
+                    "CREATE INDEX dossier_notes_dossier ON dossier_notes (dossier)",
+                    "CREATE TABLE dossier_documents (id TEXT PRIMARY KEY, dossier TEXT NOT NULL REFERENCES dossiers (id), item TEXT NOT NULL, filename TEXT NOT NULL, size INTEGER NOT NULL, sha256 TEXT NOT NULL, content_type TEXT NOT NULL, content BLOB NOT NULL, uploaded_at TEXT NOT NULL, uploaded_by TEXT NOT NULL)",
+                    "CREATE INDEX dossier_documents_dossier ON dossier_documents (dossier)",
+                ],
+                postgres: [
+                    "CREATE TABLE dossiers (id TEXT PRIMARY KEY, title TEXT NOT NULL, porteur TEXT NOT NULL, campaign TEXT NOT NULL, state TEXT NOT NULL, version INTEGER NOT NULL, project TEXT NOT NULL, frozen TEXT, instruction TEXT, region TEXT, instructor TEXT, filed_at TEXT, granted TEXT, score TEXT, decision TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL, updated_by TEXT NOT NULL)",
+                    "CREATE INDEX dossiers_porteur ON dossiers (porteur)",
+                    "CREATE INDEX dossiers_routing ON dossiers (instruction, region, state)",
+                    "CREATE TABLE dossier_establishments (dossier TEXT NOT NULL REFERENCES dossiers (id), finess_et TEXT NOT NULL, PRIMARY KEY (dossier, finess_et))",
+                    "CREATE INDEX dossier_establishments_et ON dossier_establishments (finess_et)",
+                    "CREATE TABLE dossier_history (id BIGSERIAL PRIMARY KEY, dossier TEXT NOT NULL REFERENCES dossiers (id), at TEXT NOT NULL, actor TEXT NOT NULL, from_state TEXT, to_state TEXT NOT NULL, message TEXT, reason TEXT, frozen TEXT)",
+                    "CREATE INDEX dossier_history_dossier ON dossier_history (dossier)",
+                    "CREATE TABLE dossier_notes (id BIGSERIAL PRIMARY KEY, dossier TEXT NOT NULL REFERENCES dossiers (id), kind TEXT NOT NULL, at TEXT NOT NULL, author TEXT NOT NULL, body TEXT NOT NULL)",
+                    "CREATE INDEX dossier_notes_dossier ON dossier_notes (dossier)",
+                    "CREATE TABLE dossier_documents (id TEXT PRIMARY KEY, dossier TEXT NOT NULL REFERENCES dossiers (id), item TEXT NOT NULL, filename TEXT NOT NULL, size BIGINT NOT NULL, sha256 TEXT NOT NULL, content_type TEXT NOT NULL, content BYTEA NOT NULL, uploaded_at TEXT NOT NULL, uploaded_by TEXT NOT NULL)",
+                    "CREATE INDEX dossier_documents_dossier ON dossier_documents (dossier)",
+                ]),
         ]
     }()
 

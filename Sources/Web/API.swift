@@ -77,6 +77,18 @@ struct API: Sendable {
 
     struct ErrorResponse: Error { let response: Response; init(_ r: Response) { response = r } }
 
+    /// A JSON body, or the error response thrown (400 malformed, 413 too large).
+    static func readJSON(_ request: Request) async throws -> JSON {
+        let buffer: ByteBuffer
+        do { buffer = try await request.body.collect(upTo: BodyLimit.api) } catch {
+            throw ErrorResponse(JSONResponse.error(.contentTooLarge, path: nil, "corps de requête trop grand (2 Mio au plus)"))
+        }
+        switch json(buffer) {
+        case let .success(j): return j
+        case let .failure(e): throw e
+        }
+    }
+
     /// A project given in full takes the fast path (bytes → `Project`); any other input — to
     /// complete from the registry, or to refuse with the field named — the general one.
     func simulate(_ request: Request, _ context: SiteContext) async throws -> Response {

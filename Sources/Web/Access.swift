@@ -84,6 +84,20 @@ enum AccessMatrix {
             allow(.post, url, .porteur)
         }
         allow(.put, .apiGrappe(id), .porteur)
+        // Dossiers (dossiers.md): each sees those of its scopes (404 otherwise); the side it takes on
+        // one (porteur, instructor of the routed scope) decides what it may do there (403 otherwise).
+        let readers = Access.roles([.porteur, .instructeur, .expert, .lecteur])
+        let sides = Access.roles([.porteur, .instructeur])
+        allow(.get, .apiDossiers, readers)
+        allow(.post, .apiDossiers, .porteur)
+        allow(.get, .apiDossier(id), readers)
+        allow(.put, .apiDossierProject(id), .porteur)
+        allow(.post, .apiDossierTransitions(id), sides)
+        allow(.put, .apiDossierScore(id), .roles([.instructeur]))
+        allow(.post, .apiDossierMessages(id), sides)
+        allow(.post, .apiDossierAnnotations(id), .roles([.instructeur]))
+        allow(.post, .apiDossierDocuments(id), sides)
+        allow(.get, .apiDossierDocument(id, document: ":document"), readers)
         return rules
     }()
 

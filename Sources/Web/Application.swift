@@ -14,6 +14,7 @@ public struct Site: Sendable {
     public let finess: FinessRepository
     public let grappes: GrappeRepository
     public let sessions: SessionRepository
+    public let dossiers: DossierRepository
     /// The address people reach the site at (`ESMS_PUBLIC_URL`); https makes the session cookie `Secure`.
     public let publicURL: String?
     let metrics: PrometheusCollectorRegistry
@@ -34,6 +35,7 @@ public struct Site: Sendable {
         }
         self.finess = FinessRepository(store: store)
         self.grappes = GrappeRepository(store: store)
+        self.dossiers = DossierRepository(store: store, engine: engine, today: self.today)
         self.metrics = PrometheusCollectorRegistry()
     }
 
@@ -119,6 +121,7 @@ func buildRoutes(site: Site, logger: Logger) -> Routes {
     pages.register(on: routes)
     UsagePages(site: site, pages: pages).register(on: routes)
     AccountPages(site: site).register(on: routes)
+    DossierAPI(site: site).register(on: routes)
     return routes
 }
 
@@ -151,9 +154,13 @@ enum JSONResponse {
 
     /// `{"error": {"status": 422, "path": "establishments[3].finessET", "message": "…"}}`
     static func error(_ status: HTTPResponse.Status, path: String?, _ message: String) -> Response {
-        make(status, .object([("error", .object([
+        make(status, errorJSON(status, path: path, message))
+    }
+
+    static func errorJSON(_ status: HTTPResponse.Status, path: String?, _ message: String) -> JSON {
+        .object([("error", .object([
             ("status", .int(status.code)), ("path", path.map(JSON.string) ?? .null), ("message", .string(message)),
-        ]))]))
+        ]))])
     }
 }
 

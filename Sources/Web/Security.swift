@@ -233,7 +233,10 @@ struct SecurityMiddleware: RouterMiddleware {
             if let refusal = Self.crossSite(request) { return Self.failure(request, status: .forbidden, refusal) }
             if Self.isAPI(request) {
                 guard !allowed.isEmpty, request.method != .delete else { return try await next(request, context) }
-                guard Self.mediaType(request.headers[.contentType]) == "application/json" else {
+                let type = Self.mediaType(request.headers[.contentType])
+                // A dossier's documents are files: multipart/form-data (dossiers.md).
+                if type == "multipart/form-data", request.uri.path.hasSuffix("/documents") { return try await next(request, context) }
+                guard type == "application/json" else {
                     return Self.failure(request, status: .unsupportedMediaType, "corps attendu en JSON, envoyé avec Content-Type: application/json")
                 }
                 return try await next(request, context)

@@ -51,6 +51,15 @@ enum SiteURL: Sendable {
     case apiGrappe(String)
     case apiSessions
     case apiCurrentSession
+    case apiDossiers
+    case apiDossier(String)
+    case apiDossierProject(String)
+    case apiDossierTransitions(String)
+    case apiDossierScore(String)
+    case apiDossierMessages(String)
+    case apiDossierAnnotations(String)
+    case apiDossierDocuments(String)
+    case apiDossierDocument(String, document: String)
     /// Every path under the API, for its own 404 and 405.
     case apiAll
 
@@ -92,6 +101,15 @@ enum SiteURL: Sendable {
         case let .apiGrappe(id): return "/api/v1/grappes/\(id)"
         case .apiSessions: return "/api/v1/sessions"
         case .apiCurrentSession: return "/api/v1/sessions/current"
+        case .apiDossiers: return "/api/v1/dossiers"
+        case let .apiDossier(id): return "/api/v1/dossiers/\(id)"
+        case let .apiDossierProject(id): return "/api/v1/dossiers/\(id)/project"
+        case let .apiDossierTransitions(id): return "/api/v1/dossiers/\(id)/transitions"
+        case let .apiDossierScore(id): return "/api/v1/dossiers/\(id)/score"
+        case let .apiDossierMessages(id): return "/api/v1/dossiers/\(id)/messages"
+        case let .apiDossierAnnotations(id): return "/api/v1/dossiers/\(id)/annotations"
+        case let .apiDossierDocuments(id): return "/api/v1/dossiers/\(id)/documents"
+        case let .apiDossierDocument(id, document): return "/api/v1/dossiers/\(id)/documents/\(document)"
         case .apiAll: return "/api/v1/**"
         }
     }

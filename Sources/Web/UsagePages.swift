@@ -126,6 +126,13 @@ enum Multipart {
         return Upload(measures: parts.firstPart(named: "measures"), csrf: text("csrf"))
     }
 
+    /// The `filename` of a part's `Content-Disposition`.
+    static func filename(_ part: MultipartPart) -> String? {
+        guard let disposition = part.headers.first(name: "Content-Disposition"), let range = disposition.range(of: "filename=\"") else { return nil }
+        let name = disposition[range.upperBound...].prefix { $0 != "\"" }
+        return name.isEmpty ? nil : String(name)
+    }
+
     static func parts(_ body: ByteBuffer, contentType: String) -> [MultipartPart]? {
         guard let boundary = boundary(contentType), !boundary.isEmpty else { return nil }
         let parser = MultipartParser(boundary: boundary)

@@ -22,6 +22,8 @@ struct AccessMatrixTests {
         let roles: [String]
         /// Its porteur scopes own the walk's grappe.
         let owns: Bool
+        /// It sees the walk's dossier (its porteur, or the instructor of its region).
+        var seesDossier = false
         /// The email in hexadecimal, padded: one session identifier per caller.
         var session: String {
             let hex = email.utf8.map { String(format: "%02x", $0) }.joined()
@@ -34,9 +36,9 @@ struct AccessMatrixTests {
 
     static let callers: [Caller] = [
         Caller(email: "admin@m.test", roles: ["admin"], owns: false),
-        Caller(email: "porteur@m.test", roles: ["porteur:310100011"], owns: true),
+        Caller(email: "porteur@m.test", roles: ["porteur:310100011"], owns: true, seesDossier: true),
         Caller(email: "autre-porteur@m.test", roles: ["porteur:750100018"], owns: false),
-        Caller(email: "instructeur@m.test", roles: ["instructeur:76"], owns: false),
+        Caller(email: "instructeur@m.test", roles: ["instructeur:76"], owns: false, seesDossier: true),
         Caller(email: "cnsa@m.test", roles: ["instructeur:national"], owns: false),
         Caller(email: "expert@m.test", roles: ["expert"], owns: false),
         Caller(email: "lecteur@m.test", roles: ["lecteur:11"], owns: false),
@@ -72,6 +74,12 @@ struct AccessMatrixTests {
                                        ("establishments", .array([.object([("finessET", .string("315000018"))])]))])
             let grappe = try await GrappeRepository(store: store).create(name: "Grappe de la matrice", project: project, owner: "310100011", by: "test")
             let site = Site(store: store, today: CalendarDate(iso: "2025-12-31"))
+            // A dossier of the porteur, in instruction at the ARS of its region, with one document.
+            let dossier = try await site.dossiers.create(title: "Dossier de la matrice", project: try JSON.parse(fromFiness), porteur: "310100011", by: "porteur@m.test")
+            let document = try await site.dossiers.addDocument(dossier.id, item: .cadreReponse, filename: "cadre.pdf", contentType: "application/pdf",
+                                                               bytes: Array("%PDF-1.4 matrice".utf8), by: "porteur@m.test")
+            try await store.sql.raw("UPDATE dossiers SET state = 'enInstruction', instruction = 'ARS', region = '76' WHERE id = \(bind: dossier.id)").run()
+            let objects = Objects(grappe: grappe.id, dossier: dossier.id, document: document.id)
             var logger = Logger(label: "esms.test")
             logger.logLevel = TestLogging.level
             let routes = buildRoutes(site: site, logger: logger)
@@ -88,7 +96,7 @@ struct AccessMatrixTests {
                     for key in keys {
                         let access = AccessMatrix.rules[key]!
                         if let caller, Self.order(key) > 0 { try await Self.open(caller, in: store) }
-                        let response = try await Self.call(client, key, as: caller, grappe: grappe.id)
+                        let response = try await Self.call(client, key, as: caller, objects)
                         walked += 1
                         let what = "\(key.method) \(key.path) en \(caller?.description ?? "anonyme") → \(response.status.code)"
                         let outcome = Outcome(response)
@@ -140,6 +148,7 @@ struct AccessMatrixTests {
         guard let caller else { return .signIn }
         guard case let .roles(roles) = access else { return .allowed }
         if caller.roleSet.isDisjoint(with: roles) { return .forbidden }
+        if key.path.contains("dossiers/:id") { return caller.seesDossier ? .allowed : .notFound }
         let scoped = (key.path.contains(":id") && key.path.contains("grappes")) || key.path == SiteURL.addFromSearch.path
         return scoped && !caller.owns ? .notFound : .allowed
     }
@@ -152,8 +161,17 @@ struct AccessMatrixTests {
 
     /// One request as a caller: a session cookie and the session's anti-CSRF token in forms (pages),
     /// the session as bearer token (API); signed out, the double-submit cookie of the sign-in form.
-    static func call(_ client: any TestClientProtocol, _ key: AccessMatrix.Key, as caller: Caller?, grappe: String) async throws -> TestResponse {
-        let uri = key.path.replacingOccurrences(of: ":id", with: key.path.contains("campaigns") ? "2022" : grappe).replacingOccurrences(of: ":et", with: "315000018")
+    /// The objects the walk's paths name.
+    struct Objects: Sendable {
+        let grappe: String
+        let dossier: String
+        let document: String
+    }
+
+    static func call(_ client: any TestClientProtocol, _ key: AccessMatrix.Key, as caller: Caller?, _ objects: Objects) async throws -> TestResponse {
+        let grappe = objects.grappe
+        let id = key.path.contains("campaigns") ? "2022" : (key.path.contains("dossiers") ? objects.dossier : grappe)
+        let uri = key.path.replacingOccurrences(of: ":id", with: id).replacingOccurrences(of: ":document", with: objects.document).replacingOccurrences(of: ":et", with: "315000018")
             .replacingOccurrences(of: ":file", with: "site.css").replacingOccurrences(of: ":number", with: "315000018")
         let api = uri.hasPrefix("/api/")
         var headers: HTTPFields = [:]

@@ -1,0 +1,61 @@
+import Foundation
+import Rules
+import Testing
+
+/// The instruction's rules (`dossiers.md`): the transition table, the checklist (W4), the score
+/// (W5, D9) and the granted amounts against the frozen assessment.
+@Suite("Règles de l'instruction des dossiers")
+struct DossierRulesTests {
+    static let example = try! String(contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("examples/acquisition-46-occitanie.json"), encoding: .utf8)
+
+    @Test func transitionsFollowTheTable() {
+        #expect(DossierTransition.targets(from: .brouillon) == [.depose])
+        #expect(DossierTransition.targets(from: .enInstruction) == [.correctionDemandee, .accepte, .refuse, .classeSansSuite])
+        #expect(DossierTransition.targets(from: .accepte) == [.enInstruction])
+        #expect(DossierTransition.targets(from: .classeSansSuite).isEmpty)
+        #expect(DossierTransition.line(from: .depose, to: .classeSansSuite)?.by == [.instructeur, .porteur])
+        #expect(DossierTransition.line(from: .brouillon, to: .accepte) == nil)
+        #expect(DossierState.holding == [.depose, .enInstruction, .correctionDemandee, .accepte])
+    }
+
+    @Test func theChecklistFollowsTheProject() throws {
+        let json = try JSON.parse(Self.example)
+        let project = try Project.decode(json)
+        let assessment = try Engine().assess(project)
+        let lines = Checklist.lines(project, assessment)
+        #expect(lines.filter(\.required).map(\.item) == [.cadreReponse, .autodiagnosticSI, .planFinancement, .devis])
+        // Several organismes ask for their cooperation agreement; an E5 establishment for its declaration.
+        var other = project
+        other.establishments[0].finessEJ = "750100018"
+        other.establishments[1].confortActivity = true
+        let more = Checklist.lines(other, try Engine().assess(other)).filter(\.required).map(\.item)
+        #expect(more.contains(.conventionCooperation) && more.contains(.declarationActivite))
+    }
+
+    @Test func theScoreIsOutOfFifteen() throws {
+        let score = try DossierScore(json: try JSON.parse(#"{"criteria": {"enjeux": 3, "equipe": 3, "planning": 2, "securite": 2, "interoperabilite": 1}}"#))
+        #expect(score.total == 11 && score.mature)
+        #expect(score.json["outOf"] == .number("15"))
+        #expect(score.json["rule"] == .string("D9"))
+        #expect(throws: InputError(path: "criteria.equipe", reason: "champ obligatoire manquant")) {
+            try DossierScore(json: try JSON.parse(#"{"criteria": {"enjeux": 3}}"#))
+        }
+        #expect(throws: InputError(path: "criteria.enjeux", reason: "note entière de 0 à 3 attendue")) {
+            try DossierScore(json: try JSON.parse(#"{"criteria": {"enjeux": -1, "equipe": 0, "planning": 0, "securite": 0, "interoperabilite": 0}}"#))
+        }
+    }
+
+    @Test func grantedAmountsStayWithinTheFrozenAssessment() throws {
+        let frozen = Assessment.Funding(usage: 322_000_00, software: 667_000_00, equipment: 10_000_00)
+        #expect(try Grant.read(nil, frozen: frozen) == frozen)
+        let modulated = try Grant.read(try JSON.parse(#"{"equipment": 5000.50}"#), frozen: frozen)
+        #expect(modulated.equipment == 5_000_50 && modulated.usage == 322_000_00)
+        #expect(throws: InputError(path: "granted.usage", reason: "forfait : 322 000 € exactement, le montant de l'évaluation figée (F-usage)")) {
+            try Grant.read(try JSON.parse(#"{"usage": 300000}"#), frozen: frozen)
+        }
+        #expect(throws: InputError.self) { try Grant.read(try JSON.parse(#"{"equipment": 10000.01}"#), frozen: frozen) }
+        #expect(throws: InputError.self) { try Grant.read(try JSON.parse(#"{"equipment": -1}"#), frozen: frozen) }
+        #expect(throws: InputError.self) { try Grant.read(try JSON.parse(#"{"bonus": 1}"#), frozen: frozen) }
+    }
+}

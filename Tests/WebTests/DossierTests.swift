@@ -1,0 +1,160 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import Rules
+import SQLKit
+import Store
+import Testing
+import TestSupport
+import Web
+
+/// A dossier from creation to decision through the API (`dossiers.md`), on both databases: the
+/// checklist blocks filing, documents are recognised by their content, filing freezes and routes,
+/// the instructor of another region sees nothing, versions refuse stale changes, the decision
+/// checks the score, the amounts and the envelope, and another dossier of the same establishments
+/// is told which dossier holds them (E3).
+@Suite("Dossiers : dépôt, instruction, décision")
+struct DossierTests {
+    static let porteur = "esmss_" + String(repeating: "d1", count: 32)
+    static let agent = "esmss_" + String(repeating: "d2", count: 32)
+    static let otherAgent = "esmss_" + String(repeating: "d3", count: 32)
+
+    static func open(_ store: Store, _ email: String, _ role: String, session: String) async throws {
+        _ = try await AccountRepository(store: store).add(email: email, name: email, password: "mot-de-passe-de-test", assignments: [try Assignment(parsing: role)])
+        let now = Int(Date().timeIntervalSince1970)
+        try await store.sql.raw("INSERT INTO sessions (hash, email, csrf, created_at, last_seen) VALUES (\(bind: AccountRepository.tokenHash(session)), \(bind: email), \(bind: testToken), \(bind: now), \(bind: now))").run()
+    }
+
+    static func headers(_ session: String, version: Int? = nil) -> HTTPFields {
+        var h: HTTPFields = [.contentType: "application/json", .authorization: "Bearer \(session)"]
+        if let version { h[.ifMatch] = "\"\(version)\"" }
+        return h
+    }
+
+    static func multipart(item: String, filename: String, bytes: [UInt8]) -> (HTTPFields, ByteBuffer) {
+        var body = ByteBuffer(string: "--b\r\nContent-Disposition: form-data; name=\"item\"\r\n\r\n\(item)\r\n--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"\(filename)\"\r\nContent-Type: application/octet-stream\r\n\r\n")
+        body.writeBytes(bytes)
+        body.writeString("\r\n--b--\r\n")
+        return ([.contentType: "multipart/form-data; boundary=b", .authorization: "Bearer \(porteur)"], body)
+    }
+
+    @Test(arguments: TestDatabase.available)
+    func fromCreationToDecision(_ db: TestDatabase) async throws {
+        try await db.withStore { store in
+            try await DemoRegistry.importIfEmpty(into: store)
+            try await Self.open(store, "porteur@d.test", "porteur:310100011", session: Self.porteur)
+            try await Self.open(store, "agent@ars-occitanie.test", "instructeur:76", session: Self.agent)
+            try await Self.open(store, "agent@ars-idf.test", "instructeur:11", session: Self.otherAgent)
+            var logger = Logger(label: "esms.test")
+            logger.logLevel = TestLogging.level
+            // A day inside the Occitanie 2022 window for acquisitions (W2).
+            let app = buildApplication(site: Site(store: store, today: CalendarDate(iso: "2022-05-02")), configuration: ServerConfiguration(database: store.location), logger: logger)
+            try await app.test(.router) { client in
+                func call(_ uri: String, _ method: HTTPRequest.Method, _ session: String, version: Int? = nil, _ body: String? = nil) async throws -> TestResponse {
+                    try await client.execute(uri: uri, method: method, headers: Self.headers(session, version: version), body: body.map { ByteBuffer(string: $0) })
+                }
+                let created = try await call("/api/v1/dossiers", .post, Self.porteur, "{\"title\": \"DUI des EHPAD de l'association\", \"project\": \(fromFiness)}")
+                #expect(created.status == .created)
+                #expect(created.headers[.eTag] == "\"1\"")
+                let dossier = try json(created)
+                guard case let .string(id)? = dossier["id"] else { Issue.record("id attendu"); return }
+                #expect(dossier["state"] == .string("brouillon"))
+                #expect(dossier["assessment"]?["outcome"] != nil)
+                let required = dossier["checklist"].flatMap { list -> [String]? in
+                    guard case let .array(lines) = list else { return nil }
+                    return lines.compactMap { $0["required"] == .bool(true) ? $0["item"].flatMap { if case let .string(s) = $0 { s } else { nil } } : nil }
+                }
+                #expect(required == ["cadreReponse", "autodiagnosticSI", "planFinancement", "devis"])
+                // A draft is the porteur's alone.
+                #expect(try await call("/api/v1/dossiers/\(id)", .get, Self.agent).status == .notFound)
+                // Filing is blocked while a required document is missing: each is named.
+                let blocked = try await call("/api/v1/dossiers/\(id)/transitions", .post, Self.porteur, version: 1, "{\"to\": \"depose\"}")
+                #expect(blocked.status == .unprocessableContent)
+                #expect(String(buffer: blocked.body).contains("pièce manquante : Cadre de réponse à l'appel à projets (cadreReponse, W4)"))
+                // Documents are recognised by their content: a renamed executable is refused.
+                let (h, elf) = Self.multipart(item: "cadreReponse", filename: "cadre.pdf", bytes: [0x7F, 0x45, 0x4C, 0x46, 2, 1, 1, 0])
+                #expect(try await client.execute(uri: "/api/v1/dossiers/\(id)/documents", method: .post, headers: h, body: elf).status == .unsupportedMediaType)
+                for item in required ?? [] {
+                    let pdf = Array("%PDF-1.7 \(item)".utf8)
+                    let (h, body) = Self.multipart(item: item, filename: "\(item).pdf", bytes: pdf)
+                    let uploaded = try await client.execute(uri: "/api/v1/dossiers/\(id)/documents", method: .post, headers: h, body: body)
+                    #expect(uploaded.status == .created)
+                    #expect(try json(uploaded)["sha256"] == .string(AccountRepository.tokenHash("%PDF-1.7 \(item)")))
+                }
+                // Filed: frozen and routed to the ARS of the pivot region.
+                let filed = try await call("/api/v1/dossiers/\(id)/transitions", .post, Self.porteur, version: 1, "{\"to\": \"depose\"}")
+                #expect(filed.status == .ok)
+                let f = try json(filed)
+                #expect(f["state"] == .string("depose"))
+                #expect(f["routing"]?["instruction"] == .string("ARS"))
+                #expect(f["routing"]?["region"] == .string("76"))
+                #expect(f["project"]?["filingDate"] == nil)
+                #expect(f["ruleSetVersion"] != nil && f["frozenAt"] != nil)
+                #expect(f["annotations"] == nil)
+                // Another region's instructor sees nothing; the region's takes it.
+                #expect(try await call("/api/v1/dossiers/\(id)", .get, Self.otherAgent).status == .notFound)
+                let seen = try await call("/api/v1/dossiers/\(id)", .get, Self.agent)
+                #expect(try json(seen)["annotations"] == .array([]))
+                let porteurMayNot = try await call("/api/v1/dossiers/\(id)/transitions", .post, Self.porteur, version: 2, "{\"to\": \"enInstruction\"}")
+                #expect(porteurMayNot.status == .forbidden)
+                let taken = try await call("/api/v1/dossiers/\(id)/transitions", .post, Self.agent, version: 2, "{\"to\": \"enInstruction\"}")
+                #expect(try json(taken)["instructor"] == .string("agent@ars-occitanie.test"))
+                // Versions: stale → 412 naming who changed it; a state that forbids → 409 naming what is allowed.
+                let stale = try await call("/api/v1/dossiers/\(id)/project", .put, Self.porteur, version: 2, fromFiness)
+                #expect(stale.status == .preconditionFailed)
+                #expect(String(buffer: stale.body).contains("par agent@ars-occitanie.test"))
+                #expect(try await call("/api/v1/dossiers/\(id)/project", .put, Self.porteur, fromFiness).status == .preconditionRequired)
+                #expect(try await call("/api/v1/dossiers/\(id)/project", .put, Self.porteur, version: 3, fromFiness).status == .conflict)
+                let wrongWay = try await call("/api/v1/dossiers/\(id)/transitions", .post, Self.agent, version: 3, "{\"to\": \"brouillon\"}")
+                #expect(wrongWay.status == .conflict)
+                #expect(try json(wrongWay)["error"]?["message"] == .string("transition enInstruction → brouillon impossible ; depuis « en instruction » : correctionDemandee, accepte, refuse, classeSansSuite"))
+                // Messages both ways; annotations private to the instructor.
+                #expect(try await call("/api/v1/dossiers/\(id)/messages", .post, Self.porteur, "{\"body\": \"Bonjour, le devis est joint.\"}").status == .created)
+                #expect(try await call("/api/v1/dossiers/\(id)/annotations", .post, Self.agent, "{\"body\": \"Vérifier le devis.\"}").status == .created)
+                #expect(try await call("/api/v1/dossiers/\(id)/annotations", .post, Self.porteur, "{\"body\": \"x\"}").status == .forbidden)
+                #expect(!String(buffer: try await call("/api/v1/dossiers/\(id)", .get, Self.porteur).body).contains("Vérifier le devis"))
+                // Acceptance: a score first, the forfaits as frozen, the small-OG items within their ceilings, the envelope.
+                let unscored = try await call("/api/v1/dossiers/\(id)/transitions", .post, Self.agent, version: 3, "{\"to\": \"accepte\"}")
+                #expect(String(buffer: unscored.body).contains("une note doit être enregistrée"))
+                let badScore = try await call("/api/v1/dossiers/\(id)/score", .put, Self.agent, version: 3, "{\"criteria\": {\"enjeux\": 4}}")
+                #expect(try json(badScore)["error"]?["path"] == .string("criteria.enjeux"))
+                let scored = try await call("/api/v1/dossiers/\(id)/score", .put, Self.agent, version: 3,
+                                            "{\"criteria\": {\"enjeux\": 3, \"equipe\": 2, \"planning\": 2, \"securite\": 2, \"interoperabilite\": 3}, \"comment\": \"Solide.\"}")
+                #expect(try json(scored)["score"]?["total"] == .number("12"))
+                #expect(try json(scored)["score"]?["mature"] == .bool(true))
+                let frozenUsage = f["assessment"]?["funding"]?["usage"] ?? .null
+                let wrongForfait = try await call("/api/v1/dossiers/\(id)/transitions", .post, Self.agent, version: 4, "{\"to\": \"accepte\", \"granted\": {\"usage\": 1}}")
+                #expect(try json(wrongForfait)["error"]?["path"] == .string("granted.usage"))
+                // An envelope already nearly spent: refused with what remains.
+                try await store.sql.raw("INSERT INTO dossiers (id, title, porteur, campaign, state, version, project, instruction, region, granted, created_at, updated_at, updated_by) VALUES ('deja-accepte', 'Autre', '310100011', '2022-occitanie', 'accepte', 1, '{}', 'ARS', '76', '{\"total\": 4186000}', '2022-04-01T00:00:00Z', '2022-04-01T00:00:00Z', 'test')").run()
+                let overEnvelope = try await call("/api/v1/dossiers/\(id)/transitions", .post, Self.agent, version: 4, "{\"to\": \"accepte\"}")
+                #expect(overEnvelope.status == .unprocessableContent)
+                #expect(String(buffer: overEnvelope.body).contains("reste 783 € pour 989 000 € demandés"))
+                try await store.sql.raw("DELETE FROM dossiers WHERE id = 'deja-accepte'").run()
+                let accepted = try await call("/api/v1/dossiers/\(id)/transitions", .post, Self.agent, version: 4, "{\"to\": \"accepte\", \"message\": \"Projet retenu.\"}")
+                #expect(accepted.status == .ok)
+                #expect(try json(accepted)["granted"]?["usage"] == frozenUsage)
+                #expect(try json(accepted)["decision"] == .string("Projet retenu."))
+                // The establishments are now applied for: another dossier of them is told which dossier holds them.
+                let second = try json(try await call("/api/v1/dossiers", .post, Self.porteur, "{\"title\": \"Doublon\", \"project\": \(fromFiness)}"))
+                guard case let .array(excluded)? = second["assessment"]?["excluded"] else { Issue.record("exclusions attendues"); return }
+                #expect(!excluded.isEmpty)
+                #expect(excluded.allSatisfy { $0["rule"] == .string("E3") && $0["dossier"] == .string(id) })
+                // Lists: each sees its own.
+                guard case let .array(mine) = try json(try await call("/api/v1/dossiers", .get, Self.porteur)) else { return }
+                #expect(mine.count == 2)
+                guard case let .array(theirs) = try json(try await call("/api/v1/dossiers", .get, Self.otherAgent)) else { return }
+                #expect(theirs.isEmpty)
+            }
+            let actions = try await AuditLog(store: store).events(object: nil).map(\.action).filter { $0.hasPrefix("dossier.") }
+            let transitions = actions.filter { $0 == "dossier.transition" }.count
+            let deposits = actions.filter { $0 == "dossier.document.depot" }.count
+            #expect(transitions == 3)
+            #expect(deposits == 4)
+            #expect(actions.contains("dossier.note") && actions.contains("dossier.annotation") && actions.contains("dossier.message"))
+            #expect(try await AuditLog(store: store).verify().broken == nil)
+        }
+    }
+}
