@@ -14,6 +14,7 @@ from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.common.action_chains import ActionChains
 from axe_selenium_python import Axe
 
 binary, out = sys.argv[1], sys.argv[2]
@@ -76,7 +77,7 @@ try:
                     key = el.id
                     if key in seen: break
                     seen.add(key); stops += 1
-                    el.send_keys(Keys.TAB)
+                    ActionChains(driver).send_keys(Keys.TAB).perform()  # a file input takes send_keys as a path
                 report.append(f"{name}: axe {len(violations)} violation(s) {[v['id'] for v in violations]}, {stops} arrêts de tabulation")
             else:
                 report.append(f"{name} @390: largeur {scroll} px")
@@ -87,7 +88,7 @@ try:
             active = driver.switch_to.active_element
             if active.get_attribute("id") == element_id:
                 return active
-            active.send_keys(Keys.TAB)
+            ActionChains(driver).send_keys(Keys.TAB).perform()
         raise RuntimeError(f"{element_id} inatteignable au clavier")
 
     # Signed out: the home page, the sign-in page, a porteur's page sends to the sign-in page.
@@ -141,6 +142,24 @@ try:
         row.screenshot(f"{out}/campagnes-U4-{width}.png")
     for name, path in pages:
         shoot(name, path)
+    # Keyboard alone: file the Occitanie grappe as a dossier, then its page and the list.
+    driver.set_window_size(1280, 900)
+    driver.get(base + "/dossiers")
+    tab_to("new-title").send_keys("DUI des EHPAD d'Occitanie")
+    driver.switch_to.active_element.send_keys(Keys.TAB)
+    driver.switch_to.active_element.send_keys("Grappe Occ")
+    driver.switch_to.active_element.send_keys(Keys.TAB + Keys.ENTER)
+    time.sleep(1)
+    dossier_path = driver.current_url.replace(base, "")
+    report.append(f"clavier, dossiers → nouveau dossier : {driver.find_element(By.TAG_NAME, 'h1').text} ({dossier_path})")
+    shoot("dossier", dossier_path)
+    driver.get(base + dossier_path)
+    tab_to("transition-depose-message").send_keys(Keys.TAB + Keys.ENTER)
+    time.sleep(1)
+    alert = driver.find_elements(By.CSS_SELECTOR, "[role=alert] li")
+    report.append(f"clavier, dossier → « Déposer le dossier » sans les pièces : {len(alert)} condition(s) nommée(s), dont « {alert[0].text if alert else ''} »")
+    shoot("dossier-depot-refuse")
+    shoot("dossiers", "/dossiers")
     # Keyboard alone: from the top of each page, Tab to a field, type, Enter; then check what changed.
     driver.set_window_size(1280, 900)
     driver.get(base + "/")

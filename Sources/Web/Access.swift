@@ -98,6 +98,15 @@ enum AccessMatrix {
         allow(.post, .apiDossierAnnotations(id), .roles([.instructeur]))
         allow(.post, .apiDossierDocuments(id), sides)
         allow(.get, .apiDossierDocument(id, document: ":document"), readers)
+        allow(.get, .dossiers, readers)
+        allow(.post, .dossiers, .porteur)
+        allow(.get, .dossier(id), readers)
+        allow(.post, .dossierTransitions(id), sides)
+        allow(.post, .dossierScore(id), .roles([.instructeur]))
+        allow(.post, .dossierMessages(id), sides)
+        allow(.post, .dossierAnnotations(id), .roles([.instructeur]))
+        allow(.post, .dossierDocuments(id), sides)
+        allow(.get, .dossierDocument(id, document: ":document"), readers)
         return rules
     }()
 

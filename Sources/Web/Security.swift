@@ -108,6 +108,8 @@ enum BodyLimit {
     static let form = 64 << 10
     /// A page upload (`multipart/form-data`): a measures file of 1 000 ESSMS × 36 months is 2.2 Mio.
     static let upload = 8 << 20
+    /// A dossier's document (`dossiers.md`: 20 Mio), with the form around it.
+    static let document = (20 << 20) + (64 << 10)
 }
 
 /// Deny what does not come from our own pages, and say so in every response:
@@ -245,7 +247,7 @@ struct SecurityMiddleware: RouterMiddleware {
             if viaBearer { return try await next(request, context) }
             // A page form: its token must be its session's, or (signed out) its cookie's.
             let type = request.headers[.contentType]?.lowercased() ?? ""
-            let limit = type.hasPrefix("multipart/form-data") ? BodyLimit.upload : BodyLimit.form
+            let limit = type.hasPrefix("multipart/form-data") ? (request.uri.path.hasSuffix("/pieces") ? BodyLimit.document : BodyLimit.upload) : BodyLimit.form
             guard type.hasPrefix("multipart/form-data") || type.hasPrefix("application/x-www-form-urlencoded") else {
                 return Self.failure(request, status: .unsupportedMediaType, "formulaire attendu (application/x-www-form-urlencoded ou multipart/form-data)")
             }

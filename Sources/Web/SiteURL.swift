@@ -37,6 +37,16 @@ enum SiteURL: Sendable {
     /// POST: `SecondFactorView`, `Templates/second-factor.mustache`
     case accountSecondFactor
     case accountSecondFactorConfirmation
+    /// `DossierListView`, `Templates/dossiers.mustache`; POST creates one from a grappe
+    case dossiers
+    /// `DossierView`, `Templates/dossier.mustache`
+    case dossier(String)
+    case dossierTransitions(String)
+    case dossierScore(String)
+    case dossierMessages(String)
+    case dossierAnnotations(String)
+    case dossierDocuments(String)
+    case dossierDocument(String, document: String)
     case openAPI
     case health
     case metrics
@@ -88,6 +98,14 @@ enum SiteURL: Sendable {
         case .accountPassword: return "/compte/mot-de-passe"
         case .accountSecondFactor: return "/compte/second-facteur"
         case .accountSecondFactorConfirmation: return "/compte/second-facteur/confirmation"
+        case .dossiers: return "/dossiers"
+        case let .dossier(id): return "/dossiers/\(id)"
+        case let .dossierTransitions(id): return "/dossiers/\(id)/transitions"
+        case let .dossierScore(id): return "/dossiers/\(id)/note"
+        case let .dossierMessages(id): return "/dossiers/\(id)/messages"
+        case let .dossierAnnotations(id): return "/dossiers/\(id)/annotations"
+        case let .dossierDocuments(id): return "/dossiers/\(id)/pieces"
+        case let .dossierDocument(id, document): return "/dossiers/\(id)/pieces/\(document)"
         case .openAPI: return "/openapi.yaml"
         case .health: return "/health"
         case .metrics: return "/metrics"
@@ -128,13 +146,14 @@ enum SiteURL: Sendable {
 
 /// The main menu: the pages a person reaches from every page.
 enum Section: String, Sendable {
-    case home, finess, grappes, campaigns
+    case home, finess, grappes, dossiers, campaigns
 
     var url: SiteURL {
         switch self {
         case .home: return .home
         case .finess: return .finess
         case .grappes: return .grappes
+        case .dossiers: return .dossiers
         case .campaigns: return .campaigns
         }
     }
@@ -144,9 +163,10 @@ enum Section: String, Sendable {
         case .home: return "Accueil"
         case .finess: return "Rechercher dans FINESS"
         case .grappes: return "Grappes"
+        case .dossiers: return "Dossiers"
         case .campaigns: return "Campagnes et paramètres"
         }
     }
 
-    static let menu: [Section] = [.home, .finess, .grappes, .campaigns]
+    static let menu: [Section] = [.home, .finess, .grappes, .dossiers, .campaigns]
 }

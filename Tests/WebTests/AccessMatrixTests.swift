@@ -149,7 +149,9 @@ struct AccessMatrixTests {
         guard case let .roles(roles) = access else { return .allowed }
         if caller.roleSet.isDisjoint(with: roles) { return .forbidden }
         if key.path.contains("dossiers/:id") { return caller.seesDossier ? .allowed : .notFound }
+        // A grappe named in the path, or in the form (adding from the search, filing a grappe as a dossier).
         let scoped = (key.path.contains(":id") && key.path.contains("grappes")) || key.path == SiteURL.addFromSearch.path
+            || (key.method == .post && key.path == SiteURL.dossiers.path)
         return scoped && !caller.owns ? .notFound : .allowed
     }
 
@@ -193,6 +195,7 @@ struct AccessMatrixTests {
                 case SiteURL.grappes.path: fields = "name=Nouvelle&campaign=2022-occitanie"
                 case SiteURL.addFromSearch.path: fields = "grappe=\(grappe)&finessET=315000018"
                 case SiteURL.signIn.path: fields = signingIn
+                case SiteURL.dossiers.path: fields = "title=Dossier&grappe=\(grappe)"
                 default: fields = "version=1"
                 }
                 body = ByteBuffer(string: "\(fields)&csrf=\(csrf)")

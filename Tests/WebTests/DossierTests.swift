@@ -157,4 +157,43 @@ struct DossierTests {
             #expect(try await AuditLog(store: store).verify().broken == nil)
         }
     }
+
+    /// The pages: a grappe filed as a dossier, its checklist, a refused filing that names each
+    /// missing piece, an upload by the page's form, and a stale form that changes nothing.
+    @Test func thePagesFileAGrappe() async throws {
+        try await TestDatabase.sqlite.withStore { store in
+            try await DemoRegistry.importIfEmpty(into: store)
+            try await Self.open(store, "porteur@d.test", "porteur:310100011", session: Self.porteur)
+            let grappe = try await GrappeRepository(store: store).create(name: "Grappe d'Occitanie", project: try JSON.parse(fromFiness), owner: "310100011", by: "test")
+            var logger = Logger(label: "esms.test")
+            logger.logLevel = TestLogging.level
+            let app = buildApplication(site: Site(store: store, today: CalendarDate(iso: "2022-05-02")), configuration: ServerConfiguration(database: store.location), logger: logger)
+            try await app.test(.router) { client in
+                let browser: HTTPFields = [.cookie: "esms_session=\(Self.porteur)"]
+                let form: HTTPFields = [.contentType: "application/x-www-form-urlencoded", .cookie: "esms_session=\(Self.porteur)"]
+                let list = text(try await client.execute(uri: "/dossiers", method: .get, headers: browser))
+                #expect(list.contains("Déposer une grappe comme dossier") && list.contains("Grappe d&#39;Occitanie"))
+                let created = try await client.execute(uri: "/dossiers", method: .post, headers: form,
+                                                       body: ByteBuffer(string: "title=DUI+Occitanie&grappe=\(grappe.id)&csrf=\(testToken)"))
+                #expect(created.status == .seeOther)
+                let location = try #require(created.headers[.location])
+                let page = text(try await client.execute(uri: location, method: .get, headers: browser))
+                #expect(page.contains("Manquante (obligatoire)") && page.contains("Déposer le dossier"))
+                let refused = try await client.execute(uri: location + "/transitions", method: .post, headers: form,
+                                                       body: ByteBuffer(string: "version=1&to=depose&message=&csrf=\(testToken)"))
+                #expect(refused.status == .unprocessableContent)
+                #expect(text(refused).contains("pièce manquante : Plan de financement (planFinancement, W4)"))
+                var upload = ByteBuffer(string: "--b\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n\(testToken)\r\n--b\r\nContent-Disposition: form-data; name=\"item\"\r\n\r\nplanFinancement\r\n--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"plan.csv\"\r\n\r\n")
+                upload.writeString("poste;montant\r\nlogiciel;667000\r\n\r\n--b--\r\n")
+                let uploaded = try await client.execute(uri: location + "/pieces", method: .post,
+                                                        headers: [.contentType: "multipart/form-data; boundary=b", .cookie: "esms_session=\(Self.porteur)"], body: upload)
+                #expect(uploaded.status == .seeOther)
+                #expect(text(try await client.execute(uri: location, method: .get, headers: browser)).contains("plan.csv"))
+                let stale = try await client.execute(uri: location + "/transitions", method: .post, headers: form,
+                                                     body: ByteBuffer(string: "version=7&to=depose&csrf=\(testToken)"))
+                #expect(stale.status == .conflict)
+                #expect(text(stale).contains("modifié le") && text(stale).contains("par porteur@d.test"))
+            }
+        }
+    }
 }

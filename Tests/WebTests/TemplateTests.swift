@@ -32,6 +32,6 @@ struct TemplateTests {
         #expect(SiteURL.grappe(SiteURL.id).path == "/grappes/:id")
         #expect(SiteURL.removeEstablishment("g1", et: "310001003").path == "/grappes/g1/etablissements/310001003/retirer")
         #expect(SiteURL.usageMeasures(SiteURL.id).path == "/grappes/:id/usages/mesures")
-        #expect(Section.menu.map(\.url.path) == ["/", "/finess", "/grappes", "/campagnes"])
+        #expect(Section.menu.map(\.url.path) == ["/", "/finess", "/grappes", "/dossiers", "/campagnes"])
     }
 }

@@ -1,0 +1,167 @@
+import Foundation
+import Hummingbird
+import Rules
+import Store
+
+/// The dossiers' pages (`dossiers.md`, « Pages »): the list, and one dossier with its checklist,
+/// uploads, transitions, score, messages, annotations and history. Every form carries the version
+/// it was built from: a stale one changes nothing and says who changed the dossier meanwhile.
+struct DossierPages: Sendable {
+    let site: Site
+    var dossiers: DossierRepository { site.dossiers }
+
+    func register(on routes: Routes) {
+        let id = SiteURL.id
+        routes.get(SiteURL.dossiers.path) { request, context in try await list(request, context) }
+        routes.post(SiteURL.dossiers.path) { request, context in try await create(request, context) }
+        routes.get(SiteURL.dossier(id).path) { _, context in
+            try await withDossier(context) { d, principal in try await page(d, principal) }
+        }
+        routes.post(SiteURL.dossierTransitions(id).path) { request, context in
+            try await changing(request, context) { d, version, form, principal in
+                guard let target = form["to"].flatMap(DossierState.init(rawValue:)) else { throw DossierError.invalid(InputError(path: "to", reason: "état inconnu")) }
+                let message = form["message"].flatMap { $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? nil : $0 }
+                return try await dossiers.transition(d.id, from: version, .init(to: target, message: message, reason: form["reason"], granted: nil),
+                                                     sides: DossierRepository.sides(principal, d), by: principal.email)
+            }
+        }
+        routes.post(SiteURL.dossierScore(id).path) { request, context in
+            try await changing(request, context) { d, version, form, principal in
+                guard DossierRepository.sides(principal, d).contains(.instructeur) else { throw DossierError.forbidden("seul l'instructeur du dossier le note") }
+                let criteria = JSON.object(DossierScore.criteria.map { ($0, form[$0].flatMap(Int.init).map(JSON.int) ?? .null) })
+                let score: DossierScore
+                do { score = try DossierScore(json: .object([("criteria", criteria), ("comment", .string(form["comment"] ?? ""))])) } catch let e as InputError { throw DossierError.invalid(e) }
+                return try await dossiers.setScore(d.id, from: version, score, by: principal.email)
+            }
+        }
+        for (url, kind) in [(SiteURL.dossierMessages(id), "message"), (SiteURL.dossierAnnotations(id), "annotation")] {
+            routes.post(url.path) { request, context in
+                try await withDossier(context) { d, principal in
+                    let sides = DossierRepository.sides(principal, d)
+                    guard kind == "message" ? !sides.isEmpty : sides.contains(.instructeur) else {
+                        return try await page(d, principal, message: Message(text: "Action réservée au porteur et à l'instructeur du dossier.", refused: true), status: .forbidden)
+                    }
+                    let form = try await Form.read(request)
+                    do { _ = try await dossiers.addNote(d.id, kind: kind, body: form["body"] ?? "", by: principal.email) } catch let e as DossierError {
+                        return try await page(d, principal, message: Message(text: Show.sentenceCase(e.description) + ".", refused: true), status: .unprocessableContent)
+                    }
+                    return redirect(.dossier(d.id))
+                }
+            }
+        }
+        routes.post(SiteURL.dossierDocuments(id).path) { request, context in try await upload(request, context) }
+        routes.get(SiteURL.dossierDocument(id, document: ":document").path) { _, context in
+            try await withDossier(context) { d, principal in
+                let documentID = try context.parameters.require("document")
+                guard let (document, bytes) = try await dossiers.document(d.id, documentID, by: principal.email) else {
+                    return ErrorPage(heading: "Introuvable", sentence: "Pièce inconnue.").response(status: .notFound)
+                }
+                let name = document.filename.filter { $0.isLetter || $0.isNumber || ".-_ ".contains($0) }
+                return Response(status: .ok, headers: [.contentType: document.contentType, .contentDisposition: "attachment; filename=\"\(name.isEmpty ? "piece" : name)\""],
+                                body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+            }
+        }
+    }
+
+    func redirect(_ url: SiteURL) -> Response { Response(status: .seeOther, headers: [.location: url.path]) }
+
+    func withDossier(_ context: SiteContext, _ body: (Dossier, Principal) async throws -> Response) async throws -> Response {
+        guard let principal = context.principal else { throw HTTPError(.unauthorized) }
+        let id = try context.parameters.require("id")
+        guard let d = try await dossiers.find(id), DossierRepository.sees(principal, d) else {
+            return ErrorPage(heading: "Introuvable", sentence: "Dossier inconnu : « \(Limits.quote(id)) ».").response(status: .notFound)
+        }
+        return try await body(d, principal)
+    }
+
+    /// A form's change against its `version` field; refusals shown on the dossier's page.
+    func changing(_ request: Request, _ context: SiteContext,
+                  _ change: (Dossier, Int, [String: String], Principal) async throws -> DossierChange) async throws -> Response {
+        let form = try await Form.read(request)
+        return try await withDossier(context) { d, principal in
+            guard let version = form["version"].flatMap(Int.init) else {
+                return try await page(d, principal, message: Message(text: "Formulaire incomplet (version du dossier absente) : rien n'a été modifié.", refused: true), status: .badRequest)
+            }
+            do {
+                switch try await change(d, version, form, principal) {
+                case .notFound: return ErrorPage(heading: "Introuvable", sentence: "Dossier inconnu.").response(status: .notFound)
+                case let .stale(current):
+                    return try await page(current, principal, message: Message(text: "Le dossier a été modifié depuis la version \(version) de votre page : il est à la version \(current.version), modifié le \(FrenchTime.dateTime(current.updatedAt)) par \(current.updatedBy). Rien n'a été enregistré ; relisez-le puis recommencez.", refused: true), status: .conflict)
+                case .changed: return redirect(.dossier(d.id))
+                }
+            } catch let e as DossierError {
+                switch e {
+                case let .unmet(list): return try await page(d, principal, unmet: list, status: .unprocessableContent)
+                case .conflict: return try await page(d, principal, message: Message(text: Show.sentenceCase(e.description) + ".", refused: true), status: .conflict)
+                case .forbidden: return try await page(d, principal, message: Message(text: Show.sentenceCase(e.description) + ".", refused: true), status: .forbidden)
+                case let .invalid(input): return try await page(d, principal, message: Message(text: "\(input.description) : rien n'a été modifié.", refused: true), status: .unprocessableContent)
+                }
+            }
+        }
+    }
+
+    func page(_ d: Dossier, _ principal: Principal, message: Message? = nil, unmet: [String] = [], status: HTTPResponse.Status = .ok) async throws -> Response {
+        var live: Assessment? = nil, checklist: [ChecklistLine] = [], problem: String? = nil
+        do {
+            let source = d.state.editable ? d.project : (d.frozen?["project"] ?? d.project)
+            let (project, assessment) = try await dossiers.assess(source, excluding: d.id, on: site.today())
+            live = assessment
+            checklist = Checklist.lines(project, assessment)
+        } catch let e as InputError { problem = e.description } catch let e as DossierError { problem = e.description }
+        let sides = DossierRepository.sides(principal, d)
+        return DossierView(dossier: d, sides: sides, checklist: checklist, documents: try await dossiers.documents(d.id), live: live, problem: problem,
+                           messages: try await dossiers.notes(d.id, kind: "message"),
+                           annotations: sides.contains(.instructeur) ? try await dossiers.notes(d.id, kind: "annotation") : [],
+                           history: try await dossiers.history(d.id), message: message, unmet: unmet).response(status: status)
+    }
+
+    func list(_ request: Request, _ context: SiteContext, message: Message? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
+        guard let principal = context.principal else { throw HTTPError(.unauthorized) }
+        let state = Form.query(request)["state"].flatMap(DossierState.init(rawValue:))
+        let list = try await dossiers.list(for: principal, state: state)
+        return DossierListView(dossiers: list, state: state, grappes: try await site.visibleGrappes(), porteur: principal.has(.porteur), message: message)
+            .response(status: status)
+    }
+
+    func create(_ request: Request, _ context: SiteContext) async throws -> Response {
+        guard let principal = context.principal else { throw HTTPError(.unauthorized) }
+        let form = try await Form.read(request)
+        guard let grappe = try await site.visibleGrappe(form["grappe"] ?? "") else {
+            return try await list(request, context, message: Message(text: "Grappe inconnue.", refused: true), status: .notFound)
+        }
+        guard case let .string(porteur)? = grappe.project["porteur"], principal.scopes(.porteur).contains(porteur) else {
+            return try await list(request, context, message: Message(text: "La grappe n'a pas de porteur parmi vos organismes.", refused: true), status: .unprocessableContent)
+        }
+        do {
+            let d = try await dossiers.create(title: form["title"] ?? "", project: grappe.project.removing("filingDate"), porteur: porteur, by: principal.email)
+            return redirect(.dossier(d.id))
+        } catch let e as DossierError {
+            return try await list(request, context, message: Message(text: "Dossier non créé : \(e.description).", refused: true), status: .unprocessableContent)
+        }
+    }
+
+    func upload(_ request: Request, _ context: SiteContext) async throws -> Response {
+        try await withDossier(context) { d, principal in
+            let body = try await request.body.collect(upTo: BodyLimit.document)
+            func refuse(_ text: String, _ status: HTTPResponse.Status) async throws -> Response {
+                try await page(d, principal, message: Message(text: text, refused: true), status: status)
+            }
+            guard DossierRepository.sides(principal, d).contains(.porteur), d.state.editable else {
+                return try await refuse("Les pièces se déposent par le porteur, en brouillon ou en correction demandée.", .conflict)
+            }
+            guard let parts = Multipart.parts(body, contentType: request.headers[.contentType] ?? ""),
+                  let item = parts.firstPart(named: "item").map({ String(buffer: $0.body) }).flatMap(ChecklistItem.init(rawValue:)), !item.byInstructor else {
+                return try await refuse("Pièce inconnue : choisissez-la dans la liste.", .unprocessableContent)
+            }
+            guard let file = parts.firstPart(named: "file"), file.body.readableBytes > 0 else { return try await refuse("Aucun fichier reçu.", .unprocessableContent) }
+            let bytes = Array(file.body.readableBytesView)
+            guard bytes.count <= DocumentKind.maximumSize else { return try await refuse("Fichier trop volumineux : 20 Mio au plus.", .contentTooLarge) }
+            let filename = Multipart.filename(file) ?? item.rawValue
+            guard let kind = DocumentKind.recognise(bytes, filename: filename) else {
+                return try await refuse("Fichier « \(Limits.quote(filename)) » refusé : son contenu n'est ni PDF, ni ODT, ODS, DOCX, XLSX, CSV, PNG ou JPEG.", .unsupportedMediaType)
+            }
+            _ = try await dossiers.addDocument(d.id, item: item, filename: filename, contentType: kind.contentType, bytes: bytes, by: principal.email)
+            return redirect(.dossier(d.id))
+        }
+    }
+}

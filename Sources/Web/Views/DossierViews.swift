@@ -1,0 +1,272 @@
+import Rules
+import Store
+
+/// `/dossiers` (`Templates/dossiers.mustache`): the dossiers the signed-in account sees, filtered
+/// by state; for a porteur, the form that files a grappe as a new dossier.
+struct DossierListView: PageView {
+    static let template = "dossiers"
+    let layout = Layout(title: "Dossiers", section: .dossiers)
+    let action = SiteURL.dossiers.path
+    let states: [Option]
+    let rows: [Row]
+    let count: Int
+    let newDossier: NewDossier?
+    let message: Message?
+
+    struct Row {
+        let href: String
+        let title: String
+        let state: String
+        let campaign: String
+        let porteur: String
+        let routing: String
+        let requested: String
+        let granted: String
+        let updated: String
+    }
+
+    struct NewDossier {
+        let grappes: [Option]
+        let action = SiteURL.dossiers.path
+    }
+
+    init(dossiers: [Dossier], state: DossierState?, grappes: [SavedGrappe], porteur: Bool, message: Message? = nil) {
+        states = [Option("", "Tous les états", selected: state == nil ? "" : nil)]
+            + DossierState.allCases.map { Option($0.rawValue, Show.sentenceCase($0.french), selected: state?.rawValue) }
+        rows = dossiers.map { d in
+            Row(href: SiteURL.dossier(d.id).path, title: d.title, state: Show.sentenceCase(d.state.french), campaign: d.campaign, porteur: d.porteur,
+                routing: DossierView.routing(d), requested: DossierView.euros(d.frozen?["assessment"]?["funding"]?["total"]),
+                granted: DossierView.euros(d.granted?["total"]), updated: FrenchTime.dateTime(d.updatedAt))
+        }
+        count = dossiers.count
+        newDossier = porteur ? NewDossier(grappes: grappes.map { Option($0.id, $0.name) }) : nil
+        self.message = message
+    }
+}
+
+/// `/dossiers/{id}` (`Templates/dossier.mustache`): the dossier as its reader may see it — its
+/// state and routing, the checklist with the uploads, what blocks filing, the assessment (live or
+/// frozen), score and decision, messages, private annotations (instructors), history; and the forms
+/// of the transitions its side may make, each carrying the version it was built from.
+struct DossierView: PageView {
+    static let template = "dossier"
+    let layout: Layout
+    let title: String
+    let state: String
+    let version: Int
+    let porteur: String
+    let campaign: String
+    let routing: String
+    let instructor: String?
+    let filedAt: String?
+    let message: Message?
+    let unmet: [String]
+    let checklist: [Line]
+    let uploadAction: String
+    let canUpload: Bool
+    let uploadItems: [Option]
+    let assessment: Summary?
+    let assessmentProblem: String?
+    let frozen: Bool
+    let score: Score?
+    let granted: [Amount]
+    let decision: String?
+    let transitions: [TransitionForm]
+    let transitionAction: String
+    let scoreForm: ScoreForm?
+    let messages: [Note]
+    let messageAction: String?
+    let annotations: [Note]
+    let annotationAction: String?
+    let isInstructor: Bool
+    let history: [Event]
+
+    struct Line {
+        let label: String
+        let item: String
+        let status: String
+        let missing: Bool
+        let why: String
+        let documents: [Document]
+    }
+
+    struct Document {
+        let href: String
+        let filename: String
+        let size: String
+        let sha256: String
+        let uploaded: String
+    }
+
+    struct Summary {
+        let outcome: String
+        let total: String
+        let instruction: String
+        let eligible: String
+        let excluded: [String]
+    }
+
+    struct Score {
+        let criteria: [Amount]
+        let total: String
+        let comment: String
+    }
+
+    struct Amount {
+        let label: String
+        let value: String
+    }
+
+    struct TransitionForm {
+        let to: String
+        let label: String
+        let needsMessage: Bool
+        let needsReason: Bool
+        let reasons: [Option]
+        let id: String
+    }
+
+    struct ScoreForm {
+        let action: String
+        let criteria: [Criterion]
+    }
+
+    struct Criterion {
+        let name: String
+        let label: String
+        let options: [Option]
+    }
+
+    struct Note {
+        let at: String
+        let author: String
+        let body: String
+    }
+
+    struct Event {
+        let at: String
+        let actor: String
+        let change: String
+        let message: String
+    }
+
+    static let criterionLabels = ["enjeux": "Enjeux du projet", "equipe": "Équipe projet", "planning": "Planning",
+                                  "securite": "Sécurité", "interoperabilite": "Interopérabilité"]
+
+    static func euros(_ json: JSON?) -> String {
+        guard case let .number(text)? = json, let cents = Rules.Amount.cents(text, decimalSeparators: ["."], groupSeparators: []) else { return "—" }
+        return Show.euros(cents)
+    }
+
+    static func routing(_ d: Dossier) -> String {
+        switch d.instruction {
+        case "CNSA"?: return "CNSA (national)"
+        case "ARS"?: return d.region.flatMap { Territory.region(code: $0) }.map { "ARS \($0.name)" } ?? "ARS"
+        default: return "non déposé"
+        }
+    }
+
+    static func label(_ to: DossierState) -> String {
+        switch to {
+        case .depose: return "Déposer le dossier"
+        case .enInstruction: return "Prendre en instruction"
+        case .correctionDemandee: return "Demander une correction"
+        case .accepte: return "Accepter"
+        case .refuse: return "Refuser"
+        case .classeSansSuite: return "Classer sans suite"
+        case .brouillon: return "Revenir en brouillon"
+        }
+    }
+
+    init(dossier d: Dossier, sides: Set<DossierSide>, checklist: [ChecklistLine], documents: [DossierRepository.Document],
+         live: Assessment?, problem: String?, messages: [DossierRepository.Note], annotations: [DossierRepository.Note],
+         history: [JSON], message: Message? = nil, unmet: [String] = []) {
+        layout = Layout(title: d.title, section: .dossiers)
+        title = d.title
+        state = Show.sentenceCase(d.state.french)
+        version = d.version
+        porteur = d.porteur
+        campaign = d.campaign
+        routing = Self.routing(d)
+        instructor = d.instructor
+        filedAt = d.filedAt.map(FrenchTime.dateTime)
+        self.message = message
+        self.unmet = unmet
+        self.checklist = checklist.map { line in
+            let docs = documents.filter { $0.item == line.item.rawValue }
+            return Line(label: line.item.french, item: line.item.rawValue,
+                        status: docs.isEmpty ? (line.required ? "Manquante (obligatoire)" : "Facultative") : "Déposée",
+                        missing: docs.isEmpty && line.required, why: line.why,
+                        documents: docs.map { doc in
+                            Document(href: SiteURL.dossierDocument(d.id, document: doc.id).path, filename: doc.filename,
+                                     size: "\((doc.size + 1023) / 1024) Kio", sha256: String(doc.sha256.prefix(16)) + "…", uploaded: FrenchTime.dateTime(doc.uploadedAt))
+                        })
+        }
+        uploadAction = SiteURL.dossierDocuments(d.id).path
+        canUpload = sides.contains(.porteur) && d.state.editable
+        uploadItems = checklist.map { Option($0.item.rawValue, $0.item.french) }
+        frozen = !d.state.editable
+        if frozen, let a = d.frozen?["assessment"] {
+            var excluded: [String] = []
+            if case let .array(items)? = a["excluded"] {
+                excluded = items.compactMap { e in
+                    guard case let .string(name)? = e["name"], case let .string(reason)? = e["reason"] else { return nil }
+                    return "\(name) : \(reason)"
+                }
+            }
+            assessment = Summary(outcome: Self.outcome(a["outcome"]), total: Self.euros(a["funding"]?["total"]),
+                                 instruction: Self.routing(d), eligible: a["eligibleEstablishments"].map { $0.rendered(indent: false) } ?? "—", excluded: excluded)
+        } else if let live {
+            assessment = Summary(outcome: Self.outcome(.string(live.outcome.rawValue)), total: Show.euros(live.funding.total),
+                                 instruction: live.instruction == .CNSA ? "CNSA (national)" : (live.pivotRegion.map { "ARS \($0.name)" } ?? "ARS"),
+                                 eligible: "\(live.eligibleEstablishments)", excluded: live.excluded.map { "\($0.name) : \($0.reason)" })
+        } else {
+            assessment = nil
+        }
+        assessmentProblem = problem
+        if let s = d.score, case let .object(values)? = s["criteria"] {
+            score = Score(criteria: values.map { Amount(label: Self.criterionLabels[$0.0] ?? $0.0, value: "\($0.1.rendered(indent: false)) / \(DossierScore.maximum)") },
+                          total: "\(s["total"]?.rendered(indent: false) ?? "—") / \(DossierScore.criteria.count * DossierScore.maximum)",
+                          comment: { if case let .string(c)? = s["comment"] { return c } else { return "" } }())
+        } else {
+            score = nil
+        }
+        granted = d.granted.map { g in Grant.items.map { Amount(label: $0.french, value: Self.euros(g[$0.rawValue])) } + [Amount(label: "Total", value: Self.euros(g["total"]))] } ?? []
+        decision = d.decision
+        transitions = DossierTransition.targets(from: d.state).compactMap { to in
+            guard let line = DossierTransition.line(from: d.state, to: to), !line.by.isDisjoint(with: sides) else { return nil }
+            let needsMessage = to == .correctionDemandee || to == .refuse || to == .classeSansSuite || (to == .enInstruction && d.state != .depose)
+            return TransitionForm(to: to.rawValue, label: Self.label(to), needsMessage: needsMessage, needsReason: to == .correctionDemandee,
+                                  reasons: CorrectionReason.allCases.map { Option($0.rawValue, $0.rawValue) }, id: "transition-\(to.rawValue)")
+        }
+        transitionAction = SiteURL.dossierTransitions(d.id).path
+        isInstructor = sides.contains(.instructeur)
+        scoreForm = sides.contains(.instructeur) && d.state == .enInstruction
+            ? ScoreForm(action: SiteURL.dossierScore(d.id).path, criteria: DossierScore.criteria.map { name in
+                let current = d.score?["criteria"]?[name].map { $0.rendered(indent: false) }
+                return Criterion(name: name, label: Self.criterionLabels[name] ?? name,
+                                 options: (0...DossierScore.maximum).map { Option("\($0)", "\($0)", selected: current) })
+            })
+            : nil
+        self.messages = messages.map { Note(at: FrenchTime.dateTime($0.at), author: $0.author, body: $0.body) }
+        messageAction = sides.isEmpty ? nil : SiteURL.dossierMessages(d.id).path
+        self.annotations = sides.contains(.instructeur) ? annotations.map { Note(at: FrenchTime.dateTime($0.at), author: $0.author, body: $0.body) } : []
+        annotationAction = sides.contains(.instructeur) ? SiteURL.dossierAnnotations(d.id).path : nil
+        self.history = history.map { e in
+            func text(_ key: String) -> String { if case let .string(s)? = e[key] { return s } else { return "" } }
+            let from = DossierState(rawValue: text("from")).map { Show.sentenceCase($0.french) }
+            let to = DossierState(rawValue: text("to")).map { Show.sentenceCase($0.french) } ?? text("to")
+            return Event(at: FrenchTime.dateTime(text("at")), actor: text("actor"), change: from.map { "\($0) → \(to)" } ?? "Création (\(to))",
+                         message: [text("reason"), text("message")].filter { !$0.isEmpty }.joined(separator: " — "))
+        }
+    }
+
+    static func outcome(_ json: JSON?) -> String {
+        switch json {
+        case .string("recevable")?: return "Recevable"
+        case .string("nonRecevable")?: return "Non recevable"
+        case .string("aDeciderParARS")?: return "À décider par l'ARS"
+        default: return "—"
+        }
+    }
+}
