@@ -106,13 +106,7 @@ public struct UsageRunner: Sendable {
     /// `project` is the typed project of `projectJSON` (`StoreOptions.project`); the dates are read from the JSON.
     public func report(projectJSON: JSON, project: Project, measures: String, measuresFile: String, asOf: CalendarDate) throws(UserFacingError) -> UsageReport {
         let usage: UsageProject
-        do {
-            usage = try UsageProject.dates(projectJSON, project: project)
-        } catch let error as InputError {
-            throw UserFacingError(error.description)
-        } catch {
-            throw UserFacingError("\(error)")
-        }
+        do { usage = try UsageProject.dates(projectJSON, project: project) } catch { throw UserFacingError(error.description) }
         let ets = Set(usage.project.establishments.compactMap(\.finessET))
         let rows: [MonthlyMeasure]
         do { rows = try MeasuresFile.parse(measures, file: measuresFile, establishments: ets) } catch { throw UserFacingError(error.description) }

@@ -204,3 +204,50 @@ public enum Grant {
         .object(items.map { ($0.rawValue, JSON.euros(f[$0])) } + [("total", JSON.euros(f.total))])
     }
 }
+
+/// The ranking of a scope's dossiers against the envelope (`dossiers.md`, « Decision, score,
+/// envelope, ranking »): accepted ones first (committed), then by best priority held in the
+/// campaign's order, then score (highest first, unscored last), then filing time.
+public enum Ranking {
+    public struct Candidate: Sendable, Equatable {
+        public let id: String
+        public let title: String
+        public let state: DossierState
+        public let priorities: [String]
+        public let score: Int?
+        /// `granted.total` once accepted, else the frozen assessment's total.
+        public let amount: Cents
+        public let filedAt: String
+        public let decidedAt: String
+
+        public init(id: String, title: String, state: DossierState, priorities: [String], score: Int?, amount: Cents, filedAt: String, decidedAt: String) {
+            self.id = id; self.title = title; self.state = state; self.priorities = priorities; self.score = score
+            self.amount = amount; self.filedAt = filedAt; self.decidedAt = decidedAt
+        }
+    }
+
+    public struct Line: Sendable, Equatable {
+        public let candidate: Candidate
+        public let cumulative: Cents
+        public let fitsEnvelope: Bool
+    }
+
+    public static let states: Set<DossierState> = [.depose, .enInstruction, .correctionDemandee, .accepte]
+
+    public static func rank(_ candidates: [Candidate], envelope: Cents?, priorityOrder: [String]) -> [Line] {
+        func best(_ c: Candidate) -> Int { c.priorities.compactMap { priorityOrder.firstIndex(of: $0) }.min() ?? priorityOrder.count }
+        let sorted = candidates.filter { states.contains($0.state) }.sorted { a, b in
+            let acceptedA = a.state == .accepte, acceptedB = b.state == .accepte
+            if acceptedA != acceptedB { return acceptedA }
+            if acceptedA { return (a.decidedAt, a.id) < (b.decidedAt, b.id) }
+            if best(a) != best(b) { return best(a) < best(b) }
+            if a.score != b.score { return (a.score ?? -1) > (b.score ?? -1) }
+            return (a.filedAt, a.id) < (b.filedAt, b.id)
+        }
+        var cumulative: Cents = 0
+        return sorted.map { c in
+            cumulative += c.amount
+            return Line(candidate: c, cumulative: cumulative, fitsEnvelope: envelope.map { cumulative <= $0 } ?? true)
+        }
+    }
+}

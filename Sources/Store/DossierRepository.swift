@@ -355,6 +355,28 @@ public struct DossierRepository: Sendable {
         }
     }
 
+    // MARK: Ranking
+
+    /// The ranking of a scope's dossiers of a campaign (`national` for the CNSA, else a region).
+    public func ranking(campaign: String, scope: String) async throws -> (envelope: Cents?, committed: Cents, lines: [Ranking.Line]) {
+        var query = store.sql.select().columns(Self.columns).from("dossiers").where("campaign", .equal, SQLBind(campaign))
+            .where("state", .in, SQLBind.group(Ranking.states.map(\.rawValue).sorted()))
+        query = scope == "national" ? query.where("instruction", .equal, SQLBind("CNSA"))
+            : query.where("instruction", .equal, SQLBind("ARS")).where("region", .equal, SQLBind(scope))
+        let candidates = try await query.all().map(Self.dossier).map { d -> Ranking.Candidate in
+            let score = d.score?["total"].flatMap { json -> Int? in if case let .number(n) = json { return Int(n) } else { return nil } }
+            let amountJSON = d.state == .accepte ? d.granted?["total"] : d.frozen?["assessment"]?["funding"]?["total"]
+            var amount: Cents = 0
+            if case let .number(text)? = amountJSON { amount = Amount.cents(text, decimalSeparators: ["."], groupSeparators: []) ?? 0 }
+            return Ranking.Candidate(id: d.id, title: d.title, state: d.state, priorities: (score ?? 0) >= DossierScore.matureFrom ? ["mature"] : [],
+                                     score: score, amount: amount, filedAt: d.filedAt ?? "", decidedAt: d.updatedAt)
+        }
+        let envelope = engine.catalogue.campaign(campaign).flatMap { $0.rules(on: today()).grid.envelope }
+        let lines = Ranking.rank(candidates, envelope: envelope, priorityOrder: ["mature"])
+        let committed = lines.filter { $0.candidate.state == .accepte }.reduce(0) { $0 + $1.candidate.amount }
+        return (envelope, committed, lines)
+    }
+
     // MARK: Score, messages, annotations
 
     public func setScore(_ id: String, from version: Int, _ score: DossierScore, by actor: String) async throws -> DossierChange {

@@ -98,6 +98,7 @@ enum AccessMatrix {
         allow(.post, .apiDossierAnnotations(id), .roles([.instructeur]))
         allow(.post, .apiDossierDocuments(id), sides)
         allow(.get, .apiDossierDocument(id, document: ":document"), readers)
+        allow(.get, .apiRanking, .roles([.instructeur, .lecteur]))
         allow(.get, .dossiers, readers)
         allow(.post, .dossiers, .porteur)
         allow(.get, .dossier(id), readers)

@@ -57,6 +57,7 @@ struct DossierAPI: Sendable {
             }
         }
         routes.post(SiteURL.apiDossierDocuments(id).path) { request, context in try await upload(request, context) }
+        routes.get(SiteURL.apiRanking.path) { request, context in try await ranking(request, context) }
         routes.get(SiteURL.apiDossierDocument(id, document: ":document").path) { _, context in
             try await withDossier(context) { d, principal in
                 let documentID = try context.parameters.require("document")
@@ -212,6 +213,34 @@ struct DossierAPI: Sendable {
         ]
         if instructor { fields.append(("annotations", .array(try await dossiers.notes(d.id, kind: "annotation").map(\.json)))) }
         return .object(fields)
+    }
+
+    // MARK: Ranking
+
+    /// `GET /instruction/ranking?campaign=ID[&scope=76|national]`: the scope defaults to the
+    /// caller's first instructeur scope, else its lecteur scope; a national lecteur may name any.
+    func ranking(_ request: Request, _ context: SiteContext) async throws -> Response {
+        guard let principal = context.principal else { throw HTTPError(.unauthorized) }
+        let query = Form.query(request)
+        guard let campaign = query["campaign"], site.engine.catalogue.campaign(campaign) != nil else {
+            return JSONResponse.error(.badRequest, path: "campaign", "campagne attendue : \(site.engine.catalogue.campaigns.map(\.id).joined(separator: ", "))")
+        }
+        let own = principal.scopes(.instructeur) + principal.scopes(.lecteur)
+        let scope = query["scope"] ?? own.first ?? ""
+        guard own.contains(scope) || (principal.scopes(.lecteur).contains("national") && Territory.region(code: scope) != nil) else {
+            return JSONResponse.error(.notFound, path: "scope", "portée « \(Limits.quote(scope)) » hors des vôtres (\(own.joined(separator: ", ")))")
+        }
+        let (envelope, committed, lines) = try await dossiers.ranking(campaign: campaign, scope: scope)
+        return JSONResponse.make(.ok, .object([
+            ("campaign", .string(campaign)), ("scope", .string(scope)), ("envelope", envelope.map(JSON.euros) ?? .null),
+            ("committed", .euros(committed)), ("remaining", envelope.map { .euros($0 - committed) } ?? .null),
+            ("note", envelope == nil ? .string("la campagne ne donne pas d'enveloppe : l'acceptation n'est pas limitée") : .null),
+            ("dossiers", .array(lines.map { l in
+                .object([("id", .string(l.candidate.id)), ("title", .string(l.candidate.title)), ("state", .string(l.candidate.state.rawValue)),
+                         ("priorities", .array(l.candidate.priorities.map(JSON.string))), ("score", l.candidate.score.map(JSON.int) ?? .null),
+                         ("amount", .euros(l.candidate.amount)), ("cumulative", .euros(l.cumulative)), ("fitsEnvelope", .bool(l.fitsEnvelope))])
+            })),
+        ]))
     }
 
     // MARK: Documents

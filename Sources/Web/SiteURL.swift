@@ -70,6 +70,7 @@ enum SiteURL: Sendable {
     case apiDossierAnnotations(String)
     case apiDossierDocuments(String)
     case apiDossierDocument(String, document: String)
+    case apiRanking
     /// Every path under the API, for its own 404 and 405.
     case apiAll
 
@@ -128,6 +129,7 @@ enum SiteURL: Sendable {
         case let .apiDossierAnnotations(id): return "/api/v1/dossiers/\(id)/annotations"
         case let .apiDossierDocuments(id): return "/api/v1/dossiers/\(id)/documents"
         case let .apiDossierDocument(id, document): return "/api/v1/dossiers/\(id)/documents/\(document)"
+        case .apiRanking: return "/api/v1/instruction/ranking"
         case .apiAll: return "/api/v1/**"
         }
     }

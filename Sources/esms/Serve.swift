@@ -54,6 +54,9 @@ struct Serve: AsyncParsableCommand {
                     FileHandle.standardOutput.write(Data(text.utf8))
                 }
             }
+            if let today = configuration.today {
+                logger.warning("ESMS_TODAY=\(today) : le serveur prend cette date pour aujourd'hui (essai ou rejeu), pas la date réelle")
+            }
             logger.info("esms sur http://\(configuration.host):\(configuration.port) — base \(configuration.database)")
             let app = buildApplication(site: Site(store: store, today: configuration.today, requireSecondFactor: configuration.requireSecondFactor,
                                                          publicURL: configuration.publicURL), configuration: configuration, logger: logger)

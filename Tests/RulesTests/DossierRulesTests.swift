@@ -58,4 +58,22 @@ struct DossierRulesTests {
         #expect(throws: InputError.self) { try Grant.read(try JSON.parse(#"{"equipment": -1}"#), frozen: frozen) }
         #expect(throws: InputError.self) { try Grant.read(try JSON.parse(#"{"bonus": 1}"#), frozen: frozen) }
     }
+
+    @Test func theRankingPutsCommittedFirstThenPrioritiesScoreAndFiling() {
+        func c(_ id: String, _ state: DossierState, _ priorities: [String] = [], score: Int? = nil, amount: Cents, filed: String) -> Ranking.Candidate {
+            Ranking.Candidate(id: id, title: id, state: state, priorities: priorities, score: score, amount: amount, filedAt: filed, decidedAt: filed)
+        }
+        let lines = Ranking.rank([
+            c("tard", .depose, amount: 100, filed: "2022-05-02"),
+            c("tot", .depose, amount: 100, filed: "2022-04-01"),
+            c("note", .enInstruction, score: 9, amount: 100, filed: "2022-06-01"),
+            c("mature", .enInstruction, ["mature"], score: 12, amount: 300, filed: "2022-06-02"),
+            c("accepte", .accepte, amount: 400, filed: "2022-07-01"),
+            c("refuse", .refuse, amount: 1000, filed: "2022-03-01"),
+        ], envelope: 900, priorityOrder: ["mature"])
+        #expect(lines.map(\.candidate.id) == ["accepte", "mature", "note", "tot", "tard"])
+        #expect(lines.map(\.cumulative) == [400, 700, 800, 900, 1000])
+        #expect(lines.map(\.fitsEnvelope) == [true, true, true, true, false])
+        #expect(Ranking.rank([c("x", .depose, amount: 5, filed: "")], envelope: nil, priorityOrder: []).first?.fitsEnvelope == true)
+    }
 }

@@ -137,6 +137,15 @@ struct DossierTests {
                 #expect(accepted.status == .ok)
                 #expect(try json(accepted)["granted"]?["usage"] == frozenUsage)
                 #expect(try json(accepted)["decision"] == .string("Projet retenu."))
+                // The ranking of the region: the accepted dossier committed against the envelope.
+                let ranking = try json(try await call("/api/v1/instruction/ranking?campaign=2022-occitanie", .get, Self.agent))
+                #expect(ranking["envelope"] == .number("4186783"))
+                guard case let .array(ranked)? = ranking["dossiers"], let top = ranked.first else { Issue.record("classement vide"); return }
+                #expect(ranking["committed"] == top["amount"])
+                #expect(top["priorities"] == .array([.string("mature")]))
+                #expect(top["fitsEnvelope"] == .bool(true))
+                #expect(try await call("/api/v1/instruction/ranking?campaign=2022-occitanie", .get, Self.porteur).status == .forbidden)
+                #expect(try await call("/api/v1/instruction/ranking?campaign=2022-occitanie&scope=11", .get, Self.agent).status == .notFound)
                 // The establishments are now applied for: another dossier of them is told which dossier holds them.
                 let second = try json(try await call("/api/v1/dossiers", .post, Self.porteur, "{\"title\": \"Doublon\", \"project\": \(fromFiness)}"))
                 guard case let .array(excluded)? = second["assessment"]?["excluded"] else { Issue.record("exclusions attendues"); return }
