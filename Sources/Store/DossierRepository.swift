@@ -355,6 +355,22 @@ public struct DossierRepository: Sendable {
         }
     }
 
+    // MARK: Open data
+
+    /// Every accepted dossier with the day of its acceptance, oldest first (`GET /decisions.csv`).
+    public func accepted() async throws -> [(dossier: Dossier, decidedOn: String)] {
+        let rows = try await store.sql.select().columns(Self.columns).from("dossiers").where("state", .equal, SQLBind(DossierState.accepte.rawValue))
+            .orderBy("id").all().map(Self.dossier)
+        var result: [(Dossier, String)] = []
+        for d in rows {
+            let at = try await store.sql.select().column("at").from("dossier_history").where("dossier", .equal, SQLBind(d.id))
+                .where("to_state", .equal, SQLBind(DossierState.accepte.rawValue)).orderBy("id", .descending).first()?
+                .decode(column: "at", as: String.self) ?? d.updatedAt
+            result.append((d, String(at.prefix(10))))
+        }
+        return result.sorted { ($0.1, $0.0.id) < ($1.1, $1.0.id) }
+    }
+
     // MARK: Ranking
 
     /// The ranking of a scope's dossiers of a campaign (`national` for the CNSA, else a region).

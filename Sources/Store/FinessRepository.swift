@@ -67,6 +67,8 @@ public struct RegistryLegalEntity: Sendable, Equatable {
     public let legalStatusLabel: String?
     public let extractionDate: String
     public let closedOn: String?
+    /// The SIREN of the organisme, when the extraction gives it.
+    public var siren: String? = nil
 }
 
 /// The FINESS registry in the store: import, look-up, search, counts.
@@ -322,7 +324,7 @@ public struct FinessRepository: Sendable {
             finessDepartment: try text("departement") ?? "", department: try text("department_insee"),
             town: try text("ligneacheminement"), legalStatus: try text("statutjuridique"),
             legalStatusLabel: try text("libstatutjuridique"), extractionDate: try text("extraction_date") ?? "",
-            closedOn: try text("closed_on"))
+            closedOn: try text("closed_on"), siren: try text("siren"))
     }
 }
 

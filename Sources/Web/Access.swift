@@ -62,6 +62,7 @@ enum AccessMatrix {
         allow(.get, .asset(":file"), .everyone)
         allow(.post, .apiSimulations, .everyone)
         allow(.get, .apiCampaigns, .everyone)
+        allow(.get, .decisionsCSV, .everyone)
         allow(.get, .apiCampaign(id), .everyone)
         allow(.get, .apiFinessSearch, .everyone)
         allow(.get, .apiFiness(":number"), .everyone)

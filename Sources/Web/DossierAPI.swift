@@ -58,6 +58,7 @@ struct DossierAPI: Sendable {
         }
         routes.post(SiteURL.apiDossierDocuments(id).path) { request, context in try await upload(request, context) }
         routes.get(SiteURL.apiRanking.path) { request, context in try await ranking(request, context) }
+        routes.get(SiteURL.decisionsCSV.path) { _, _ in try await decisions() }
         routes.get(SiteURL.apiDossierDocument(id, document: ":document").path) { _, context in
             try await withDossier(context) { d, principal in
                 let documentID = try context.parameters.require("document")
@@ -213,6 +214,35 @@ struct DossierAPI: Sendable {
         ]
         if instructor { fields.append(("annotations", .array(try await dossiers.notes(d.id, kind: "annotation").map(\.json)))) }
         return .object(fields)
+    }
+
+    // MARK: Open data
+
+    /// The accepted dossiers in the open-data schema of subsidy conventions (SCDL « Subventions »,
+    /// décret 2017-779): comma-separated, UTF-8, amounts with a decimal point. The columns that
+    /// depend on the conventions and payments (`payments.md`) stay empty until they are recorded.
+    func decisions() async throws -> Response {
+        let header = ["nomAttribuant", "idAttribuant", "dateConvention", "referenceDecision", "nomBeneficiaire", "idBeneficiaire", "objet",
+                      "montant", "nature", "conditionsVersement", "datesPeriodeVersement", "notificationUE", "pourcentageSubvention"]
+        var lines = [header.joined(separator: ",")]
+        for (d, decided) in try await dossiers.accepted() {
+            let entity = try await site.finess.legalEntity(d.porteur)
+            let count: Int = { if case let .array(items)? = d.project["establishments"] { return items.count } else { return 0 } }()
+            let attribuant = d.instruction == "CNSA" ? "CNSA" : (d.region.flatMap { Territory.region(code: $0) }.map { "ARS \($0.name)" } ?? "ARS")
+            let amount = d.granted?["total"].map { $0.rendered(indent: false) } ?? ""
+            let row = [attribuant, "", "", "\(d.id) du \(decided)", entity?.longName ?? entity?.name ?? d.porteur, entity?.siren ?? "",
+                       "ESMS numérique (Ségur du numérique) : \(d.title) — \(count) ESSMS, campagne \(d.campaign)", amount,
+                       "aide en numéraire", "échelonné", "", "non", "1"]
+            lines.append(row.map(Self.commaCell).joined(separator: ","))
+        }
+        return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"decisions-esms-numerique.csv\""],
+                        body: .init(byteBuffer: ByteBuffer(string: lines.joined(separator: "\r\n") + "\r\n")))
+    }
+
+    /// A comma-separated cell: neutralised against formulas, quoted when it holds `,`, `"` or a line end.
+    static func commaCell(_ text: String) -> String {
+        let s = Spreadsheet.neutralised(text)
+        return s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" || $0 == "\r\n" }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
     }
 
     // MARK: Ranking

@@ -71,6 +71,8 @@ enum SiteURL: Sendable {
     case apiDossierDocuments(String)
     case apiDossierDocument(String, document: String)
     case apiRanking
+    /// The accepted dossiers as open data (SCDL « Subventions »).
+    case decisionsCSV
     /// Every path under the API, for its own 404 and 405.
     case apiAll
 
@@ -130,6 +132,7 @@ enum SiteURL: Sendable {
         case let .apiDossierDocuments(id): return "/api/v1/dossiers/\(id)/documents"
         case let .apiDossierDocument(id, document): return "/api/v1/dossiers/\(id)/documents/\(document)"
         case .apiRanking: return "/api/v1/instruction/ranking"
+        case .decisionsCSV: return "/decisions.csv"
         case .apiAll: return "/api/v1/**"
         }
     }

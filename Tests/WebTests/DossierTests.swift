@@ -137,6 +137,11 @@ struct DossierTests {
                 #expect(accepted.status == .ok)
                 #expect(try json(accepted)["granted"]?["usage"] == frozenUsage)
                 #expect(try json(accepted)["decision"] == .string("Projet retenu."))
+                // The decision as open data, for anyone.
+                let csv = text(try await client.execute(uri: "/decisions.csv", method: .get))
+                #expect(csv.hasPrefix("nomAttribuant,idAttribuant,dateConvention,referenceDecision,nomBeneficiaire,idBeneficiaire,objet,montant,"))
+                #expect(csv.contains("ARS Occitanie,,,\(id) du "))
+                #expect(csv.contains(",989000,aide en numéraire,échelonné,,non,1\r\n"))
                 // The ranking of the region: the accepted dossier committed against the envelope.
                 let ranking = try json(try await call("/api/v1/instruction/ranking?campaign=2022-occitanie", .get, Self.agent))
                 #expect(ranking["envelope"] == .number("4186783"))
