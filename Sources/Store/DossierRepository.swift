@@ -96,17 +96,31 @@ public struct DossierRepository: Sendable {
         if let region { query = query.where("region", .equal, SQLBind(region)) }
         let porteurs = principal.scopes(.porteur)
         let routed = principal.scopes(.instructeur) + principal.scopes(.lecteur)
-        guard !porteurs.isEmpty || !routed.isEmpty else { return [] }
+        var asked: Set<String> = []
+        if principal.has(.expert) {
+            asked = Set(try await store.sql.select().column("dossier").from("dossier_avis").where("expert", .equal, SQLBind(principal.email))
+                .all().map { try $0.decode(column: "dossier", as: String.self) })
+        }
+        guard !porteurs.isEmpty || !routed.isEmpty || !asked.isEmpty else { return [] }
         let rows = try await query.where { group in
             var g = group
             if !porteurs.isEmpty { g = g.orWhere("porteur", .in, SQLBind.group(porteurs)) }
             if !routed.isEmpty { g = g.orWhere("state", .notEqual, SQLBind(DossierState.brouillon.rawValue)) }
+            if !asked.isEmpty { g = g.orWhere("id", .in, SQLBind.group(Array(asked))) }
             return g
         }.orderBy("updated_at", .descending).limit(1000).all()
-        return try rows.map(Self.dossier).filter { Self.sees(principal, $0) }
+        return try rows.map(Self.dossier).filter { Self.sees(principal, $0) || asked.contains($0.id) }
     }
 
-    /// Whether a principal may see a dossier: outside, a dossier answers 404 as if it did not exist.
+    /// Whether a principal may see a dossier, an expert's asked opinions included.
+    public func visible(_ principal: Principal, _ d: Dossier) async throws -> Bool {
+        if Self.sees(principal, d) { return true }
+        guard principal.has(.expert) else { return false }
+        return try await store.sql.select().column("id").from("dossier_avis").where("dossier", .equal, SQLBind(d.id))
+            .where("expert", .equal, SQLBind(principal.email)).first() != nil
+    }
+
+    /// Whether a principal may see a dossier by its scopes: outside, a dossier answers 404 as if it did not exist.
     public static func sees(_ principal: Principal, _ d: Dossier) -> Bool {
         if principal.scopes(.porteur).contains(d.porteur) { return true }
         guard d.state != .brouillon, let scope = d.scope else { return false }
@@ -353,6 +367,84 @@ public struct DossierRepository: Sendable {
         if committed + amount > envelope {
             unmet.append("enveloppe de la campagne dépassée (\(RuleID.envelope.rawValue)) : \(Money.format(envelope)), dont \(Money.format(committed)) déjà engagés ; reste \(Money.format(max(0, envelope - committed))) pour \(Money.format(amount)) demandés")
         }
+    }
+
+    // MARK: Avis
+
+    public struct Avis: Sendable, Equatable {
+        public let id: String
+        public let dossier: String
+        public let expert: String
+        public let question: String
+        public let dueDate: String?
+        public let askedBy: String
+        public let askedAt: String
+        public let answer: String?
+        public let comment: String?
+        public let answeredAt: String?
+
+        public var json: JSON {
+            .object([("id", .string(id)), ("dossier", .string(dossier)), ("expert", .string(expert)), ("question", .string(question)),
+                     ("dueDate", dueDate.map(JSON.string) ?? .null), ("askedBy", .string(askedBy)), ("askedAt", .string(askedAt)),
+                     ("answer", answer.map(JSON.string) ?? .null), ("comment", comment.map(JSON.string) ?? .null),
+                     ("answeredAt", answeredAt.map(JSON.string) ?? .null)])
+        }
+    }
+
+    public static let answers = ["favorable", "defavorable", "reserve"]
+    static let avisColumns = ["id", "dossier", "expert", "question", "due_date", "asked_by", "asked_at", "answer", "comment", "answered_at"]
+
+    /// An instructor asks an expert's opinion: the expert must be an account with the `expert` role.
+    public func askAvis(_ id: String, expert: String, question: String, dueDate: String?, by actor: String) async throws -> Avis {
+        let expert = expert.trimmingCharacters(in: .whitespaces).lowercased()
+        let question = question.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !question.isEmpty, question.count <= 10_000 else { throw DossierError.invalid(InputError(path: "question", reason: "question de 1 à 10 000 caractères attendue")) }
+        if let dueDate {
+            guard let day = CalendarDate(iso: dueDate) else { throw DossierError.invalid(InputError(path: "dueDate", reason: "date attendue au format AAAA-MM-JJ")) }
+            guard day >= today() else { throw DossierError.invalid(InputError(path: "dueDate", reason: "l'échéance (\(day.french)) est passée")) }
+        }
+        guard try await store.sql.select().column("email").from("user_roles").where("email", .equal, SQLBind(expert))
+            .where("role", .equal, SQLBind(Role.expert.rawValue)).first() != nil else {
+            throw DossierError.invalid(InputError(path: "expert", reason: "aucun compte expert « \(Limits.quote(expert)) »"))
+        }
+        let avis = Avis(id: GrappeRepository.newID(), dossier: id, expert: expert, question: question, dueDate: dueDate, askedBy: actor,
+                        askedAt: Self.now(), answer: nil, comment: nil, answeredAt: nil)
+        try await store.transaction(immediate: true) {
+            try await store.sql.insert(into: "dossier_avis").columns("id", "dossier", "expert", "question", "due_date", "asked_by", "asked_at")
+                .values(SQLBind(avis.id), SQLBind(id), SQLBind(expert), SQLBind(question), SQLBind(dueDate), SQLBind(actor), SQLBind(avis.askedAt)).run()
+            try await audit.record(actor: actor, action: "dossier.avis.demande", object: "dossier:\(id)", details: .object([("expert", .string(expert))]))
+        }
+        return avis
+    }
+
+    public func avis(dossier: String? = nil, expert: String? = nil) async throws -> [Avis] {
+        var query = store.sql.select().columns(Self.avisColumns).from("dossier_avis")
+        if let dossier { query = query.where("dossier", .equal, SQLBind(dossier)) }
+        if let expert { query = query.where("expert", .equal, SQLBind(expert)) }
+        return try await query.orderBy("asked_at").all().map(Self.avisRow)
+    }
+
+    /// The expert answers (once; a second answer replaces the first and both are in the audit log).
+    public func answerAvis(_ avisID: String, expert: String, answer: String, comment: String?) async throws -> Avis? {
+        guard Self.answers.contains(answer) else { throw DossierError.invalid(InputError(path: "answer", reason: "avis attendu : \(Self.answers.joined(separator: ", "))")) }
+        if let comment, comment.count > 10_000 { throw DossierError.invalid(InputError(path: "comment", reason: "10 000 caractères au plus")) }
+        return try await store.transaction(immediate: true) {
+            guard let row = try await store.sql.select().columns(Self.avisColumns).from("dossier_avis").where("id", .equal, SQLBind(avisID))
+                .where("expert", .equal, SQLBind(expert)).first() else { return nil }
+            let before = try Self.avisRow(row)
+            try await store.sql.update("dossier_avis").set("answer", to: SQLBind(answer)).set("comment", to: SQLBind(comment))
+                .set("answered_at", to: SQLBind(Self.now())).where("id", .equal, SQLBind(avisID)).run()
+            try await audit.record(actor: expert, action: "dossier.avis.reponse", object: "dossier:\(before.dossier)", details: .object([("avis", .string(answer))]))
+            return try await store.sql.select().columns(Self.avisColumns).from("dossier_avis").where("id", .equal, SQLBind(avisID)).first().map(Self.avisRow)
+        }
+    }
+
+    static func avisRow(_ row: any SQLRow) throws -> Avis {
+        Avis(id: try row.decode(column: "id", as: String.self), dossier: try row.decode(column: "dossier", as: String.self),
+             expert: try row.decode(column: "expert", as: String.self), question: try row.decode(column: "question", as: String.self),
+             dueDate: try row.decode(column: "due_date", as: String?.self), askedBy: try row.decode(column: "asked_by", as: String.self),
+             askedAt: try row.decode(column: "asked_at", as: String.self), answer: try row.decode(column: "answer", as: String?.self),
+             comment: try row.decode(column: "comment", as: String?.self), answeredAt: try row.decode(column: "answered_at", as: String?.self))
     }
 
     // MARK: Open data

@@ -171,6 +171,11 @@ enum Migrations {
                     "CREATE TABLE dossier_documents (id TEXT PRIMARY KEY, dossier TEXT NOT NULL REFERENCES dossiers (id), item TEXT NOT NULL, filename TEXT NOT NULL, size BIGINT NOT NULL, sha256 TEXT NOT NULL, content_type TEXT NOT NULL, content BYTEA NOT NULL, uploaded_at TEXT NOT NULL, uploaded_by TEXT NOT NULL)",
                     "CREATE INDEX dossier_documents_dossier ON dossier_documents (dossier)",
                 ]),
+            // dossiers.md: the opinions (avis) an instructor asks of an expert.
+            Migration(
+                version: 9, name: "avis d'experts sur les dossiers",
+                sqlite: ["CREATE TABLE dossier_avis (id TEXT PRIMARY KEY, dossier TEXT NOT NULL REFERENCES dossiers (id), expert TEXT NOT NULL, question TEXT NOT NULL, due_date TEXT, asked_by TEXT NOT NULL, asked_at TEXT NOT NULL, answer TEXT, comment TEXT, answered_at TEXT)", "CREATE INDEX dossier_avis_expert ON dossier_avis (expert)"],
+                postgres: ["CREATE TABLE dossier_avis (id TEXT PRIMARY KEY, dossier TEXT NOT NULL REFERENCES dossiers (id), expert TEXT NOT NULL, question TEXT NOT NULL, due_date TEXT, asked_by TEXT NOT NULL, asked_at TEXT NOT NULL, answer TEXT, comment TEXT, answered_at TEXT)", "CREATE INDEX dossier_avis_expert ON dossier_avis (expert)"]),
         ]
     }()
 

@@ -58,6 +58,32 @@ struct DossierAPI: Sendable {
         }
         routes.post(SiteURL.apiDossierDocuments(id).path) { request, context in try await upload(request, context) }
         routes.get(SiteURL.apiRanking.path) { request, context in try await ranking(request, context) }
+        routes.post(SiteURL.apiDossierAvis(id).path) { request, context in
+            try await withDossier(context) { d, principal in
+                guard DossierRepository.sides(principal, d).contains(.instructeur) else { throw DossierError.forbidden("seul l'instructeur du dossier demande un avis") }
+                let body = try await API.readJSON(request)
+                guard case let .string(expert)? = body["expert"] else { throw DossierError.invalid(InputError(path: "expert", reason: "adresse du compte expert attendue")) }
+                guard case let .string(question)? = body["question"] else { throw DossierError.invalid(InputError(path: "question", reason: "question attendue")) }
+                let avis = try await dossiers.askAvis(d.id, expert: expert, question: question, dueDate: Self.text(body["dueDate"]), by: principal.email)
+                return JSONResponse.make(.created, avis.json)
+            }
+        }
+        routes.get(SiteURL.apiAvis.path) { _, context -> Response in
+            guard let principal = context.principal else { throw HTTPError(.unauthorized) }
+            return JSONResponse.make(.ok, .array(try await dossiers.avis(expert: principal.email).map(\.json)))
+        }
+        routes.put(SiteURL.apiAvisAnswer(id).path) { request, context -> Response in
+            guard let principal = context.principal else { throw HTTPError(.unauthorized) }
+            let avisID = try context.parameters.require("id")
+            do {
+                let body = try await API.readJSON(request)
+                guard case let .string(answer)? = body["answer"] else { throw DossierError.invalid(InputError(path: "answer", reason: "avis attendu : \(DossierRepository.answers.joined(separator: ", "))")) }
+                guard let avis = try await dossiers.answerAvis(avisID, expert: principal.email, answer: answer, comment: Self.text(body["comment"])) else {
+                    return JSONResponse.error(.notFound, path: "id", "demande d'avis inconnue « \(Limits.quote(avisID)) »")
+                }
+                return JSONResponse.make(.ok, avis.json)
+            } catch let e as DossierError { return Self.response(e) } catch let e as API.ErrorResponse { return e.response }
+        }
         routes.get(SiteURL.decisionsCSV.path) { _, _ in try await decisions() }
         routes.get(SiteURL.apiDossierDocument(id, document: ":document").path) { _, context in
             try await withDossier(context) { d, principal in
@@ -89,7 +115,7 @@ struct DossierAPI: Sendable {
     func withDossier(_ context: SiteContext, _ body: (Dossier, Principal) async throws -> Response) async throws -> Response {
         guard let principal = context.principal else { throw HTTPError(.unauthorized) }
         let id = try context.parameters.require("id")
-        guard let d = try await dossiers.find(id), DossierRepository.sees(principal, d) else {
+        guard let d = try await dossiers.find(id), try await dossiers.visible(principal, d) else {
             return JSONResponse.error(.notFound, path: "id", "dossier inconnu « \(Limits.quote(id)) »")
         }
         do { return try await body(d, principal) } catch let e as DossierError { return Self.response(e) } catch let e as API.ErrorResponse { return e.response }
@@ -210,8 +236,10 @@ struct DossierAPI: Sendable {
             ("allowedTransitions", .array(DossierTransition.targets(from: d.state).map { .string($0.rawValue) })),
             ("history", .array(try await dossiers.history(d.id))),
             ("messages", .array(try await dossiers.notes(d.id, kind: "message").map(\.json))),
-            ("avis", .array([])),
         ]
+        // Opinions: all of them for the instructors, its own for an expert.
+        let avis = try await dossiers.avis(dossier: d.id).filter { instructor || $0.expert == principal.email }
+        fields.append(("avis", .array(avis.map(\.json))))
         if instructor { fields.append(("annotations", .array(try await dossiers.notes(d.id, kind: "annotation").map(\.json)))) }
         return .object(fields)
     }

@@ -68,7 +68,7 @@ struct DossierPages: Sendable {
     func withDossier(_ context: SiteContext, _ body: (Dossier, Principal) async throws -> Response) async throws -> Response {
         guard let principal = context.principal else { throw HTTPError(.unauthorized) }
         let id = try context.parameters.require("id")
-        guard let d = try await dossiers.find(id), DossierRepository.sees(principal, d) else {
+        guard let d = try await dossiers.find(id), try await dossiers.visible(principal, d) else {
             return ErrorPage(heading: "Introuvable", sentence: "Dossier inconnu : « \(Limits.quote(id)) ».").response(status: .notFound)
         }
         return try await body(d, principal)

@@ -71,6 +71,9 @@ enum SiteURL: Sendable {
     case apiDossierDocuments(String)
     case apiDossierDocument(String, document: String)
     case apiRanking
+    case apiDossierAvis(String)
+    case apiAvis
+    case apiAvisAnswer(String)
     /// The accepted dossiers as open data (SCDL « Subventions »).
     case decisionsCSV
     /// Every path under the API, for its own 404 and 405.
@@ -132,6 +135,9 @@ enum SiteURL: Sendable {
         case let .apiDossierDocuments(id): return "/api/v1/dossiers/\(id)/documents"
         case let .apiDossierDocument(id, document): return "/api/v1/dossiers/\(id)/documents/\(document)"
         case .apiRanking: return "/api/v1/instruction/ranking"
+        case let .apiDossierAvis(id): return "/api/v1/dossiers/\(id)/avis"
+        case .apiAvis: return "/api/v1/avis"
+        case let .apiAvisAnswer(id): return "/api/v1/avis/\(id)"
         case .decisionsCSV: return "/decisions.csv"
         case .apiAll: return "/api/v1/**"
         }

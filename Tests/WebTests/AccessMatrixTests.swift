@@ -40,7 +40,7 @@ struct AccessMatrixTests {
         Caller(email: "autre-porteur@m.test", roles: ["porteur:750100018"], owns: false),
         Caller(email: "instructeur@m.test", roles: ["instructeur:76"], owns: false, seesDossier: true),
         Caller(email: "cnsa@m.test", roles: ["instructeur:national"], owns: false),
-        Caller(email: "expert@m.test", roles: ["expert"], owns: false),
+        Caller(email: "expert@m.test", roles: ["expert"], owns: false, seesDossier: true),
         Caller(email: "lecteur@m.test", roles: ["lecteur:11"], owns: false),
         Caller(email: "professionnel@m.test", roles: ["professionnel:315000018"], owns: false),
         Caller(email: "direction@m.test", roles: ["direction:310100011"], owns: false),
@@ -79,7 +79,9 @@ struct AccessMatrixTests {
             let document = try await site.dossiers.addDocument(dossier.id, item: .cadreReponse, filename: "cadre.pdf", contentType: "application/pdf",
                                                                bytes: Array("%PDF-1.4 matrice".utf8), by: "porteur@m.test")
             try await store.sql.raw("UPDATE dossiers SET state = 'enInstruction', instruction = 'ARS', region = '76' WHERE id = \(bind: dossier.id)").run()
-            let objects = Objects(grappe: grappe.id, dossier: dossier.id, document: document.id)
+            // The expert sees the dossier on which its opinion is asked.
+            let avis = try await site.dossiers.askAvis(dossier.id, expert: "expert@m.test", question: "Le planning est-il tenable ?", dueDate: nil, by: "instructeur@m.test")
+            let objects = Objects(grappe: grappe.id, dossier: dossier.id, document: document.id, avis: avis.id)
             var logger = Logger(label: "esms.test")
             logger.logLevel = TestLogging.level
             let routes = buildRoutes(site: site, logger: logger)
@@ -168,11 +170,12 @@ struct AccessMatrixTests {
         let grappe: String
         let dossier: String
         let document: String
+        let avis: String
     }
 
     static func call(_ client: any TestClientProtocol, _ key: AccessMatrix.Key, as caller: Caller?, _ objects: Objects) async throws -> TestResponse {
         let grappe = objects.grappe
-        let id = key.path.contains("campaigns") ? "2022" : (key.path.contains("dossiers") ? objects.dossier : grappe)
+        let id = key.path.contains("campaigns") ? "2022" : (key.path.contains("dossiers") ? objects.dossier : (key.path.hasPrefix("/api/v1/avis/") ? objects.avis : grappe))
         let uri = key.path.replacingOccurrences(of: ":id", with: id).replacingOccurrences(of: ":document", with: objects.document).replacingOccurrences(of: ":et", with: "315000018")
             .replacingOccurrences(of: ":file", with: "site.css").replacingOccurrences(of: ":number", with: "315000018")
         let api = uri.hasPrefix("/api/")

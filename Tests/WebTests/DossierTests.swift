@@ -115,6 +115,24 @@ struct DossierTests {
                 #expect(try await call("/api/v1/dossiers/\(id)/annotations", .post, Self.agent, "{\"body\": \"Vérifier le devis.\"}").status == .created)
                 #expect(try await call("/api/v1/dossiers/\(id)/annotations", .post, Self.porteur, "{\"body\": \"x\"}").status == .forbidden)
                 #expect(!String(buffer: try await call("/api/v1/dossiers/\(id)", .get, Self.porteur).body).contains("Vérifier le devis"))
+                // An expert's opinion: the expert then sees the dossier, without the annotations, and answers.
+                _ = try await AccountRepository(store: store).add(email: "expert@d.test", name: "Expert", password: "mot-de-passe-de-test", assignments: [try Assignment(parsing: "expert")])
+                let expertSession = "esmss_" + String(repeating: "d4", count: 32)
+                let now = Int(Date().timeIntervalSince1970)
+                try await store.sql.raw("INSERT INTO sessions (hash, email, csrf, created_at, last_seen) VALUES (\(bind: AccountRepository.tokenHash(expertSession)), 'expert@d.test', \(bind: testToken), \(bind: now), \(bind: now))").run()
+                #expect(try await call("/api/v1/dossiers/\(id)", .get, expertSession).status == .notFound)
+                let asked = try await call("/api/v1/dossiers/\(id)/avis", .post, Self.agent, "{\"expert\": \"expert@d.test\", \"question\": \"Le planning est-il tenable ?\", \"dueDate\": \"2022-06-01\"}")
+                #expect(asked.status == .created)
+                #expect(try json(try await call("/api/v1/dossiers/\(id)/avis", .post, Self.agent, "{\"expert\": \"porteur@d.test\", \"question\": \"?\"}"))["error"]?["path"] == .string("expert"))
+                let asExpert = try await call("/api/v1/dossiers/\(id)", .get, expertSession)
+                #expect(asExpert.status == .ok)
+                #expect(try json(asExpert)["annotations"] == nil)
+                guard case let .string(avisID)? = try json(asked)["id"] else { return }
+                let answered = try await call("/api/v1/avis/\(avisID)", .put, expertSession, "{\"answer\": \"reserve\", \"comment\": \"Planning serré.\"}")
+                #expect(try json(answered)["answer"] == .string("reserve"))
+                #expect(try await call("/api/v1/avis/\(avisID)", .put, expertSession, "{\"answer\": \"peut-etre\"}").status == .unprocessableContent)
+                guard case let .array(requests) = try json(try await call("/api/v1/avis", .get, expertSession)) else { return }
+                #expect(requests.count == 1)
                 // Acceptance: a score first, the forfaits as frozen, the small-OG items within their ceilings, the envelope.
                 let unscored = try await call("/api/v1/dossiers/\(id)/transitions", .post, Self.agent, version: 3, "{\"to\": \"accepte\"}")
                 #expect(String(buffer: unscored.body).contains("une note doit être enregistrée"))
