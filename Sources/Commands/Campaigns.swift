@@ -14,9 +14,11 @@ struct Campaigns: AsyncParsableCommand {
     @Option(help: "Format de sortie : json ou text.")
     var format: OutputFormat = .json
 
+    @OptionGroup var campaigns: CampaignOptions
+
     func run() async throws {
         try await reporting {
-            print(try CampaignListing.render(id: id, format: format), terminator: "")
+            print(try CampaignListing.render(id: id, format: format, catalogue: try campaigns.catalogue()), terminator: "")
         }
     }
 }

@@ -98,3 +98,36 @@ func readInput(_ path: String) throws -> String {
     }
     return text
 }
+
+/// `--campaigns DIR`: the campaign files an ARS adds (its call: windows, envelope, priorities),
+/// loaded beside the shipped ones and validated as they are; a bad file stops the command with
+/// the file, the parameter and the reason.
+public struct CampaignOptions: ParsableArguments {
+    @Option(help: "Dossier de fichiers de campagne (*.json) à ajouter aux campagnes livrées, validés comme elles.")
+    public var campaigns: String?
+
+    public init() {}
+
+    public func catalogue() throws(UserFacingError) -> CampaignCatalogue {
+        guard let campaigns else { return .bundled }
+        let directory = URL(fileURLWithPath: campaigns)
+        let names: [String]
+        do {
+            names = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".json") }.sorted()
+        } catch {
+            throw UserFacingError("--campaigns \(campaigns) : dossier illisible ou absent")
+        }
+        guard !names.isEmpty else { throw UserFacingError("--campaigns \(campaigns) : aucun fichier .json") }
+        var files: [(name: String, text: String)] = []
+        for name in names {
+            guard let data = FileManager.default.contents(atPath: directory.appendingPathComponent(name).path),
+                  let text = String(data: data, encoding: .utf8) else {
+                throw UserFacingError("--campaigns \(campaigns) : \(name) illisible (UTF-8 attendu)")
+            }
+            files.append((name, text))
+        }
+        do { return try CampaignCatalogue.withAdded(files) } catch {
+            throw UserFacingError("--campaigns \(campaigns) : \(error.description)")
+        }
+    }
+}

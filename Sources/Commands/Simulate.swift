@@ -23,11 +23,12 @@ struct Simulate: AsyncParsableCommand {
     var format: OutputFormat = .json
 
     @OptionGroup var store: StoreOptions
+    @OptionGroup var campaigns: CampaignOptions
 
     func run() async throws {
         try await reporting {
             let text = try readInput(file)
-            let runner = SimulationRunner()
+            let runner = SimulationRunner(engine: Engine(catalogue: try campaigns.catalogue()))
             let project = try await store.project(try runner.parse(text))
             print(runner.render(try runner.evaluate(project, on: try UsageReportCommand.today()), format: format), terminator: "")
         }

@@ -33,6 +33,7 @@ struct UsageReportCommand: AsyncParsableCommand {
     var format: UsageFormat = .json
 
     @OptionGroup var store: StoreOptions
+    @OptionGroup var campaigns: CampaignOptions
 
     /// Today in Europe/Paris, or the day `ESMS_TODAY` names (trials, replays).
     static func today() throws(UserFacingError) -> CalendarDate {
@@ -50,7 +51,7 @@ struct UsageReportCommand: AsyncParsableCommand {
             } else {
                 date = try Self.today()
             }
-            let runner = UsageRunner()
+            let runner = UsageRunner(engine: Engine(catalogue: try campaigns.catalogue()))
             let projectJSON = try SimulationRunner().parse(try readInput(project))
             let report = try runner.report(projectJSON: projectJSON, project: try await store.project(projectJSON), measures: try readInput(measures), measuresFile: measures, asOf: date)
             print(runner.render(report, format), terminator: "")

@@ -233,6 +233,11 @@ public struct CampaignCatalogue: Sendable {
     }
 
     public static func loadBundled() throws -> CampaignCatalogue {
+        try load(files: try bundledFiles())
+    }
+
+    /// The text of the shipped campaign files, by name.
+    public static func bundledFiles() throws -> [(name: String, text: String)] {
         guard let directory = Bundle.module.url(forResource: "Campaigns", withExtension: nil) else {
             throw CampaignError(campaign: "*", parameter: nil, reason: "dossier des campagnes introuvable")
         }
@@ -243,7 +248,20 @@ public struct CampaignCatalogue: Sendable {
             let data = try Data(contentsOf: directory.appendingPathComponent(name))
             files.append((name, String(decoding: data, as: UTF8.self)))
         }
-        return try load(files: files)
+        return files
+    }
+
+    /// The shipped campaigns and those of `files` (an ARS's own calls), validated as the shipped
+    /// ones; an error names the file, then the campaign, the parameter and the reason.
+    public static func withAdded(_ files: [(name: String, text: String)]) throws(CampaignError) -> CampaignCatalogue {
+        let shipped: [(name: String, text: String)]
+        do { shipped = try bundledFiles() } catch { throw CampaignError(campaign: "*", parameter: nil, reason: "\(error)") }
+        for file in files {
+            do { _ = try load(files: shipped + [file]) } catch {
+                throw CampaignError(campaign: "\(file.name) : \(error.campaign)", parameter: error.parameter, reason: error.reason)
+            }
+        }
+        return try load(files: shipped + files)
     }
 
     /// Loads campaign files given as text; national grids first, then the overlays that extend them.

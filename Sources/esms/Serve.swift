@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import Logging
+import Rules
 import Commands
 import Store
 import Web
@@ -25,6 +26,8 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Niveau de journal : trace, debug, info, notice, warning, error, critical (défaut : ESMS_LOG_LEVEL, sinon info).")
     var logLevel: String?
 
+    @OptionGroup var campaigns: CampaignOptions
+
     @Flag(help: "Ne pas importer le registre de démonstration ni créer les comptes de démonstration, même si la base est vide.")
     var noDemo = false
 
@@ -35,6 +38,7 @@ struct Serve: AsyncParsableCommand {
                 configuration = try ServerConfiguration.resolve(host: host, port: port, database: database, logLevel: logLevel, demo: !noDemo)
             } catch { throw UserFacingError("\(error)") }
             if let problem = ShippedTemplates.problem { throw UserFacingError("gabarits des pages illisibles : \(problem)") }
+            let catalogue = try campaigns.catalogue()
             var logger = Logger(label: "esms")
             logger.logLevel = configuration.logLevel
             let store: Store
@@ -58,7 +62,7 @@ struct Serve: AsyncParsableCommand {
                 logger.warning("ESMS_TODAY=\(today) : le serveur prend cette date pour aujourd'hui (essai ou rejeu), pas la date réelle")
             }
             logger.info("esms sur http://\(configuration.host):\(configuration.port) — base \(configuration.database)")
-            let app = buildApplication(site: Site(store: store, today: configuration.today, requireSecondFactor: configuration.requireSecondFactor,
+            let app = buildApplication(site: Site(store: store, engine: Engine(catalogue: catalogue), today: configuration.today, requireSecondFactor: configuration.requireSecondFactor,
                                                          publicURL: configuration.publicURL), configuration: configuration, logger: logger)
             do {
                 try await app.runService()
