@@ -100,6 +100,7 @@ enum AccessMatrix {
         allow(.post, .apiDossierDocuments(id), sides)
         allow(.get, .apiDossierDocument(id, document: ":document"), readers)
         allow(.get, .apiRanking, .roles([.instructeur, .lecteur]))
+        allow(.get, .apiDossiersExportCSV, .roles([.instructeur, .lecteur]))
         allow(.post, .apiDossierAvis(id), .roles([.instructeur]))
         allow(.get, .apiAvis, .roles([.expert]))
         allow(.put, .apiAvisAnswer(id), .roles([.expert]))

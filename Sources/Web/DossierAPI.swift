@@ -85,6 +85,7 @@ struct DossierAPI: Sendable {
             } catch let e as DossierError { return Self.response(e) } catch let e as API.ErrorResponse { return e.response }
         }
         routes.get(SiteURL.decisionsCSV.path) { _, _ in try await decisions() }
+        routes.get(SiteURL.apiDossiersExportCSV.path) { _, context in try await exportCSV(context) }
         routes.get(SiteURL.apiDossierDocument(id, document: ":document").path) { _, context in
             try await withDossier(context) { d, principal in
                 let documentID = try context.parameters.require("document")
@@ -265,6 +266,28 @@ struct DossierAPI: Sendable {
         }
         return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"decisions-esms-numerique.csv\""],
                         body: .init(byteBuffer: ByteBuffer(string: lines.joined(separator: "\r\n") + "\r\n")))
+    }
+
+    /// `GET /dossiers/export.csv`: the scope's dossiers, one row each (the `Dossiers` sheet of
+    /// `dossiers.md`), as French Excel opens it.
+    func exportCSV(_ context: SiteContext) async throws -> Response {
+        guard let principal = context.principal else { throw HTTPError(.unauthorized) }
+        var rows = [["id", "intitulé", "porteur", "campagne", "nature", "état", "région", "établissements", "demandé (€)", "accordé (€)",
+                     "note /15", "priorités", "déposé le", "décidé le", "motivation", "instructeur"]]
+        for d in try await dossiers.list(for: principal) where d.state != .brouillon {
+            let source = d.frozen?["project"] ?? d.project
+            let count: Int = { if case let .array(items)? = source["establishments"] { return items.count } else { return 0 } }()
+            func cents(_ json: JSON?) -> String {
+                guard case let .number(text)? = json, let c = Amount.cents(text, decimalSeparators: ["."], groupSeparators: []) else { return "" }
+                return CSV.euros(c)
+            }
+            let score = d.score?["total"].map { $0.rendered(indent: false) } ?? ""
+            let decided = [DossierState.accepte, .refuse, .classeSansSuite].contains(d.state) ? Show.day(d.updatedAt) : ""
+            rows.append([d.id, d.title, d.porteur, d.campaign, Self.text(source["kind"]) ?? "", d.state.rawValue, d.region ?? (d.instruction == "CNSA" ? "national" : ""),
+                         "\(count)", cents(d.frozen?["assessment"]?["funding"]?["total"]), cents(d.granted?["total"]), score,
+                         (Int(score) ?? 0) >= DossierScore.matureFrom ? "mature" : "", d.filedAt.map(Show.day) ?? "", decided, d.decision ?? "", d.instructor ?? ""])
+        }
+        return CSV.response(rows, filename: "dossiers.csv")
     }
 
     /// A comma-separated cell: neutralised against formulas, quoted when it holds `,`, `"` or a line end.

@@ -62,6 +62,7 @@ enum SiteURL: Sendable {
     case apiSessions
     case apiCurrentSession
     case apiDossiers
+    case apiDossiersExportCSV
     case apiDossier(String)
     case apiDossierProject(String)
     case apiDossierTransitions(String)
@@ -126,6 +127,7 @@ enum SiteURL: Sendable {
         case .apiSessions: return "/api/v1/sessions"
         case .apiCurrentSession: return "/api/v1/sessions/current"
         case .apiDossiers: return "/api/v1/dossiers"
+        case .apiDossiersExportCSV: return "/api/v1/dossiers/export.csv"
         case let .apiDossier(id): return "/api/v1/dossiers/\(id)"
         case let .apiDossierProject(id): return "/api/v1/dossiers/\(id)/project"
         case let .apiDossierTransitions(id): return "/api/v1/dossiers/\(id)/transitions"

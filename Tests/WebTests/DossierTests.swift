@@ -160,6 +160,11 @@ struct DossierTests {
                 #expect(csv.hasPrefix("nomAttribuant,idAttribuant,dateConvention,referenceDecision,nomBeneficiaire,idBeneficiaire,objet,montant,"))
                 #expect(csv.contains("ARS Occitanie,,,\(id) du "))
                 #expect(csv.contains(",989000,aide en numéraire,échelonné,,non,1\r\n"))
+                // The scope's export, as French Excel opens it.
+                let export = text(try await client.execute(uri: "/api/v1/dossiers/export.csv", method: .get, headers: [.authorization: "Bearer \(Self.agent)"]))
+                #expect(export.hasPrefix("\u{FEFF}id;intitulé;porteur;campagne;nature;état;région;établissements;demandé (€);accordé (€);note /15"))
+                #expect(export.contains("\(id);DUI des EHPAD de l'association;310100011;2022-occitanie;acquisition;accepte;76;"))
+                #expect(try await call("/api/v1/dossiers/export.csv", .get, Self.porteur).status == .forbidden)
                 // The ranking of the region: the accepted dossier committed against the envelope.
                 let ranking = try json(try await call("/api/v1/instruction/ranking?campaign=2022-occitanie", .get, Self.agent))
                 #expect(ranking["envelope"] == .number("4186783"))
