@@ -31,6 +31,11 @@ subprocess.run([binary, "users", "add", email, "--name", "Porteur des captures",
                input=password + "\n", text=True, check=True, stdout=subprocess.DEVNULL)
 token = subprocess.run([binary, "users", "token", email, "--days", "1", "--database", f"{work}/esms.sqlite"],
                        text=True, check=True, capture_output=True).stdout.strip().splitlines()[-1]
+# An instructor of the ARS Occitanie, to decide on a dossier through the API.
+subprocess.run([binary, "users", "add", "instructeur@esms.invalid", "--name", "ARS Occitanie", "--role", "instructeur:76",
+                "--password-stdin", "--database", f"{work}/esms.sqlite"], input=password + "\n", text=True, check=True, stdout=subprocess.DEVNULL)
+agent = subprocess.run([binary, "users", "token", "instructeur@esms.invalid", "--days", "1", "--database", f"{work}/esms.sqlite"],
+                       text=True, check=True, capture_output=True).stdout.strip().splitlines()[-1]
 server = subprocess.Popen([binary, "serve", "--port", port, "--database", f"{work}/esms.sqlite"],
                           cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 try:
@@ -40,15 +45,34 @@ try:
         except Exception:
             time.sleep(0.2)
 
-    def api(path, body):
-        req = urllib.request.Request(base + path, data=json.dumps(body).encode(), method="POST",
-                                     headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"})
+    def api(path, body, method="POST", bearer=None, version=None):
+        headers = {"Content-Type": "application/json", "Authorization": f"Bearer {bearer or token}"}
+        if version is not None:
+            headers["If-Match"] = f'"{version}"'
+        req = urllib.request.Request(base + path, data=json.dumps(body).encode(), method=method, headers=headers)
         return json.load(urllib.request.urlopen(req))
+
+    def upload(dossier, item):
+        body = (f'--b\r\nContent-Disposition: form-data; name="item"\r\n\r\n{item}\r\n--b\r\n'
+                f'Content-Disposition: form-data; name="file"; filename="{item}.pdf"\r\n\r\n%PDF-1.7 {item}\r\n--b--\r\n').encode()
+        req = urllib.request.Request(f"{base}/api/v1/dossiers/{dossier}/documents", data=body, method="POST",
+                                     headers={"Content-Type": "multipart/form-data; boundary=b", "Authorization": f"Bearer {token}"})
+        urllib.request.urlopen(req)
 
     small = api("/api/v1/grappes", {"name": "Grappe Occitanie (FINESS)",
                                     "project": json.load(open(f"{root}/examples/grappe-finess-occitanie.json"))})
     usage = api("/api/v1/grappes", {"name": "Grappe 35 EHPAD",
                                     "project": json.load(open(f"{root}/examples/usage-projet-35.json"))})
+    # A dossier decided through the API: filed on the national grid (no window), taken, scored, accepted.
+    project = json.load(open(f"{root}/examples/grappe-finess-occitanie.json")); project["campaign"] = "2022"
+    decided = api("/api/v1/dossiers", {"title": "DUI des EHPAD de l'association (décidé)", "project": project})
+    for item in ["cadreReponse", "autodiagnosticSI", "planFinancement", "devis"]:
+        upload(decided["id"], item)
+    path = f"/api/v1/dossiers/{decided['id']}"
+    api(path + "/transitions", {"to": "depose"}, version=1)
+    api(path + "/transitions", {"to": "enInstruction"}, bearer=agent, version=2)
+    api(path + "/score", {"criteria": {"enjeux": 3, "equipe": 2, "planning": 2, "securite": 2, "interoperabilite": 3}}, method="PUT", bearer=agent, version=3)
+    api(path + "/transitions", {"to": "accepte", "message": "Projet retenu : équipe et planning solides."}, bearer=agent, version=4)
 
     options = webdriver.ChromeOptions()
     for a in ["--headless=new", "--no-sandbox", "--disable-gpu", "--hide-scrollbars"]:
@@ -160,6 +184,8 @@ try:
     report.append(f"clavier, dossier → « Déposer le dossier » sans les pièces : {len(alert)} condition(s) nommée(s), dont « {alert[0].text if alert else ''} »")
     shoot("dossier-depot-refuse")
     shoot("dossiers", "/dossiers")
+    shoot("dossier-accepte", f"/dossiers/{decided['id']}")
+    shoot("decision", f"/dossiers/{decided['id']}/decision")
     # Keyboard alone: from the top of each page, Tab to a field, type, Enter; then check what changed.
     driver.set_window_size(1280, 900)
     driver.get(base + "/")

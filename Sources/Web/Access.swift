@@ -107,6 +107,7 @@ enum AccessMatrix {
         allow(.get, .dossiers, readers)
         allow(.post, .dossiers, .porteur)
         allow(.get, .dossier(id), readers)
+        allow(.get, .dossierDecision(id), readers)
         allow(.post, .dossierTransitions(id), sides)
         allow(.post, .dossierScore(id), .roles([.instructeur]))
         allow(.post, .dossierMessages(id), sides)

@@ -17,6 +17,23 @@ struct DossierPages: Sendable {
         routes.get(SiteURL.dossier(id).path) { _, context in
             try await withDossier(context) { d, principal in try await page(d, principal) }
         }
+        routes.get(SiteURL.dossierDecision(id).path) { _, context in
+            try await withDossier(context) { d, _ in
+                guard d.state == .accepte || d.state == .refuse else {
+                    return ErrorPage(heading: "Pas de décision", sentence: "Le dossier est « \(d.state.french) » : la lettre de décision existe une fois le dossier accepté ou refusé.").response(status: .conflict)
+                }
+                let decided = try await dossiers.history(d.id).last { $0["to"] == .string(d.state.rawValue) }
+                let on: String = { if case let .string(at)? = decided?["at"] { return String(at.prefix(10)) } else { return String(d.updatedAt.prefix(10)) } }()
+                let entity = try await site.finess.legalEntity(d.porteur)
+                let date = CalendarDate(iso: on)
+                var members: [(finessET: String, name: String)] = []
+                if let frozen = d.frozen?["project"], let project = try? await ProjectCompletion.project(frozen, registry: { complete in try await complete(site.finess) }) {
+                    members = project.establishments.compactMap { e in e.finessET.map { ($0, e.name) } }
+                }
+                return DecisionView(dossier: d, decidedOn: on, beneficiary: entity?.longName ?? entity?.name ?? d.porteur, members: members,
+                                    grid: site.engine.catalogue.campaign(d.campaign)?.rules(on: date).grid).response()
+            }
+        }
         routes.post(SiteURL.dossierTransitions(id).path) { request, context in
             try await changing(request, context) { d, version, form, principal in
                 guard let target = form["to"].flatMap(DossierState.init(rawValue:)) else { throw DossierError.invalid(InputError(path: "to", reason: "état inconnu")) }

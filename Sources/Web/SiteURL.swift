@@ -41,6 +41,8 @@ enum SiteURL: Sendable {
     case dossiers
     /// `DossierView`, `Templates/dossier.mustache`
     case dossier(String)
+    /// `DecisionView`, `Templates/decision.mustache`
+    case dossierDecision(String)
     case dossierTransitions(String)
     case dossierScore(String)
     case dossierMessages(String)
@@ -107,6 +109,7 @@ enum SiteURL: Sendable {
         case .accountSecondFactorConfirmation: return "/compte/second-facteur/confirmation"
         case .dossiers: return "/dossiers"
         case let .dossier(id): return "/dossiers/\(id)"
+        case let .dossierDecision(id): return "/dossiers/\(id)/decision"
         case let .dossierTransitions(id): return "/dossiers/\(id)/transitions"
         case let .dossierScore(id): return "/dossiers/\(id)/note"
         case let .dossierMessages(id): return "/dossiers/\(id)/messages"

@@ -155,6 +155,13 @@ struct DossierTests {
                 #expect(accepted.status == .ok)
                 #expect(try json(accepted)["granted"]?["usage"] == frozenUsage)
                 #expect(try json(accepted)["decision"] == .string("Projet retenu."))
+                // The decision letter: parties, establishments, amounts, instalments, targets, deadline.
+                let letter = text(try await client.execute(uri: "/dossiers/\(id)/decision", method: .get, headers: [.authorization: "Bearer \(Self.porteur)"]))
+                #expect(letter.contains("Décision de financement") && letter.contains("ARS Occitanie"))
+                #expect(letter.contains("Avance (50 %) à la signature des conventions (P1)"))
+                #expect(letter.contains("Total</th><td class=\"num\"><strong>989"))
+                #expect(letter.contains("Établissements financés (46)"))
+                #expect(letter.contains("Délai d'atteinte des cibles : 18 mois à compter de la signature de la convention de financement (P3)"))
                 // The decision as open data, for anyone.
                 let csv = text(try await client.execute(uri: "/decisions.csv", method: .get))
                 #expect(csv.hasPrefix("nomAttribuant,idAttribuant,dateConvention,referenceDecision,nomBeneficiaire,idBeneficiaire,objet,montant,"))
