@@ -108,6 +108,7 @@ enum AccessMatrix {
         allow(.post, .dossiers, .porteur)
         allow(.get, .dossier(id), readers)
         allow(.get, .dossierDecision(id), readers)
+        allow(.get, .dossierDecisionPDF(id), readers)
         allow(.post, .dossierTransitions(id), sides)
         allow(.post, .dossierScore(id), .roles([.instructeur]))
         allow(.post, .dossierMessages(id), sides)

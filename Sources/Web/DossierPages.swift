@@ -18,20 +18,12 @@ struct DossierPages: Sendable {
             try await withDossier(context) { d, principal in try await page(d, principal) }
         }
         routes.get(SiteURL.dossierDecision(id).path) { _, context in
+            try await withDossier(context) { d, _ in try await decision(d)?.response() ?? noDecision(d) }
+        }
+        routes.get(SiteURL.dossierDecisionPDF(id).path) { _, context in
             try await withDossier(context) { d, _ in
-                guard d.state == .accepte || d.state == .refuse else {
-                    return ErrorPage(heading: "Pas de décision", sentence: "Le dossier est « \(d.state.french) » : la lettre de décision existe une fois le dossier accepté ou refusé.").response(status: .conflict)
-                }
-                let decided = try await dossiers.history(d.id).last { $0["to"] == .string(d.state.rawValue) }
-                let on: String = { if case let .string(at)? = decided?["at"] { return String(at.prefix(10)) } else { return String(d.updatedAt.prefix(10)) } }()
-                let entity = try await site.finess.legalEntity(d.porteur)
-                let date = CalendarDate(iso: on)
-                var members: [(finessET: String, name: String)] = []
-                if let frozen = d.frozen?["project"], let project = try? await ProjectCompletion.project(frozen, registry: { complete in try await complete(site.finess) }) {
-                    members = project.establishments.compactMap { e in e.finessET.map { ($0, e.name) } }
-                }
-                return DecisionView(dossier: d, decidedOn: on, beneficiary: entity?.longName ?? entity?.name ?? d.porteur, members: members,
-                                    grid: site.engine.catalogue.campaign(d.campaign)?.rules(on: date).grid).response()
+                guard let view = try await decision(d) else { return noDecision(d) }
+                return await PDF.response(view.html, filename: "decision-\(d.id).pdf")
             }
         }
         routes.post(SiteURL.dossierTransitions(id).path) { request, context in
@@ -78,6 +70,24 @@ struct DossierPages: Sendable {
                                 body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
             }
         }
+    }
+
+    /// The decision letter of an accepted or refused dossier; nil before a decision.
+    func decision(_ d: Dossier) async throws -> DecisionView? {
+        guard d.state == .accepte || d.state == .refuse else { return nil }
+        let decided = try await dossiers.history(d.id).last { $0["to"] == .string(d.state.rawValue) }
+        let on: String = { if case let .string(at)? = decided?["at"] { return String(at.prefix(10)) } else { return String(d.updatedAt.prefix(10)) } }()
+        let entity = try await site.finess.legalEntity(d.porteur)
+        var members: [(finessET: String, name: String)] = []
+        if let frozen = d.frozen?["project"], let project = try? await ProjectCompletion.project(frozen, registry: { complete in try await complete(site.finess) }) {
+            members = project.establishments.compactMap { e in e.finessET.map { ($0, e.name) } }
+        }
+        return DecisionView(dossier: d, decidedOn: on, beneficiary: entity?.longName ?? entity?.name ?? d.porteur, members: members,
+                            grid: site.engine.catalogue.campaign(d.campaign)?.rules(on: CalendarDate(iso: on)).grid)
+    }
+
+    func noDecision(_ d: Dossier) -> Response {
+        ErrorPage(heading: "Pas de décision", sentence: "Le dossier est « \(d.state.french) » : la lettre de décision existe une fois le dossier accepté ou refusé.").response(status: .conflict)
     }
 
     func redirect(_ url: SiteURL) -> Response { Response(status: .seeOther, headers: [.location: url.path]) }

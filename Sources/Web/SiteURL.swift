@@ -43,6 +43,8 @@ enum SiteURL: Sendable {
     case dossier(String)
     /// `DecisionView`, `Templates/decision.mustache`
     case dossierDecision(String)
+    /// The same letter as PDF (WeasyPrint).
+    case dossierDecisionPDF(String)
     case dossierTransitions(String)
     case dossierScore(String)
     case dossierMessages(String)
@@ -110,6 +112,7 @@ enum SiteURL: Sendable {
         case .dossiers: return "/dossiers"
         case let .dossier(id): return "/dossiers/\(id)"
         case let .dossierDecision(id): return "/dossiers/\(id)/decision"
+        case let .dossierDecisionPDF(id): return "/dossiers/\(id)/decision.pdf"
         case let .dossierTransitions(id): return "/dossiers/\(id)/transitions"
         case let .dossierScore(id): return "/dossiers/\(id)/note"
         case let .dossierMessages(id): return "/dossiers/\(id)/messages"

@@ -33,6 +33,22 @@ struct DossierTests {
         return h
     }
 
+    /// The text of a PDF, by Debian's `pdftotext` (poppler-utils).
+    static func pdfText(_ bytes: [UInt8]) throws -> String {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("esms-\(UUID().uuidString).pdf")
+        try Data(bytes).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/pdftotext")
+        process.arguments = ["-layout", file.path, "-"]
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: data, as: UTF8.self)
+    }
+
     static func multipart(item: String, filename: String, bytes: [UInt8]) -> (HTTPFields, ByteBuffer) {
         var body = ByteBuffer(string: "--b\r\nContent-Disposition: form-data; name=\"item\"\r\n\r\n\(item)\r\n--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"\(filename)\"\r\nContent-Type: application/octet-stream\r\n\r\n")
         body.writeBytes(bytes)
@@ -162,6 +178,17 @@ struct DossierTests {
                 #expect(letter.contains("Total</th><td class=\"num\"><strong>989"))
                 #expect(letter.contains("Établissements financés (46)"))
                 #expect(letter.contains("Délai d'atteinte des cibles : 18 mois à compter de la signature de la convention de financement (P3)"))
+                // The same letter as PDF, read back with pdftotext.
+                let pdf = try await client.execute(uri: "/dossiers/\(id)/decision.pdf", method: .get, headers: [.authorization: "Bearer \(Self.porteur)"])
+                if FileManager.default.isExecutableFile(atPath: "/usr/bin/weasyprint") || ProcessInfo.processInfo.environment["CI"] != nil {
+                    #expect(pdf.status == .ok)
+                    #expect(pdf.headers[.contentType] == "application/pdf")
+                    let text = try Self.pdfText(Array(pdf.body.readableBytesView))
+                    #expect(text.contains("Décision de financement"), "\(text.prefix(300))")
+                    #expect(text.contains("Avance (50 %) à la signature des conventions"))
+                } else {
+                    #expect(pdf.status == .serviceUnavailable)
+                }
                 // The decision as open data, for anyone.
                 let csv = text(try await client.execute(uri: "/decisions.csv", method: .get))
                 #expect(csv.hasPrefix("nomAttribuant,idAttribuant,dateConvention,referenceDecision,nomBeneficiaire,idBeneficiaire,objet,montant,"))

@@ -26,6 +26,7 @@ struct DecisionView: PageView {
     let targets: [Line]
     let deadline: String
     let dossierHref: String
+    let pdfHref: String
 
     struct Establishment {
         let finessET: String
@@ -86,5 +87,6 @@ struct DecisionView: PageView {
             return "\(months) mois à compter de la signature de la convention de financement (\(RuleID.P3.rawValue))"
         } ?? "—"
         dossierHref = SiteURL.dossier(d.id).path
+        pdfHref = SiteURL.dossierDecisionPDF(d.id).path
     }
 }
