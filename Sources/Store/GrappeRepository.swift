@@ -61,28 +61,40 @@ public struct GrappeRepository: Sendable {
         try Self.check(name: name, project: project)
         let now = Self.now()
         let grappe = SavedGrappe(id: Self.newID(), name: name, project: project, createdAt: now, updatedAt: now, version: 1, updatedBy: author, owner: owner)
-        try await store.sql.insert(into: "grappe")
-            .columns("id", "name", "project", "created_at", "updated_at", "version", "updated_by", "owner")
-            .values(SQLBind(grappe.id), SQLBind(grappe.name), SQLBind(project.rendered(indent: false)), SQLBind(now), SQLBind(now),
-                    SQLBind(1), SQLBind(author), SQLBind(owner))
-            .run()
+        try await store.transaction(immediate: true) {
+            try await store.sql.insert(into: "grappe")
+                .columns("id", "name", "project", "created_at", "updated_at", "version", "updated_by", "owner")
+                .values(SQLBind(grappe.id), SQLBind(grappe.name), SQLBind(project.rendered(indent: false)), SQLBind(now), SQLBind(now),
+                        SQLBind(1), SQLBind(author), SQLBind(owner))
+                .run()
+            try await AuditLog(store: store).record(actor: author, action: "grappe.creation", object: "grappe:\(grappe.id)",
+                                                    details: .object([("porteur", .string(owner))]))
+        }
         return grappe
     }
 
-    /// Replaces the name and project of a grappe if it is still at `version`, in one statement:
-    /// of two changes made from the same version, one is written and the other is told it is stale.
+    /// Replaces the name and project of a grappe if it is still at `version`, in one statement with
+    /// its audit event: of two changes made from the same version, one is written and the other is
+    /// told it is stale.
     public func update(_ id: String, from version: Int, name: String, project: JSON, by author: String) async throws -> GrappeUpdate {
         try Self.check(name: name, project: project)
-        let rows = try await store.sql.update("grappe")
-            .set("name", to: SQLBind(name))
-            .set("project", to: SQLBind(project.rendered(indent: false)))
-            .set("updated_at", to: SQLBind(Self.now()))
-            .set("updated_by", to: SQLBind(author))
-            .set("version", to: SQLRaw("version + 1"))
-            .where("id", .equal, SQLBind(id))
-            .where("version", .equal, SQLBind(version))
-            .returning(Self.columns.map { SQLColumn($0) })
-            .all()
+        let rows = try await store.transaction(immediate: true) {
+            let rows = try await store.sql.update("grappe")
+                .set("name", to: SQLBind(name))
+                .set("project", to: SQLBind(project.rendered(indent: false)))
+                .set("updated_at", to: SQLBind(Self.now()))
+                .set("updated_by", to: SQLBind(author))
+                .set("version", to: SQLRaw("version + 1"))
+                .where("id", .equal, SQLBind(id))
+                .where("version", .equal, SQLBind(version))
+                .returning(Self.columns.map { SQLColumn($0) })
+                .all()
+            if !rows.isEmpty {
+                try await AuditLog(store: store).record(actor: author, action: "grappe.modification", object: "grappe:\(id)",
+                                                        details: .object([("version", .int(version + 1))]))
+            }
+            return rows
+        }
         if let row = rows.first { return .updated(try Self.grappe(row)) }
         guard let current = try await find(id) else { return .notFound }
         return .stale(current: current)

@@ -33,7 +33,7 @@ public struct UsageRepository: Sendable {
         do { try MonthlyMeasure.checkPlausible(measures) } catch { throw StoreError(error.description) }
         let ets = Array(Set(measures.map(\.finessET)))
         let now = ISO8601DateFormatter().string(from: Date())
-        return try await store.transaction {
+        return try await store.transaction(immediate: true) {
             var existing: [String: MonthlyMeasure] = [:]
             for m in try await self.measures(for: ets) { existing["\(m.finessET)|\(m.month)"] = m }
             var counts = ImportCounts()
@@ -63,6 +63,10 @@ public struct UsageRepository: Sendable {
                             SQLBind(Self.counts(m).rendered(indent: false)), SQLBind(now), SQLBind(author), SQLBind(source))
                     .run()
             }
+            // Counts of the import only: the measures themselves stay in their history.
+            try await AuditLog(store: store).record(actor: author, action: "usage.import", object: "usage:\(source)", details: .object([
+                ("etablissements", .int(ets.count)), ("ajoutees", .int(counts.added)), ("corrigees", .int(counts.replaced)), ("inchangees", .int(counts.unchanged)),
+            ]))
             return counts
         }
     }
