@@ -267,4 +267,58 @@ struct DossierTests {
             }
         }
     }
+
+    /// A correction asked and answered (a new frozen assessment), then a refusal: its letter gives
+    /// the motivation and the means of appeal; a decision is reopened only with a motivation.
+    @Test(arguments: TestDatabase.available)
+    func correctionThenRefusal(_ db: TestDatabase) async throws {
+        try await db.withStore { store in
+            try await DemoRegistry.importIfEmpty(into: store)
+            try await Self.open(store, "porteur@d.test", "porteur:310100011", session: Self.porteur)
+            try await Self.open(store, "agent@ars-occitanie.test", "instructeur:76", session: Self.agent)
+            var logger = Logger(label: "esms.test")
+            logger.logLevel = TestLogging.level
+            let app = buildApplication(site: Site(store: store, today: CalendarDate(iso: "2022-05-02")), configuration: ServerConfiguration(database: store.location), logger: logger)
+            try await app.test(.router) { client in
+                func call(_ uri: String, _ method: HTTPRequest.Method, _ session: String, version: Int? = nil, _ body: String? = nil) async throws -> TestResponse {
+                    try await client.execute(uri: uri, method: method, headers: Self.headers(session, version: version), body: body.map { ByteBuffer(string: $0) })
+                }
+                guard case let .string(id)? = try json(try await call("/api/v1/dossiers", .post, Self.porteur, "{\"title\": \"Dossier corrigé\", \"project\": \(fromFiness)}"))["id"] else { return }
+                for item in ["cadreReponse", "autodiagnosticSI", "planFinancement", "devis"] {
+                    let (h, body) = Self.multipart(item: item, filename: "\(item).pdf", bytes: Array("%PDF-1.7 \(item)".utf8))
+                    _ = try await client.execute(uri: "/api/v1/dossiers/\(id)/documents", method: .post, headers: h, body: body)
+                }
+                #expect(try await call("/api/v1/dossiers/\(id)/transitions", .post, Self.porteur, version: 1, "{\"to\": \"depose\"}").status == .ok)
+                #expect(try await call("/api/v1/dossiers/\(id)/transitions", .post, Self.agent, version: 2, "{\"to\": \"enInstruction\"}").status == .ok)
+                let noReason = try await call("/api/v1/dossiers/\(id)/transitions", .post, Self.agent, version: 3, "{\"to\": \"correctionDemandee\", \"message\": \"Devis illisible.\"}")
+                #expect(try json(noReason)["error"]?["path"] == .string("reason"))
+                #expect(try await call("/api/v1/dossiers/\(id)/transitions", .post, Self.agent, version: 3,
+                                       "{\"to\": \"correctionDemandee\", \"reason\": \"incorrect\", \"message\": \"Devis illisible.\"}").status == .ok)
+                // The porteur corrects the project and files again: a new frozen assessment.
+                let renamed = fromFiness.replacingOccurrences(of: "\"Logiciel X\"", with: "\"Logiciel X v2\"")
+                #expect(try await call("/api/v1/dossiers/\(id)/project", .put, Self.porteur, version: 4, renamed).status == .ok)
+                let refiled = try json(try await call("/api/v1/dossiers/\(id)/transitions", .post, Self.porteur, version: 5, "{\"to\": \"depose\"}"))
+                #expect(refiled["state"] == .string("depose"))
+                #expect(refiled["project"]?["solution"]?["name"] == .string("Logiciel X v2"))
+                let frozen = try await store.sql.raw("SELECT COUNT(*) AS n FROM dossier_history WHERE dossier = \(bind: id) AND frozen IS NOT NULL").first()?.decode(column: "n", as: Int.self)
+                #expect(frozen == 2)
+                #expect(try await call("/api/v1/dossiers/\(id)/transitions", .post, Self.agent, version: 6, "{\"to\": \"enInstruction\"}").status == .ok)
+                let unmotivated = try await call("/api/v1/dossiers/\(id)/transitions", .post, Self.agent, version: 7, "{\"to\": \"refuse\"}")
+                #expect(String(buffer: unmotivated.body).contains("une motivation (message) est requise"))
+                #expect(try await call("/api/v1/dossiers/\(id)/transitions", .post, Self.agent, version: 7,
+                                       "{\"to\": \"refuse\", \"message\": \"Le planning ne tient pas les délais de l'appel.\"}").status == .ok)
+                let letter = text(try await client.execute(uri: "/dossiers/\(id)/decision", method: .get, headers: [.authorization: "Bearer \(Self.porteur)"]))
+                #expect(letter.contains("Décision de refus") && letter.contains("Voies et délais de recours"))
+                #expect(letter.contains("Le planning ne tient pas les délais de l&#39;appel."))
+                // Closed without a decision is not reachable from a refusal; reopening needs a motivation.
+                #expect(try await call("/api/v1/dossiers/\(id)/transitions", .post, Self.agent, version: 8, "{\"to\": \"classeSansSuite\", \"message\": \"x\"}").status == .conflict)
+                #expect(try await call("/api/v1/dossiers/\(id)/transitions", .post, Self.agent, version: 8, "{\"to\": \"enInstruction\"}").status == .unprocessableContent)
+                let reopened = try json(try await call("/api/v1/dossiers/\(id)/transitions", .post, Self.agent, version: 8, "{\"to\": \"enInstruction\", \"message\": \"Recours gracieux reçu.\"}"))
+                #expect(reopened["state"] == .string("enInstruction"))
+                #expect(reopened["decision"] == .null)
+                guard case let .array(history)? = reopened["history"] else { return }
+                #expect(history.count == 8)
+            }
+        }
+    }
 }
