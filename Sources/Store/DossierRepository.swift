@@ -89,8 +89,19 @@ public struct DossierRepository: Sendable {
 
     /// The dossiers a principal may see (`access.md`): its porteur scopes' own, and the filed ones
     /// routed to its instructeur or lecteur scopes (a national lecteur sees every filed dossier).
-    public func list(for principal: Principal, state: DossierState? = nil, campaign: String? = nil, region: String? = nil) async throws -> [Dossier] {
+    public func list(for principal: Principal, state: DossierState? = nil, campaign: String? = nil, region: String? = nil,
+                     department: String? = nil) async throws -> [Dossier] {
         var query = store.sql.select().columns(Self.columns).from("dossiers")
+        if let department {
+            // The dossiers with an establishment of that department (FINESS registry).
+            let ids = try await store.sql.select().distinct().column(SQLColumn("dossier", table: "e"))
+                .from(SQLAlias(SQLIdentifier("dossier_establishments"), as: SQLIdentifier("e")))
+                .join(SQLAlias(SQLIdentifier("finess_establishment"), as: SQLIdentifier("f")), on: SQLColumn("nofinesset", table: "f"), .equal, SQLColumn("finess_et", table: "e"))
+                .where(SQLColumn("department_insee", table: "f"), .equal, SQLBind(department)).all()
+                .map { try $0.decode(column: "dossier", as: String.self) }
+            guard !ids.isEmpty else { return [] }
+            query = query.where("id", .in, SQLBind.group(ids))
+        }
         if let state { query = query.where("state", .equal, SQLBind(state.rawValue)) }
         if let campaign { query = query.where("campaign", .equal, SQLBind(campaign)) }
         if let region { query = query.where("region", .equal, SQLBind(region)) }

@@ -144,9 +144,16 @@ struct DossierPages: Sendable {
 
     func list(_ request: Request, _ context: SiteContext, message: Message? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
         guard let principal = context.principal else { throw HTTPError(.unauthorized) }
-        let state = Form.query(request)["state"].flatMap(DossierState.init(rawValue:))
-        let list = try await dossiers.list(for: principal, state: state)
-        return DossierListView(dossiers: list, state: state, grappes: try await site.visibleGrappes(), porteur: principal.has(.porteur), message: message)
+        let query = Form.query(request)
+        let state = query["state"].flatMap(DossierState.init(rawValue:))
+        let campaign = query["campaign"].flatMap { site.engine.catalogue.campaign($0) != nil ? $0 : nil }
+        let department = query["department"].flatMap { Territory.department($0) != nil ? $0 : nil }
+        // Counts by state of the other filters; the table shows the chosen state.
+        let all = try await dossiers.list(for: principal, campaign: campaign, department: department)
+        var filter = DossierListView.Filter(state: state, campaign: campaign, department: department, catalogue: site.engine.catalogue)
+        if let d = query["department"], !d.isEmpty, department == nil { filter.unknownDepartment = "Département « \(Limits.quote(d)) » inconnu : filtre ignoré." }
+        return DossierListView(dossiers: state.map { s in all.filter { $0.state == s } } ?? all, all: all, filter: filter,
+                               grappes: try await site.visibleGrappes(), porteur: principal.has(.porteur), message: message)
             .response(status: status)
     }
 

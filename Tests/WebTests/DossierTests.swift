@@ -250,6 +250,11 @@ struct DossierTests {
                 let location = try #require(created.headers[.location])
                 let page = text(try await client.execute(uri: location, method: .get, headers: browser))
                 #expect(page.contains("Manquante (obligatoire)") && page.contains("Déposer le dossier"))
+                // Filters: by the department of an establishment, by campaign; counts by state.
+                let in31 = text(try await client.execute(uri: "/dossiers?department=31&campaign=2022-occitanie", method: .get, headers: browser))
+                #expect(in31.contains("DUI Occitanie") && in31.contains("Brouillon : 1"))
+                #expect(text(try await client.execute(uri: "/dossiers?department=75", method: .get, headers: browser)).contains("Aucun dossier."))
+                #expect(text(try await client.execute(uri: "/dossiers?department=99", method: .get, headers: browser)).contains("Département « 99 » inconnu : filtre ignoré."))
                 let refused = try await client.execute(uri: location + "/transitions", method: .post, headers: form,
                                                        body: ByteBuffer(string: "version=1&to=depose&message=&csrf=\(testToken)"))
                 #expect(refused.status == .unprocessableContent)

@@ -8,10 +8,35 @@ struct DossierListView: PageView {
     let layout = Layout(title: "Dossiers", section: .dossiers)
     let action = SiteURL.dossiers.path
     let states: [Option]
+    let campaigns: [Option]
+    let department: String
+    let unknownDepartment: String?
+    let counts: [Count]
     let rows: [Row]
     let count: Int
     let newDossier: NewDossier?
     let message: Message?
+
+    /// The filters of the list (state, campaign, department); unknown values are ignored and said.
+    struct Filter {
+        let state: DossierState?
+        let campaign: String?
+        let department: String?
+        let catalogue: CampaignCatalogue
+        var unknownDepartment: String? = nil
+
+        init(state: DossierState?, campaign: String?, department: String?, catalogue: CampaignCatalogue) {
+            self.state = state; self.campaign = campaign; self.department = department; self.catalogue = catalogue
+        }
+    }
+
+    /// How many dossiers are in each state, with the link that shows them.
+    struct Count {
+        let label: String
+        let count: Int
+        let href: String
+        let current: Bool
+    }
 
     struct Row {
         let href: String
@@ -30,9 +55,24 @@ struct DossierListView: PageView {
         let action = SiteURL.dossiers.path
     }
 
-    init(dossiers: [Dossier], state: DossierState?, grappes: [SavedGrappe], porteur: Bool, message: Message? = nil) {
+    init(dossiers: [Dossier], all: [Dossier], filter: Filter, grappes: [SavedGrappe], porteur: Bool, message: Message? = nil) {
+        let state = filter.state
         states = [Option("", "Tous les états", selected: state == nil ? "" : nil)]
             + DossierState.allCases.map { Option($0.rawValue, Show.sentenceCase($0.french), selected: state?.rawValue) }
+        campaigns = [Option("", "Toutes les campagnes", selected: filter.campaign == nil ? "" : nil)]
+            + filter.catalogue.campaigns.map { Option($0.id, "\($0.id) — \($0.label)", selected: filter.campaign) }
+        department = filter.department ?? ""
+        unknownDepartment = filter.unknownDepartment
+        func href(_ s: DossierState) -> String {
+            var query = ["state=\(s.rawValue)"]
+            if let c = filter.campaign { query.append("campaign=\(c.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")") }
+            if let d = filter.department { query.append("department=\(d)") }
+            return SiteURL.dossiers.path + "?" + query.joined(separator: "&")
+        }
+        counts = DossierState.allCases.compactMap { s in
+            let n = all.filter { $0.state == s }.count
+            return n == 0 ? nil : Count(label: Show.sentenceCase(s.french), count: n, href: href(s), current: s == state)
+        }
         rows = dossiers.map { d in
             Row(href: SiteURL.dossier(d.id).path, title: d.title, state: Show.sentenceCase(d.state.french), campaign: d.campaign, porteur: d.porteur,
                 routing: DossierView.routing(d), requested: DossierView.euros(d.frozen?["assessment"]?["funding"]?["total"]),
