@@ -368,7 +368,7 @@ struct UsagePageTests {
             let uploaded = text(try await client.execute(uri: "/grappes/\(id)/usages/mesures", method: .post, headers: [.contentType: type, .cookie: browserCookie], body: body))
             #expect(uploaded.contains("Mesures enregistrées : 315 ajoutées, 0 corrigées (historique conservé), 0 inchangées."))
             #expect(uploaded.contains("<svg role=\"img\""))
-            #expect(uploaded.contains("<span class=\"badge ok\">Solde libérable</span> Montant du solde : 87 500 €. Échéance le 15/10/2025 (0 mois restant), au 31/12/2025."))
+            #expect(uploaded.contains("<span class=\"badge ok\">Solde libérable</span> Montant du solde : 87 500 €. Échéance du 15/10/2025 dépassée depuis 2 mois, au 31/12/2025."))
             #expect(uploaded.contains("Taux du projet, mois par mois"))
             #expect(uploaded.contains("2025-12"))
 

@@ -87,13 +87,23 @@ struct UsageView: PageView {
             let unmet: String
         }
 
+        /// « Échéance le 1 mars 2027 (3 mois restants), au … », or, once past, since when it is.
+        static func deadline(_ deadline: CalendarDate, asOf: CalendarDate, monthsLeft: Int) -> String {
+            guard asOf > deadline else {
+                return "Échéance le \(deadline.french) (\(monthsLeft) mois restant\(monthsLeft > 1 ? "s" : "")), au \(asOf.french)."
+            }
+            let months = (asOf.year * 12 + asOf.month) - (deadline.year * 12 + deadline.month) - (asOf.day < deadline.day ? 1 : 0)
+            let since = months < 1 ? "depuis moins d'un mois" : "depuis \(months) mois"
+            return "Échéance du \(deadline.french) dépassée \(since), au \(asOf.french)."
+        }
+
         init(_ r: UsageReport) {
             switch r.solde.decision {
             case .releasable: (decisionClass, decision) = ("ok", "Solde libérable")
             case .notYet: (decisionClass, decision) = ("ars", "Solde pas encore libérable")
             case .late: (decisionClass, decision) = ("ko", "Échéance dépassée : l'ARS décide")
             }
-            soldeSentence = "Montant du solde : \(Show.euros(r.solde.amount)). Échéance le \(r.deadline.french) (\(r.monthsLeft) mois restant\(r.monthsLeft > 1 ? "s" : "")), au \(r.asOf.french)."
+            soldeSentence = "Montant du solde : \(Show.euros(r.solde.amount)). " + Self.deadline(r.deadline, asOf: r.asOf, monthsLeft: r.monthsLeft)
             failing = r.solde.failing.map { f in
                 let name = Indicator(rawValue: f.indicator)?.french ?? "dépenses / subvention"
                 return "\(name) : \(UsageReport.percent(f.value)) pour une cible de \(UsageReport.percent(f.target))"
