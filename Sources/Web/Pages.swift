@@ -264,18 +264,28 @@ struct Pages: Sendable {
     func amountsCSV(_ id: String) async throws -> Response {
         guard let grappe = try await site.visibleGrappe(id) else { return notFound("Grappe inconnue.") }
         var rows = [["Poste", "Montant (€)", "Règle", "Source"]]
-        if case let .array(items)? = grappe.project["establishments"], !items.isEmpty,
-           let (_, a) = try? await site.assess(evaluable(grappe.project)) {
-            for line in a.fundingLines {
-                rows.append([line.item.french, CSV.euros(line.amount), line.rule.rawValue, line.source])
-            }
-            rows.append(["Total", CSV.euros(a.funding.total), "", ""])
-            for p in a.payments {
-                rows.append(["\(p.instalment.french) \(p.percent) %", CSV.euros(p.amount), p.instalment.rule.rawValue, ""])
-            }
-            for s in a.sons {
-                rows.append(["Prestation Ségur (SONS) \(s.finessEJ), tranche \(s.tranche)", CSV.euros(s.total), "S4", RuleID.S4.source])
-            }
+        guard case let .array(items)? = grappe.project["establishments"], !items.isEmpty else {
+            rows.append(["Recevabilité", "projet non évaluable : aucun établissement", "", ""])
+            return CSV.response(rows, filename: "grappe-\(id)-montants.csv")
+        }
+        let assessed: Assessment
+        do { assessed = try await site.assess(evaluable(grappe.project)).assessment } catch {
+            rows.append(["Recevabilité", "projet non évaluable : \(SecurityMiddleware.message(error))", "", ""])
+            return CSV.response(rows, filename: "grappe-\(id)-montants.csv")
+        }
+        // The outcome first, with each refusal: a 0,00 never reads as a small subsidy.
+        let outcome = ["recevable": "Recevable", "nonRecevable": "Non recevable", "aDeciderParARS": "À décider par l'ARS"][assessed.outcome.rawValue] ?? assessed.outcome.rawValue
+        rows.append(["Recevabilité", outcome, "", ""])
+        for refusal in assessed.refusals { rows.append(["Refus : \(refusal.text)", "", refusal.rule.rawValue, refusal.source]) }
+        for line in assessed.fundingLines {
+            rows.append([line.item.french, CSV.euros(line.amount), line.rule.rawValue, line.source])
+        }
+        rows.append(["Total", CSV.euros(assessed.funding.total), "", ""])
+        for p in assessed.payments {
+            rows.append(["\(p.instalment.french) \(p.percent) %", CSV.euros(p.amount), p.instalment.rule.rawValue, ""])
+        }
+        for s in assessed.sons {
+            rows.append(["Prestation Ségur (SONS) \(s.finessEJ), tranche \(s.tranche)", CSV.euros(s.total), "S4", RuleID.S4.source])
         }
         return CSV.response(rows, filename: "grappe-\(id)-montants.csv")
     }

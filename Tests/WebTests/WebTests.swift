@@ -312,7 +312,7 @@ struct PageTests {
             let csv = try await client.execute(uri: "\(location)/montants.csv", method: .get, headers: browser)
             #expect(csv.headers[.contentType] == "text/csv; charset=utf-8")
             let csvText = String(buffer: csv.body)
-            #expect(csvText.hasPrefix("\u{FEFF}Poste;Montant (€);Règle;Source\r\n"))
+            #expect(csvText.hasPrefix("\u{FEFF}Poste;Montant (€);Règle;Source\r\nRecevabilité;Recevable;;\r\n"))
             #expect(csvText.contains("Total;989000,00;;\r\n"))
             let establishments = String(buffer: try await client.execute(uri: "\(location)/etablissements.csv", method: .get, headers: browser).body)
             #expect(establishments.split(separator: "\r\n").count == 47)
@@ -323,6 +323,11 @@ struct PageTests {
                 #expect(response.status == .seeOther)
             }
             #expect(text(try await client.execute(uri: location, method: .get, headers: browser)).contains("Financement ESMS numérique : 967 500 €"))
+            // A grappe too small to be receivable: the export says so before its zero amounts.
+            let tiny = try await client.execute(uri: "/grappes", method: .post, headers: formType, body: form("name=Petite&campaign=2022-occitanie&porteur=310100011&finessET=315000018"))
+            let tinyLocation = try #require(tiny.headers[.location])
+            let tinyCSV = String(buffer: try await client.execute(uri: "\(tinyLocation)/montants.csv", method: .get, headers: browser).body)
+            #expect(tinyCSV.contains("Recevabilité;Non recevable;;\r\nRefus : "), "\(tinyCSV.prefix(400))")
             // An unknown number is said on the page.
             version = formVersion(text(try await client.execute(uri: location, method: .get, headers: browser)))
             let refused = text(try await client.execute(uri: "\(location)/etablissements", method: .post, headers: formType, body: form("finessET=315999995&version=\(version)")))
