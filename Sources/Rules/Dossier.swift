@@ -180,7 +180,7 @@ public enum Grant {
             guard let item = Assessment.FundingItem(rawValue: name) else {
                 throw InputError(path: "granted.\(name)", reason: "poste inconnu ; postes : \(items.map(\.rawValue).joined(separator: ", "))")
             }
-            guard case let .number(text) = value, let cents = Amount.cents(text, decimalSeparators: ["."], groupSeparators: []),
+            guard let cents = value.cents,
                   cents <= Limits.expensesCents else {
                 throw InputError(path: "granted.\(name)", reason: "montant en euros de 0 à \(Money.format(Limits.expensesCents)) attendu, au plus deux décimales")
             }

@@ -41,6 +41,13 @@ public enum JSON: Sendable, Equatable {
     public static func int(_ value: Int) -> JSON { .number(String(value)) }
 
     /// Euros with at most two decimals, from integer cents: `98900000` → `989000`, `12345` → `123.45`.
+    /// The cents of an amount in euros written as a JSON number (`989000`, `12.5`): the reverse of
+    /// `euros(_:)`; nil for anything else.
+    public var cents: Cents? {
+        guard case let .number(text) = self else { return nil }
+        return Amount.cents(text, decimalSeparators: ["."], groupSeparators: [])
+    }
+
     public static func euros(_ cents: Int) -> JSON {
         let sign = cents < 0 ? "-" : ""
         let magnitude = cents.magnitude

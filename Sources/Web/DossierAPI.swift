@@ -92,9 +92,7 @@ struct DossierAPI: Sendable {
                 guard let (document, bytes) = try await dossiers.document(d.id, documentID, by: principal.email) else {
                     return JSONResponse.error(.notFound, path: "document", "pièce inconnue « \(Limits.quote(documentID)) »")
                 }
-                let name = document.filename.filter { $0.isLetter || $0.isNumber || ".-_ ".contains($0) }
-                return Response(status: .ok, headers: [.contentType: document.contentType, .contentDisposition: "attachment; filename=\"\(name.isEmpty ? "piece" : name)\""],
-                                body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+                return DocumentKind.download(document, bytes)
             }
         }
     }
@@ -116,7 +114,7 @@ struct DossierAPI: Sendable {
     func withDossier(_ context: SiteContext, _ body: (Dossier, Principal) async throws -> Response) async throws -> Response {
         guard let principal = context.principal else { throw HTTPError(.unauthorized) }
         let id = try context.parameters.require("id")
-        guard let d = try await dossiers.find(id), try await dossiers.visible(principal, d) else {
+        guard let d = try await dossiers.find(id, for: principal) else {
             return JSONResponse.error(.notFound, path: "id", "dossier inconnu « \(Limits.quote(id)) »")
         }
         do { return try await body(d, principal) } catch let e as DossierError { return Self.response(e) } catch let e as API.ErrorResponse { return e.response }
@@ -209,8 +207,7 @@ struct DossierAPI: Sendable {
         var checklist: [ChecklistLine] = []
         let documents = try await dossiers.documents(d.id)
         do {
-            let source = d.state.editable ? d.project : (d.frozen?["project"] ?? d.project)
-            let (project, live) = try await dossiers.assess(source, excluding: d.id, on: site.today())
+            let (project, live) = try await dossiers.current(d)
             if d.state.editable { assessment = live.json }
             checklist = Checklist.lines(project, live)
         } catch let e as InputError {
@@ -278,7 +275,7 @@ struct DossierAPI: Sendable {
             let source = d.frozen?["project"] ?? d.project
             let count: Int = { if case let .array(items)? = source["establishments"] { return items.count } else { return 0 } }()
             func cents(_ json: JSON?) -> String {
-                guard case let .number(text)? = json, let c = Amount.cents(text, decimalSeparators: ["."], groupSeparators: []) else { return "" }
+                guard let c = json?.cents else { return "" }
                 return CSV.euros(c)
             }
             let score = d.score?["total"].map { $0.rendered(indent: false) } ?? ""
@@ -366,6 +363,14 @@ enum DocumentKind: String {
     case pdf, odt, ods, docx, xlsx, csv, png, jpeg
 
     static let maximumSize = 20 << 20
+
+    /// A stored document as an attachment, with its recognised type and a file name kept to
+    /// letters, digits and `.-_ `.
+    static func download(_ document: DossierRepository.Document, _ bytes: [UInt8]) -> Response {
+        let name = document.filename.filter { $0.isLetter || $0.isNumber || ".-_ ".contains($0) }
+        return Response(status: .ok, headers: [.contentType: document.contentType, .contentDisposition: "attachment; filename=\"\(name.isEmpty ? "piece" : name)\""],
+                        body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
 
     var contentType: String {
         switch self {

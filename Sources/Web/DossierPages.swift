@@ -65,9 +65,7 @@ struct DossierPages: Sendable {
                 guard let (document, bytes) = try await dossiers.document(d.id, documentID, by: principal.email) else {
                     return ErrorPage(heading: "Introuvable", sentence: "Pièce inconnue.").response(status: .notFound)
                 }
-                let name = document.filename.filter { $0.isLetter || $0.isNumber || ".-_ ".contains($0) }
-                return Response(status: .ok, headers: [.contentType: document.contentType, .contentDisposition: "attachment; filename=\"\(name.isEmpty ? "piece" : name)\""],
-                                body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+                return DocumentKind.download(document, bytes)
             }
         }
     }
@@ -95,7 +93,7 @@ struct DossierPages: Sendable {
     func withDossier(_ context: SiteContext, _ body: (Dossier, Principal) async throws -> Response) async throws -> Response {
         guard let principal = context.principal else { throw HTTPError(.unauthorized) }
         let id = try context.parameters.require("id")
-        guard let d = try await dossiers.find(id), try await dossiers.visible(principal, d) else {
+        guard let d = try await dossiers.find(id, for: principal) else {
             return ErrorPage(heading: "Introuvable", sentence: "Dossier inconnu : « \(Limits.quote(id)) ».").response(status: .notFound)
         }
         return try await body(d, principal)
@@ -130,8 +128,7 @@ struct DossierPages: Sendable {
     func page(_ d: Dossier, _ principal: Principal, message: Message? = nil, unmet: [String] = [], status: HTTPResponse.Status = .ok) async throws -> Response {
         var live: Assessment? = nil, checklist: [ChecklistLine] = [], problem: String? = nil
         do {
-            let source = d.state.editable ? d.project : (d.frozen?["project"] ?? d.project)
-            let (project, assessment) = try await dossiers.assess(source, excluding: d.id, on: site.today())
+            let (project, assessment) = try await dossiers.current(d)
             live = assessment
             checklist = Checklist.lines(project, assessment)
         } catch let e as InputError { problem = e.description } catch let e as DossierError { problem = e.description }

@@ -68,7 +68,7 @@ struct DecisionView: PageView {
         total = DossierView.euros(granted?["total"])
         // The instalments of the granted total: the advance rounded down to the cent, the solde the rest (P1, P2).
         var instalments: [Line] = []
-        if case let .number(text)? = granted?["total"], let cents = Rules.Amount.cents(text, decimalSeparators: ["."], groupSeparators: []), let grid {
+        if let cents = granted?["total"]?.cents, let grid {
             let advance = cents * grid.advancePercent / 100
             instalments = [
                 Line(label: "Avance (\(grid.advancePercent) %) à la signature des conventions (\(RuleID.P1.rawValue))", value: Show.euros(advance)),

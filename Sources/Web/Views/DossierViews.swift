@@ -196,7 +196,7 @@ struct DossierView: PageView {
                                   "securite": "Sécurité", "interoperabilite": "Interopérabilité"]
 
     static func euros(_ json: JSON?) -> String {
-        guard case let .number(text)? = json, let cents = Rules.Amount.cents(text, decimalSeparators: ["."], groupSeparators: []) else { return "—" }
+        guard let cents = json?.cents else { return "—" }
         return Show.euros(cents)
     }
 
