@@ -154,6 +154,8 @@ public struct Grid: Sendable {
     public let nationalServicesExempt: Set<Sector>
     public let windows: [FilingWindow]
     public let envelope: Cents?
+    /// W5: the priorities of the call, in its order (`Priority`).
+    public let priorities: [Priority]
 }
 
 public final class Campaign: Sendable {

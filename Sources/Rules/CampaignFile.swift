@@ -43,6 +43,7 @@ public enum ParameterKey: Int, CaseIterable, Sendable {
     case nationalServicesExemptions
     case windows
     case envelope
+    case priorities
 
     /// The key in the campaign files.
     public var name: String {
@@ -84,6 +85,7 @@ public enum ParameterKey: Int, CaseIterable, Sendable {
         case .nationalServicesExemptions: return "U4.exemptions"
         case .windows: return "W.fenetres"
         case .envelope: return "W.enveloppe"
+        case .priorities: return "W5.priorites"
         }
     }
 
@@ -405,8 +407,24 @@ private struct GridReader {
             deadlineAcquisitionMonths: try count(ParameterKey.deadlineAcquisition.name),
             nationalServicesExempt: try sectors(ParameterKey.nationalServicesExemptions.name),
             windows: try windows(),
-            envelope: try optionalMoney(ParameterKey.envelope.name)
+            envelope: try optionalMoney(ParameterKey.envelope.name),
+            priorities: try priorities()
         )
+    }
+
+    /// W5: the call's priorities, in its order; each known, once.
+    func priorities() throws(CampaignError) -> [Priority] {
+        let key = ParameterKey.priorities.name
+        guard case let .array(items) = value(key) else { throw fail(key, "liste de priorités attendue") }
+        var out: [Priority] = []
+        for (i, item) in items.enumerated() {
+            guard case let .string(code) = item, let priority = Priority(rawValue: code) else {
+                throw fail(key, "priorité \(i + 1) inconnue ; priorités : \(Priority.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            if out.contains(priority) { throw fail(key, "priorité « \(code) » listée deux fois") }
+            out.append(priority)
+        }
+        return out
     }
 
     func windows() throws(CampaignError) -> [FilingWindow] {

@@ -129,6 +129,8 @@ public struct DossierScore: Sendable, Equatable {
 
     public let values: [String: Int]
     public let comment: String
+    /// The priorities only the instructor can say (`Priority.setByInstructor`), given with the score.
+    public let priorities: [Priority]
     public var total: Int { Self.criteria.reduce(0) { $0 + (values[$1] ?? 0) } }
     public var mature: Bool { total >= Self.matureFrom }
 
@@ -154,13 +156,28 @@ public struct DossierScore: Sendable, Equatable {
             comment = text
         default: throw InputError(path: "comment", reason: "texte attendu")
         }
+        var priorities: [Priority] = []
+        switch json["priorities"] {
+        case nil, .null?: break
+        case let .array(items)?:
+            for (i, item) in items.enumerated() {
+                let allowed = Priority.allCases.filter(\.setByInstructor)
+                guard case let .string(code) = item, let p = Priority(rawValue: code), p.setByInstructor else {
+                    throw InputError(path: "priorities[\(i)]", reason: "priorité posée par l'instructeur attendue : \(allowed.map(\.rawValue).joined(separator: ", ")) (les autres sont calculées)")
+                }
+                if !priorities.contains(p) { priorities.append(p) }
+            }
+        default: throw InputError(path: "priorities", reason: "liste attendue")
+        }
         self.values = values
         self.comment = comment
+        self.priorities = priorities
     }
 
     public var json: JSON {
         .object([("criteria", .object(Self.criteria.map { ($0, .int(values[$0] ?? 0)) })), ("comment", .string(comment)),
                  ("total", .int(total)), ("outOf", .int(Self.criteria.count * Self.maximum)), ("mature", .bool(mature)),
+                 ("priorities", .array(priorities.map { .string($0.rawValue) })),
                  ("rule", .string(RuleID.D9.rawValue)), ("source", .string(RuleID.D9.source))])
     }
 }

@@ -25,12 +25,12 @@ public enum RuleID: String, CaseIterable, Sendable, Hashable {
     case W1, W2, W3, W4, W5
     case envelope = "W-enveloppe"
     // §11 Our decisions where the sources are silent
-    case D1, D2, D3, D4, D5, D6, D7, D8, D9
+    case D1, D2, D3, D4, D5, D6, D7, D8, D9, D10
     // Values read from the FINESS registry (`shared/spec/registry.md`, last section)
     case finess = "FINESS"
 
     /// Rules of the instruction of a dossier (`Dossier.swift`), not of the assessment of a project.
-    public static let instruction: Set<RuleID> = [.W4, .W5, .D9]
+    public static let instruction: Set<RuleID> = [.W4, .W5, .D9, .D10]
 
     public var source: String { info.source }
     public var title: String { info.title }
@@ -94,6 +94,7 @@ public enum RuleID: String, CaseIterable, Sendable, Hashable {
         case .finess: return ("valeurs lues dans le registre FINESS", "registre FINESS")
         case .D8: return ("acquisition sans procédure d'achat non recevable", "programme-rules.md §11 D8, [003] Q15")
         case .D9: return ("note sur 15 : cinq critères de [000] notés de 0 à 3", "programme-rules.md §11 D9 (notre décision), [000]")
+        case .D10: return ("priorités W5 lues dans les données : « SAAD » par le secteur domicile, « OG public » par le statut juridique FINESS (codes 01 à 39)", "README « Dossiers : dépôt, instruction, décision » D10 (notre décision), [000]")
         }
     }
 }

@@ -354,9 +354,16 @@ public struct DossierRepository: Sendable {
             if case .filedOutsideWindows = flag.fact { unmet.append("aucune fenêtre de dépôt ouverte : \(flag.text) (\(flag.rule.rawValue))") }
         }
         let instruction = assessment.instruction == .CNSA ? "CNSA" : "ARS"
+        var computed: [Priority] = []
+        if let campaign = engine.catalogue.campaign(typed.campaign) {
+            let porteurPublic = Priority.isPublic(legalStatus: try await finess.legalEntity(typed.porteur)?.legalStatus)
+            let met = Priority.computed(typed, assessment, campaign: campaign, porteurPublic: porteurPublic)
+            computed = Priority.allCases.filter(met.contains)
+        }
         let frozen = JSON.object([
             ("at", .string(Self.now())), ("date", .string(day.description)), ("campaign", .string(assessment.campaign)),
             ("ruleSetVersion", .string(assessment.ruleSetVersion)), ("project", project), ("assessment", assessment.json),
+            ("priorities", .array(computed.map { .string($0.rawValue) })),
         ])
         return (frozen, instruction, instruction == "CNSA" ? nil : assessment.pivotRegion?.code)
     }
@@ -419,13 +426,25 @@ public struct DossierRepository: Sendable {
             let score = d.score?["total"].flatMap { json -> Int? in if case let .number(n) = json { return Int(n) } else { return nil } }
             let amountJSON = d.state == .accepte ? d.granted?["total"] : d.frozen?["assessment"]?["funding"]?["total"]
             let amount = amountJSON?.cents ?? 0
-            return Ranking.Candidate(id: d.id, title: d.title, state: d.state, priorities: (score ?? 0) >= DossierScore.matureFrom ? ["mature"] : [],
+            return Ranking.Candidate(id: d.id, title: d.title, state: d.state, priorities: priorities(d).map(\.rawValue),
                                      score: score, amount: amount, filedAt: d.filedAt ?? "", decidedAt: d.updatedAt)
         }
-        let envelope = engine.catalogue.campaign(campaign).flatMap { $0.rules(on: today()).grid.envelope }
-        let lines = Ranking.rank(candidates, envelope: envelope, priorityOrder: ["mature"])
+        let grid = engine.catalogue.campaign(campaign)?.rules(on: today()).grid
+        let lines = Ranking.rank(candidates, envelope: grid?.envelope, priorityOrder: (grid?.priorities ?? []).map(\.rawValue))
         let committed = lines.filter { $0.candidate.state == .accepte }.reduce(0) { $0 + $1.candidate.amount }
-        return (envelope, committed, lines)
+        return (grid?.envelope, committed, lines)
+    }
+
+    /// The priorities a dossier holds (W5), in its campaign's order: computed at filing (frozen),
+    /// `mature` from the score, and those its instructor set with the score.
+    public func priorities(_ d: Dossier) -> [Priority] {
+        func codes(_ json: JSON?) -> Set<Priority> {
+            guard case let .array(items)? = json else { return [] }
+            return Set(items.compactMap { if case let .string(code) = $0 { return Priority(rawValue: code) } else { return nil } })
+        }
+        let listed = engine.catalogue.campaign(d.campaign)?.rules(on: today()).grid.priorities ?? []
+        let total = d.score?["total"].flatMap { json -> Int? in if case let .number(n) = json { return Int(n) } else { return nil } }
+        return Priority.held(listed: listed, computed: codes(d.frozen?["priorities"]), score: total, instructor: codes(d.score?["priorities"]))
     }
 
     // MARK: Rows

@@ -230,7 +230,8 @@ struct DossierAPI: Sendable {
             ("project", d.project), ("assessment", assessment), ("assessmentProblem", problem),
             ("frozenAt", d.frozen?["at"] ?? .null), ("ruleSetVersion", d.frozen?["ruleSetVersion"] ?? .null),
             ("filedAt", d.filedAt.map(JSON.string) ?? .null), ("instructor", d.instructor.map(JSON.string) ?? .null),
-            ("checklist", .array(lines)), ("score", d.score ?? .null), ("granted", d.granted ?? .null), ("decision", d.decision.map(JSON.string) ?? .null),
+            ("checklist", .array(lines)), ("score", d.score ?? .null),
+            ("priorities", .array(dossiers.priorities(d).map { .string($0.rawValue) })), ("granted", d.granted ?? .null), ("decision", d.decision.map(JSON.string) ?? .null),
             ("allowedTransitions", .array(DossierTransition.targets(from: d.state).map { .string($0.rawValue) })),
             ("history", .array(try await dossiers.history(d.id))),
             ("messages", .array(try await dossiers.notes(d.id, kind: "message").map(\.json))),
@@ -282,7 +283,7 @@ struct DossierAPI: Sendable {
             let decided = [DossierState.accepte, .refuse, .classeSansSuite].contains(d.state) ? Show.day(d.updatedAt) : ""
             rows.append([d.id, d.title, d.porteur, d.campaign, Self.text(source["kind"]) ?? "", d.state.rawValue, d.region ?? (d.instruction == "CNSA" ? "national" : ""),
                          "\(count)", cents(d.frozen?["assessment"]?["funding"]?["total"]), cents(d.granted?["total"]), score,
-                         (Int(score) ?? 0) >= DossierScore.matureFrom ? "mature" : "", d.filedAt.map(Show.day) ?? "", decided, d.decision ?? "", d.instructor ?? ""])
+                         dossiers.priorities(d).map(\.rawValue).joined(separator: ", "), d.filedAt.map(Show.day) ?? "", decided, d.decision ?? "", d.instructor ?? ""])
         }
         return CSV.response(rows, filename: "dossiers.csv")
     }

@@ -76,4 +76,44 @@ struct DossierRulesTests {
         #expect(lines.map(\.fitsEnvelope) == [true, true, true, true, false])
         #expect(Ranking.rank([c("x", .depose, amount: 5, filed: "")], envelope: nil, priorityOrder: []).first?.fitsEnvelope == true)
     }
+
+    /// W5 (Normandie 2022, [000]): the priorities a filed project meets, in the call's order.
+    @Test func prioritiesFollowTheCallsOrder() throws {
+        let catalogue = CampaignCatalogue.bundled
+        let normandie = try #require(catalogue.campaign("2022-normandie"))
+        #expect(normandie.grid.priorities.map(\.rawValue) == ["mature", "nonRetenuAnterieur", "acquisitionPAPH", "pdsPde", "saad",
+                                                             "centPourCentRegional", "ogPublic", "conformiteSonsMoyenGrosOG", "ahiPjm"])
+        #expect(normandie.parameter("W5.priorites")?.source == "[000]")
+        #expect(catalogue.campaign("2022-occitanie")?.grid.priorities == [.mature])
+        let ej = "140000019"
+        func project(filed: String) -> Project {
+            Project(campaign: "2022-normandie", kind: .acquisition, solution: .init(name: "Logiciel X", editor: "Éditeur Y", referencing: .segur),
+                    porteur: ej, procurement: .sad, organismes: [.init(finessEJ: ej, name: "Association normande", essmsCount: 30)],
+                    establishments: (1...10).map { i in
+                        .init(finessET: WorkedCase.finessET("14", i), finessEJ: ej, name: "EHPAD \(i)", sector: .PA, department: Territory.department("14")!)
+                    } + (11...12).map { i in
+                        .init(finessET: WorkedCase.finessET("76", i), finessEJ: ej, name: "CHRS \(i)", sector: .PDS, department: Territory.department("76")!)
+                    },
+                    filingDate: CalendarDate(iso: filed))
+        }
+        let inWindow1 = project(filed: "2022-04-01")
+        let met = Priority.computed(inWindow1, try Engine().assess(inWindow1), campaign: normandie, porteurPublic: false)
+        #expect(met == [.acquisitionPAPH, .pdsPde, .centPourCentRegional])
+        let later = project(filed: "2022-07-01")
+        let metLater = Priority.computed(later, try Engine().assess(later), campaign: normandie, porteurPublic: true)
+        #expect(metLater == [.acquisitionPAPH, .pdsPde, .ogPublic])
+        // Held: mature from the score, the instructor's own, in the call's order; only what the call lists.
+        let held = Priority.held(listed: normandie.grid.priorities, computed: met, score: 12, instructor: [.nonRetenuAnterieur, .saad])
+        #expect(held == [.mature, .nonRetenuAnterieur, .acquisitionPAPH, .pdsPde, .centPourCentRegional])
+        #expect(Priority.held(listed: [.mature], computed: met, score: 10, instructor: []).isEmpty)
+        #expect(Priority.isPublic(legalStatus: "13") == true && Priority.isPublic(legalStatus: "60") == false && Priority.isPublic(legalStatus: nil) == nil)
+        // The instructor sets only what the machine cannot compute.
+        #expect(throws: InputError(path: "priorities[0]", reason: "priorité posée par l'instructeur attendue : nonRetenuAnterieur (les autres sont calculées)")) {
+            try DossierScore(json: try JSON.parse(#"{"criteria": {"enjeux": 3, "equipe": 3, "planning": 2, "securite": 2, "interoperabilite": 1}, "priorities": ["saad"]}"#))
+        }
+        // A call listing an unknown priority does not load.
+        let bad = #"{ "id": "2022-test", "label": "AAP test", "ruleSetVersion": "2022.1", "extends": "2022", "region": "28", "period": { "from": "2022-03-01", "to": "2022-12-31" }, "parameters": { "W5.priorites": { "value": ["mature", "jeunes"], "source": "AAP test" } } }"#
+        #expect(loadError([("2022.json", nationalGrid), ("2022-test.json", bad)])?.description
+                == "campagne 2022-test, paramètre W5.priorites : priorité 2 inconnue ; priorités : mature, nonRetenuAnterieur, acquisitionPAPH, pdsPde, saad, centPourCentRegional, ogPublic, conformiteSonsMoyenGrosOG, ahiPjm")
+    }
 }
