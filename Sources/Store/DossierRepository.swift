@@ -30,6 +30,34 @@ public struct Dossier: Sendable, Equatable {
     public var scope: String? { instruction == "CNSA" ? "national" : region }
 }
 
+/// A dossier as a list, the ranking and the exports show it: no project, no frozen assessment.
+public struct DossierSummary: Sendable, Equatable {
+    public let id: String
+    public let title: String
+    public let porteur: String
+    public let campaign: String
+    public let state: DossierState
+    public let version: Int
+    public let instruction: String?
+    public let region: String?
+    public let instructor: String?
+    public let filedAt: String?
+    /// The frozen assessment's total, once filed.
+    public let requested: Cents?
+    public let granted: JSON?
+    public let score: JSON?
+    public let decision: String?
+    public let kind: String?
+    public let establishments: Int
+    /// The priorities computed at filing (W5), before `mature` and the instructor's.
+    public let computedPriorities: [Priority]
+    public let createdAt: String
+    public let updatedAt: String
+
+    public var scope: String? { instruction == "CNSA" ? "national" : region }
+    public var scoreTotal: Int? { score?["total"].flatMap { json -> Int? in if case let .number(n) = json { return Int(n) } else { return nil } } }
+}
+
 /// Why a change to a dossier is refused: the state does not allow it (409), conditions are
 /// unmet (422, each named), the input is wrong (422, the field named), or the caller may not (403).
 public enum DossierError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -74,6 +102,14 @@ public struct DossierRepository: Sendable {
     static let columns = ["id", "title", "porteur", "campaign", "state", "version", "project", "frozen", "instruction", "region",
                           "instructor", "filed_at", "granted", "score", "decision", "created_at", "updated_at", "updated_by"]
 
+    /// Derived from the JSON at every write (`derived`), read by the list, the ranking and the exports.
+    static let derivedColumns = ["requested", "computed_priorities", "kind", "establishment_count"]
+    static var writtenColumns: [String] { columns + derivedColumns }
+
+    /// What a list shows of a dossier, without its project or frozen assessment.
+    static let summaryColumns = ["id", "title", "porteur", "campaign", "state", "version", "instruction", "region", "instructor", "filed_at",
+                                 "granted", "score", "decision", "created_at", "updated_at"] + derivedColumns
+
     static func now() -> String { ISO8601DateFormatter().string(from: Date()) }
 
     /// PostgreSQL serialises the dossiers' transitions (E3 across dossiers, the envelope) with this
@@ -86,11 +122,13 @@ public struct DossierRepository: Sendable {
         try await store.sql.select().columns(Self.columns).from("dossiers").where("id", .equal, SQLBind(id)).first().map(Self.dossier)
     }
 
-    /// The dossiers a principal may see (`access.md`): its porteur scopes' own, and the filed ones
-    /// routed to its instructeur or lecteur scopes (a national lecteur sees every filed dossier).
+    /// The dossiers a principal may see (`access.md`), newest change first: its porteur scopes'
+    /// own, the filed ones routed to its instructeur or lecteur scopes (a national lecteur sees
+    /// every filed dossier), and those an expert is asked about. The scope is a condition of the
+    /// query; `limit` nil reads them all (the exports).
     public func list(for principal: Principal, state: DossierState? = nil, campaign: String? = nil, region: String? = nil,
-                     department: String? = nil) async throws -> [Dossier] {
-        var query = store.sql.select().columns(Self.columns).from("dossiers")
+                     department: String? = nil, limit: Int? = 1000) async throws -> [DossierSummary] {
+        var query = store.sql.select().columns(Self.summaryColumns).from("dossiers")
         if let department {
             // The dossiers with an establishment of that department (FINESS registry).
             let ids = try await store.sql.select().distinct().column(SQLColumn("dossier", table: "e"))
@@ -106,20 +144,37 @@ public struct DossierRepository: Sendable {
         if let region { query = query.where("region", .equal, SQLBind(region)) }
         let porteurs = principal.scopes(.porteur)
         let routed = principal.scopes(.instructeur) + principal.scopes(.lecteur)
+        let everyFiled = principal.scopes(.lecteur).contains("national")
+        let national = principal.scopes(.instructeur).contains("national")
+        let regions = Array(Set(routed).subtracting(["national"])).sorted()
         var asked: Set<String> = []
         if principal.has(.expert) {
             asked = Set(try await store.sql.select().column("dossier").from("dossier_avis").where("expert", .equal, SQLBind(principal.email))
                 .all().map { try $0.decode(column: "dossier", as: String.self) })
         }
         guard !porteurs.isEmpty || !routed.isEmpty || !asked.isEmpty else { return [] }
-        let rows = try await query.where { group in
+        query = query.where { group in
             var g = group
             if !porteurs.isEmpty { g = g.orWhere("porteur", .in, SQLBind.group(porteurs)) }
-            if !routed.isEmpty { g = g.orWhere("state", .notEqual, SQLBind(DossierState.brouillon.rawValue)) }
-            if !asked.isEmpty { g = g.orWhere("id", .in, SQLBind.group(Array(asked))) }
+            if everyFiled {
+                g = g.orWhere("state", .notEqual, SQLBind(DossierState.brouillon.rawValue))
+            } else if national || !regions.isEmpty {
+                g = g.orWhere { filed in
+                    filed.where("state", .notEqual, SQLBind(DossierState.brouillon.rawValue)).where { routing in
+                        var r = routing
+                        if national { r = r.orWhere("instruction", .equal, SQLBind("CNSA")) }
+                        if !regions.isEmpty {
+                            r = r.orWhere { ars in ars.where("instruction", .equal, SQLBind("ARS")).where("region", .in, SQLBind.group(regions)) }
+                        }
+                        return r
+                    }
+                }
+            }
+            if !asked.isEmpty { g = g.orWhere("id", .in, SQLBind.group(Array(asked).sorted())) }
             return g
-        }.orderBy("updated_at", .descending).limit(1000).all()
-        return try rows.map(Self.dossier).filter { Self.sees(principal, $0) || asked.contains($0.id) }
+        }.orderBy("updated_at", .descending).orderBy("id")
+        if let limit { query = query.limit(limit) }
+        return try await query.all().map(Self.summary)
     }
 
     /// The dossier if the principal may see it; nil — a 404, as for one that does not exist — otherwise.
@@ -138,8 +193,12 @@ public struct DossierRepository: Sendable {
 
     /// Whether a principal may see a dossier by its scopes: outside, a dossier answers 404 as if it did not exist.
     public static func sees(_ principal: Principal, _ d: Dossier) -> Bool {
-        if principal.scopes(.porteur).contains(d.porteur) { return true }
-        guard d.state != .brouillon, let scope = d.scope else { return false }
+        sees(principal, porteur: d.porteur, state: d.state, scope: d.scope)
+    }
+
+    static func sees(_ principal: Principal, porteur: String, state: DossierState, scope: String?) -> Bool {
+        if principal.scopes(.porteur).contains(porteur) { return true }
+        guard state != .brouillon, let scope else { return false }
         if principal.scopes(.instructeur).contains(scope) { return true }
         let readers = principal.scopes(.lecteur)
         return readers.contains("national") || readers.contains(scope)
@@ -196,7 +255,7 @@ public struct DossierRepository: Sendable {
                               project: project, frozen: nil, instruction: nil, region: nil, instructor: nil, filedAt: nil, granted: nil,
                               score: nil, decision: nil, createdAt: now, updatedAt: now, updatedBy: actor)
         try await store.transaction(immediate: true) {
-            try await store.sql.insert(into: "dossiers").columns(Self.columns).values(Self.values(dossier)).run()
+            try await store.sql.insert(into: "dossiers").columns(Self.writtenColumns).values(Self.values(dossier)).run()
             try await setEstablishments(dossier.id, typed)
             try await store.sql.insert(into: "dossier_history").columns("dossier", "at", "actor", "from_state", "to_state")
                 .values(SQLBind(dossier.id), SQLBind(now), SQLBind(actor), SQLLiteral.null, SQLBind(DossierState.brouillon.rawValue)).run()
@@ -254,7 +313,7 @@ public struct DossierRepository: Sendable {
             d.updatedBy = actor
             let values = Self.values(d)
             var update = store.sql.update("dossiers")
-            for (column, value) in zip(Self.columns, values) where column != "id" && column != "created_at" { update = update.set(SQLColumn(column), to: value) }
+            for (column, value) in zip(Self.writtenColumns, values) where column != "id" && column != "created_at" { update = update.set(SQLColumn(column), to: value) }
             try await update.where("id", .equal, SQLBind(id)).run()
             return .changed(d)
         }
@@ -418,33 +477,41 @@ public struct DossierRepository: Sendable {
 
     /// The ranking of a scope's dossiers of a campaign (`national` for the CNSA, else a region).
     public func ranking(campaign: String, scope: String) async throws -> (envelope: Cents?, committed: Cents, lines: [Ranking.Line]) {
-        var query = store.sql.select().columns(Self.columns).from("dossiers").where("campaign", .equal, SQLBind(campaign))
+        var query = store.sql.select().columns(Self.summaryColumns).from("dossiers").where("campaign", .equal, SQLBind(campaign))
             .where("state", .in, SQLBind.group(Ranking.states.map(\.rawValue).sorted()))
         query = scope == "national" ? query.where("instruction", .equal, SQLBind("CNSA"))
             : query.where("instruction", .equal, SQLBind("ARS")).where("region", .equal, SQLBind(scope))
-        let candidates = try await query.all().map(Self.dossier).map { d -> Ranking.Candidate in
-            let score = d.score?["total"].flatMap { json -> Int? in if case let .number(n) = json { return Int(n) } else { return nil } }
-            let amountJSON = d.state == .accepte ? d.granted?["total"] : d.frozen?["assessment"]?["funding"]?["total"]
-            let amount = amountJSON?.cents ?? 0
-            return Ranking.Candidate(id: d.id, title: d.title, state: d.state, priorities: priorities(d).map(\.rawValue),
-                                     score: score, amount: amount, filedAt: d.filedAt ?? "", decidedAt: d.updatedAt)
-        }
         let grid = engine.catalogue.campaign(campaign)?.rules(on: today()).grid
-        let lines = Ranking.rank(candidates, envelope: grid?.envelope, priorityOrder: (grid?.priorities ?? []).map(\.rawValue))
+        let listed = grid?.priorities ?? []
+        let candidates = try await query.all().map(Self.summary).map { d -> Ranking.Candidate in
+            let amount = (d.state == .accepte ? d.granted?["total"]?.cents : d.requested) ?? 0
+            return Ranking.Candidate(id: d.id, title: d.title, state: d.state, priorities: Self.priorities(d, listed: listed).map(\.rawValue),
+                                     score: d.scoreTotal, amount: amount, filedAt: d.filedAt ?? "", decidedAt: d.updatedAt)
+        }
+        let lines = Ranking.rank(candidates, envelope: grid?.envelope, priorityOrder: listed.map(\.rawValue))
         let committed = lines.filter { $0.candidate.state == .accepte }.reduce(0) { $0 + $1.candidate.amount }
         return (grid?.envelope, committed, lines)
     }
 
     /// The priorities a dossier holds (W5), in its campaign's order: computed at filing (frozen),
     /// `mature` from the score, and those its instructor set with the score.
+    public func priorities(_ d: DossierSummary) -> [Priority] {
+        Self.priorities(d, listed: engine.catalogue.campaign(d.campaign)?.rules(on: today()).grid.priorities ?? [])
+    }
+
     public func priorities(_ d: Dossier) -> [Priority] {
-        func codes(_ json: JSON?) -> Set<Priority> {
-            guard case let .array(items)? = json else { return [] }
-            return Set(items.compactMap { if case let .string(code) = $0 { return Priority(rawValue: code) } else { return nil } })
-        }
         let listed = engine.catalogue.campaign(d.campaign)?.rules(on: today()).grid.priorities ?? []
         let total = d.score?["total"].flatMap { json -> Int? in if case let .number(n) = json { return Int(n) } else { return nil } }
-        return Priority.held(listed: listed, computed: codes(d.frozen?["priorities"]), score: total, instructor: codes(d.score?["priorities"]))
+        return Priority.held(listed: listed, computed: Self.codes(d.frozen?["priorities"]), score: total, instructor: Self.codes(d.score?["priorities"]))
+    }
+
+    static func priorities(_ d: DossierSummary, listed: [Priority]) -> [Priority] {
+        Priority.held(listed: listed, computed: Set(d.computedPriorities), score: d.scoreTotal, instructor: codes(d.score?["priorities"]))
+    }
+
+    static func codes(_ json: JSON?) -> Set<Priority> {
+        guard case let .array(items)? = json else { return [] }
+        return Set(items.compactMap { if case let .string(code) = $0 { return Priority(rawValue: code) } else { return nil } })
     }
 
     // MARK: Rows
@@ -454,6 +521,40 @@ public struct DossierRepository: Sendable {
         return [SQLBind(d.id), SQLBind(d.title), SQLBind(d.porteur), SQLBind(d.campaign), SQLBind(d.state.rawValue), SQLBind(d.version),
                 SQLBind(d.project.rendered(indent: false)), text(d.frozen), SQLBind(d.instruction), SQLBind(d.region), SQLBind(d.instructor),
                 SQLBind(d.filedAt), text(d.granted), text(d.score), SQLBind(d.decision), SQLBind(d.createdAt), SQLBind(d.updatedAt), SQLBind(d.updatedBy)]
+            + derived(d)
+    }
+
+    /// The summary columns of a dossier: the frozen total, the priorities computed at filing, the
+    /// kind and the number of establishments of the project read.
+    static func derived(_ d: Dossier) -> [any SQLExpression] {
+        let project = d.frozen?["project"] ?? d.project
+        let count: Int = if case let .array(items)? = project["establishments"] { items.count } else { 0 }
+        let kind: String? = if case let .string(k)? = project["kind"] { k } else { nil }
+        return [SQLBind(d.frozen?["assessment"]?["funding"]?["total"]?.cents), SQLBind(d.frozen?["priorities"]?.rendered(indent: false)),
+                SQLBind(kind), SQLBind(count)]
+    }
+
+    static func summary(_ row: any SQLRow) throws -> DossierSummary {
+        func json(_ column: String) throws -> JSON? {
+            guard let text = try row.decode(column: column, as: String?.self) else { return nil }
+            do { return try JSON.parse(text) } catch { throw StoreError("dossier : colonne \(column) illisible (\(error.description))") }
+        }
+        let id = try row.decode(column: "id", as: String.self)
+        let stateText = try row.decode(column: "state", as: String.self)
+        guard let state = DossierState(rawValue: stateText) else { throw StoreError("dossier \(id) : état inconnu « \(stateText) »") }
+        var computed: [Priority] = []
+        if case let .array(items)? = try json("computed_priorities") {
+            computed = items.compactMap { if case let .string(code) = $0 { return Priority(rawValue: code) } else { return nil } }
+        }
+        return DossierSummary(
+            id: id, title: try row.decode(column: "title", as: String.self), porteur: try row.decode(column: "porteur", as: String.self),
+            campaign: try row.decode(column: "campaign", as: String.self), state: state, version: try row.decode(column: "version", as: Int.self),
+            instruction: try row.decode(column: "instruction", as: String?.self), region: try row.decode(column: "region", as: String?.self),
+            instructor: try row.decode(column: "instructor", as: String?.self), filedAt: try row.decode(column: "filed_at", as: String?.self),
+            requested: try row.decode(column: "requested", as: Int?.self), granted: try json("granted"), score: try json("score"),
+            decision: try row.decode(column: "decision", as: String?.self), kind: try row.decode(column: "kind", as: String?.self),
+            establishments: try row.decode(column: "establishment_count", as: Int?.self) ?? 0, computedPriorities: computed,
+            createdAt: try row.decode(column: "created_at", as: String.self), updatedAt: try row.decode(column: "updated_at", as: String.self))
     }
 
     static func dossier(_ row: any SQLRow) throws -> Dossier {

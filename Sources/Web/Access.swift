@@ -101,6 +101,7 @@ enum AccessMatrix {
         allow(.get, .apiDossierDocument(id, document: ":document"), readers)
         allow(.get, .apiRanking, .roles([.instructeur, .lecteur]))
         allow(.get, .apiDossiersExportCSV, .roles([.instructeur, .lecteur]))
+        allow(.get, .apiDossiersExportXLSX, .roles([.instructeur, .lecteur]))
         allow(.post, .apiDossierAvis(id), .roles([.instructeur]))
         allow(.get, .apiAvis, .roles([.expert]))
         allow(.put, .apiAvisAnswer(id), .roles([.expert]))

@@ -86,6 +86,7 @@ struct DossierAPI: Sendable {
         }
         routes.get(SiteURL.decisionsCSV.path) { _, _ in try await decisions() }
         routes.get(SiteURL.apiDossiersExportCSV.path) { _, context in try await exportCSV(context) }
+        routes.get(SiteURL.apiDossiersExportXLSX.path) { _, context in try await exportXLSX(context) }
         routes.get(SiteURL.apiDossierDocument(id, document: ":document").path) { _, context in
             try await withDossier(context) { d, principal in
                 let documentID = try context.parameters.require("document")
@@ -191,8 +192,8 @@ struct DossierAPI: Sendable {
         return JSONResponse.make(.ok, .array(list.map(Self.summary)))
     }
 
-    static func summary(_ d: Dossier) -> JSON {
-        let requested = d.frozen?["assessment"]?["funding"]?["total"] ?? .null
+    static func summary(_ d: DossierSummary) -> JSON {
+        let requested = d.requested.map(JSON.euros) ?? .null
         return .object([("id", .string(d.id)), ("title", .string(d.title)), ("state", .string(d.state.rawValue)), ("campaign", .string(d.campaign)),
                         ("porteur", .string(d.porteur)), ("instruction", d.instruction.map(JSON.string) ?? .null), ("region", d.region.map(JSON.string) ?? .null),
                         ("amountRequested", requested), ("amountGranted", d.granted?["total"] ?? .null),
@@ -266,26 +267,23 @@ struct DossierAPI: Sendable {
                         body: .init(byteBuffer: ByteBuffer(string: lines.joined(separator: "\r\n") + "\r\n")))
     }
 
-    /// `GET /dossiers/export.csv`: the scope's dossiers, one row each (the `Dossiers` sheet of
-    /// `dossiers.md`), as French Excel opens it.
+    /// `GET /dossiers/export.csv`: the `Dossiers` sheet of the scope's export, as French Excel opens it.
     func exportCSV(_ context: SiteContext) async throws -> Response {
         guard let principal = context.principal else { throw HTTPError(.unauthorized) }
-        var rows = [["id", "intitulé", "porteur", "campagne", "nature", "état", "région", "établissements", "demandé (€)", "accordé (€)",
-                     "note /15", "priorités", "déposé le", "décidé le", "motivation", "instructeur"]]
-        for d in try await dossiers.list(for: principal) where d.state != .brouillon {
-            let source = d.frozen?["project"] ?? d.project
-            let count: Int = { if case let .array(items)? = source["establishments"] { return items.count } else { return 0 } }()
-            func cents(_ json: JSON?) -> String {
-                guard let c = json?.cents else { return "" }
-                return CSV.euros(c)
-            }
-            let score = d.score?["total"].map { $0.rendered(indent: false) } ?? ""
-            let decided = [DossierState.accepte, .refuse, .classeSansSuite].contains(d.state) ? Show.day(d.updatedAt) : ""
-            rows.append([d.id, d.title, d.porteur, d.campaign, Self.text(source["kind"]) ?? "", d.state.rawValue, d.region ?? (d.instruction == "CNSA" ? "national" : ""),
-                         "\(count)", cents(d.frozen?["assessment"]?["funding"]?["total"]), cents(d.granted?["total"]), score,
-                         dossiers.priorities(d).map(\.rawValue).joined(separator: ", "), d.filedAt.map(Show.day) ?? "", decided, d.decision ?? "", d.instructor ?? ""])
-        }
-        return CSV.response(rows, filename: "dossiers.csv")
+        let workbook = try await DossierExport(dossiers: dossiers).workbook(for: principal, sheets: 1)
+        try await DossierExport.audit(dossiers, principal, context, format: "csv", count: workbook.sheets[0].rows.count)
+        return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"dossiers.csv\""],
+                        body: .init(byteBuffer: ByteBuffer(string: workbook.csv())))
+    }
+
+    /// `GET /dossiers/export.xlsx`: the sheets `Dossiers`, `Etablissements` and `Avis` of the scope.
+    func exportXLSX(_ context: SiteContext) async throws -> Response {
+        guard let principal = context.principal else { throw HTTPError(.unauthorized) }
+        let workbook = try await DossierExport(dossiers: dossiers).workbook(for: principal)
+        let bytes = try workbook.xlsx()
+        try await DossierExport.audit(dossiers, principal, context, format: "xlsx", count: workbook.sheets[0].rows.count)
+        return Response(status: .ok, headers: [.contentType: DocumentKind.xlsx.contentType, .contentDisposition: "attachment; filename=\"dossiers.xlsx\""],
+                        body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 
     /// A comma-separated cell: neutralised against formulas, quoted when it holds `,`, `"` or a line end.

@@ -67,6 +67,7 @@ enum SiteURL: Sendable {
     case apiCurrentSession
     case apiDossiers
     case apiDossiersExportCSV
+    case apiDossiersExportXLSX
     case apiDossier(String)
     case apiDossierProject(String)
     case apiDossierTransitions(String)
@@ -134,6 +135,7 @@ enum SiteURL: Sendable {
         case .apiCurrentSession: return "/api/v1/sessions/current"
         case .apiDossiers: return "/api/v1/dossiers"
         case .apiDossiersExportCSV: return "/api/v1/dossiers/export.csv"
+        case .apiDossiersExportXLSX: return "/api/v1/dossiers/export.xlsx"
         case let .apiDossier(id): return "/api/v1/dossiers/\(id)"
         case let .apiDossierProject(id): return "/api/v1/dossiers/\(id)/project"
         case let .apiDossierTransitions(id): return "/api/v1/dossiers/\(id)/transitions"

@@ -199,6 +199,33 @@ struct DossierTests {
                 #expect(export.hasPrefix("\u{FEFF}id;intitulé;porteur;campagne;nature;état;région;établissements;demandé (€);accordé (€);note /15"))
                 #expect(export.contains("\(id);DUI des EHPAD de l'association;310100011;2022-occitanie;acquisition;accepte;76;"))
                 #expect(try await call("/api/v1/dossiers/export.csv", .get, Self.porteur).status == .forbidden)
+                // The same scope as a workbook read back: three sheets, typed cells.
+                let xlsx = try await client.execute(uri: "/api/v1/dossiers/export.xlsx", method: .get, headers: [.authorization: "Bearer \(Self.agent)"])
+                #expect(xlsx.headers[.contentType] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+                let book = try XLSXBook(Array(xlsx.body.readableBytesView))
+                #expect(book.sheetNames == ["Dossiers", "Etablissements", "Avis"])
+                let sheet = book.sheets["Dossiers"] ?? []
+                #expect(sheet.count == 2)
+                #expect(sheet.first?["I"]?.value == "demandé (€)")
+                let row = sheet.count > 1 ? sheet[1] : [:]
+                #expect(row["A"] == XLSXBook.Cell(style: nil, type: "inlineStr", value: id))
+                #expect(row["J"] == XLSXBook.Cell(style: "2", type: nil, value: "989000.00"))
+                #expect(row["K"] == XLSXBook.Cell(style: nil, type: nil, value: "12"))
+                #expect(row["L"]?.value == "mature")
+                // The filing day (Europe/Paris) as a date cell: the spreadsheet's day number (from 30/12/1899), shown JJ/MM/AAAA.
+                var paris = Calendar(identifier: .gregorian)
+                paris.timeZone = TimeZone(identifier: "Europe/Paris")!
+                let filedDay = try #require(ISO8601DateFormatter().date(from: String(String(buffer: filed.body).split(separator: "\"filedAt\":\"").last?.prefix(while: { $0 != "\"" }) ?? "")))
+                let serial = paris.dateComponents([.day], from: paris.date(from: DateComponents(year: 1899, month: 12, day: 30))!, to: paris.startOfDay(for: filedDay)).day
+                #expect(row["M"] == XLSXBook.Cell(style: "3", type: nil, value: "\(serial ?? 0)"))
+                let establishments = book.sheets["Etablissements"] ?? []
+                #expect(establishments.count - 1 == Int(row["H"]?.value ?? "") && establishments.count > 1)
+                #expect(establishments.dropFirst().allSatisfy { $0["A"]?.value == id })
+                let avisSheet = book.sheets["Avis"] ?? []
+                #expect(avisSheet.count == 2)
+                #expect(avisSheet.last?["B"]?.value == "expert@d.test" && avisSheet.last?["G"]?.value == "reserve")
+                #expect(avisSheet.last?["D"] == XLSXBook.Cell(style: "3", type: nil, value: "44713"))
+                #expect(try await call("/api/v1/dossiers/export.xlsx", .get, Self.porteur).status == .forbidden)
                 // The ranking of the region: the accepted dossier committed against the envelope.
                 let ranking = try json(try await call("/api/v1/instruction/ranking?campaign=2022-occitanie", .get, Self.agent))
                 #expect(ranking["envelope"] == .number("4186783"))

@@ -55,7 +55,7 @@ struct DossierListView: PageView {
         let action = SiteURL.dossiers.path
     }
 
-    init(dossiers: [Dossier], all: [Dossier], filter: Filter, grappes: [SavedGrappe], porteur: Bool, message: Message? = nil) {
+    init(dossiers: [DossierSummary], all: [DossierSummary], filter: Filter, grappes: [SavedGrappe], porteur: Bool, message: Message? = nil) {
         let state = filter.state
         states = [Option("", "Tous les états", selected: state == nil ? "" : nil)]
             + DossierState.allCases.map { Option($0.rawValue, Show.sentenceCase($0.french), selected: state?.rawValue) }
@@ -75,7 +75,7 @@ struct DossierListView: PageView {
         }
         rows = dossiers.map { d in
             Row(href: SiteURL.dossier(d.id).path, title: d.title, state: Show.sentenceCase(d.state.french), campaign: d.campaign, porteur: d.porteur,
-                routing: DossierView.routing(d), requested: DossierView.euros(d.frozen?["assessment"]?["funding"]?["total"]),
+                routing: DossierView.routing(instruction: d.instruction, region: d.region), requested: d.requested.map(Show.euros) ?? "—",
                 granted: DossierView.euros(d.granted?["total"]), updated: FrenchTime.dateTime(d.updatedAt))
         }
         count = dossiers.count
@@ -200,10 +200,12 @@ struct DossierView: PageView {
         return Show.euros(cents)
     }
 
-    static func routing(_ d: Dossier) -> String {
-        switch d.instruction {
+    static func routing(_ d: Dossier) -> String { routing(instruction: d.instruction, region: d.region) }
+
+    static func routing(instruction: String?, region: String?) -> String {
+        switch instruction {
         case "CNSA"?: return "CNSA (national)"
-        case "ARS"?: return d.region.flatMap { Territory.region(code: $0) }.map { "ARS \($0.name)" } ?? "ARS"
+        case "ARS"?: return region.flatMap { Territory.region(code: $0) }.map { "ARS \($0.name)" } ?? "ARS"
         default: return "non déposé"
         }
     }

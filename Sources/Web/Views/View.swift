@@ -160,4 +160,20 @@ enum FrenchTime {
         func two(_ n: Int?) -> String { let v = n ?? 0; return v < 10 ? "0\(v)" : "\(v)" }
         return "\(two(c.day))/\(two(c.month))/\(c.year ?? 0) à \(two(c.hour)):\(two(c.minute))"
     }
+
+    static let paris: Calendar = {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "Europe/Paris") ?? .gmt
+        return calendar
+    }()
+
+    /// The day in Europe/Paris of a timestamp (`2026-11-25T23:30:00Z` → 2026-11-26); a bare day
+    /// (`2022-06-01`) is itself.
+    static func day(_ iso: String) -> CalendarDate? {
+        if iso.count == 10 { return CalendarDate(iso: iso) }
+        guard let date = ISO8601DateFormatter().date(from: iso) else { return CalendarDate(iso: String(iso.prefix(10))) }
+        let c = paris.dateComponents([.year, .month, .day], from: date)
+        guard let y = c.year, let m = c.month, let d = c.day else { return nil }
+        return CalendarDate(iso: "\(y)-\(m < 10 ? "0" : "")\(m)-\(d < 10 ? "0" : "")\(d)")
+    }
 }
