@@ -28,7 +28,7 @@ extension DossierRepository {
             : "SELECT id, COALESCE(frozen::jsonb #> '{project,establishments}', project::jsonb -> 'establishments')::text AS establishments, (frozen::jsonb #> '{assessment,excluded}')::text AS excluded FROM dossiers WHERE id IN "
         var lines: [String: [EstablishmentLine]] = [:]
         for chunk in stride(from: 0, to: ids.count, by: 5000).map({ Array(ids[$0..<min($0 + 5000, ids.count)]) }) {
-            let rows = try await store.sql.raw(select + "(\(SQLBind.group(chunk)))").all()
+            let rows = try await store.sql.raw(select + "\(SQLBind.group(chunk))").all()
             for row in rows {
                 let id = try row.decode(column: "id", as: String.self)
                 func json(_ column: String) throws -> JSON? {

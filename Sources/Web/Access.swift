@@ -110,6 +110,8 @@ enum AccessMatrix {
         allow(.get, .dossier(id), readers)
         allow(.get, .dossierDecision(id), readers)
         allow(.get, .dossierDecisionPDF(id), readers)
+        allow(.get, .dossierConvention(id), readers)
+        allow(.get, .dossierConventionPDF(id), readers)
         allow(.post, .dossierTransitions(id), sides)
         allow(.post, .dossierScore(id), .roles([.instructeur]))
         allow(.post, .dossierMessages(id), sides)

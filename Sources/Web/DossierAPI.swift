@@ -189,7 +189,7 @@ struct DossierAPI: Sendable {
         }
         let list = try await dossiers.list(for: principal, state: state, campaign: query["campaign"].flatMap { $0.isEmpty ? nil : $0 },
                                            region: query["region"].flatMap { $0.isEmpty ? nil : $0 })
-        return JSONResponse.make(.ok, .array(list.map(Self.summary)))
+        return JSONResponse.make(.ok, InstructionWork.json(list))
     }
 
     static func summary(_ d: DossierSummary) -> JSON {
@@ -279,8 +279,7 @@ struct DossierAPI: Sendable {
     /// `GET /dossiers/export.xlsx`: the sheets `Dossiers`, `Etablissements` and `Avis` of the scope.
     func exportXLSX(_ context: SiteContext) async throws -> Response {
         guard let principal = context.principal else { throw HTTPError(.unauthorized) }
-        let workbook = try await DossierExport(dossiers: dossiers).workbook(for: principal)
-        let bytes = try workbook.xlsx()
+        let (workbook, bytes) = try await InstructionWork(dossiers: dossiers).xlsx(for: principal)
         try await DossierExport.audit(dossiers, principal, context, format: "xlsx", count: workbook.sheets[0].rows.count)
         return Response(status: .ok, headers: [.contentType: DocumentKind.xlsx.contentType, .contentDisposition: "attachment; filename=\"dossiers.xlsx\""],
                         body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
@@ -307,17 +306,7 @@ struct DossierAPI: Sendable {
         guard own.contains(scope) || (principal.scopes(.lecteur).contains("national") && Territory.region(code: scope) != nil) else {
             return JSONResponse.error(.notFound, path: "scope", "portée « \(Limits.quote(scope)) » hors des vôtres (\(own.joined(separator: ", ")))")
         }
-        let (envelope, committed, lines) = try await dossiers.ranking(campaign: campaign, scope: scope)
-        return JSONResponse.make(.ok, .object([
-            ("campaign", .string(campaign)), ("scope", .string(scope)), ("envelope", envelope.map(JSON.euros) ?? .null),
-            ("committed", .euros(committed)), ("remaining", envelope.map { .euros($0 - committed) } ?? .null),
-            ("note", envelope == nil ? .string("la campagne ne donne pas d'enveloppe : l'acceptation n'est pas limitée") : .null),
-            ("dossiers", .array(lines.map { l in
-                .object([("id", .string(l.candidate.id)), ("title", .string(l.candidate.title)), ("state", .string(l.candidate.state.rawValue)),
-                         ("priorities", .array(l.candidate.priorities.map(JSON.string))), ("score", l.candidate.score.map(JSON.int) ?? .null),
-                         ("amount", .euros(l.candidate.amount)), ("cumulative", .euros(l.cumulative)), ("fitsEnvelope", .bool(l.fitsEnvelope))])
-            })),
-        ]))
+        return JSONResponse.make(.ok, try await InstructionWork(dossiers: dossiers).ranking(campaign: campaign, scope: scope))
     }
 
     // MARK: Documents

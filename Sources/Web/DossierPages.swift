@@ -26,6 +26,15 @@ struct DossierPages: Sendable {
                 return await PDF.response(view.html, filename: "decision-\(d.id).pdf")
             }
         }
+        routes.get(SiteURL.dossierConvention(id).path) { _, context in
+            try await withDossier(context) { d, _ in try await convention(d)?.response() ?? noConvention(d) }
+        }
+        routes.get(SiteURL.dossierConventionPDF(id).path) { _, context in
+            try await withDossier(context) { d, _ in
+                guard let view = try await convention(d) else { return noConvention(d) }
+                return await PDF.response(view.html, filename: "convention-\(d.id).pdf")
+            }
+        }
         routes.post(SiteURL.dossierTransitions(id).path) { request, context in
             try await changing(request, context) { d, version, form, principal in
                 guard let target = form["to"].flatMap(DossierState.init(rawValue:)) else { throw DossierError.invalid(InputError(path: "to", reason: "état inconnu")) }
@@ -73,15 +82,33 @@ struct DossierPages: Sendable {
     /// The decision letter of an accepted or refused dossier; nil before a decision.
     func decision(_ d: Dossier) async throws -> DecisionView? {
         guard d.state == .accepte || d.state == .refuse else { return nil }
+        let (on, terms) = try await grantTerms(d)
+        return DecisionView(dossier: d, decidedOn: on, terms: terms)
+    }
+
+    /// The funding convention of an accepted dossier; nil otherwise.
+    func convention(_ d: Dossier) async throws -> ConventionView? {
+        guard d.state == .accepte else { return nil }
+        let (on, terms) = try await grantTerms(d)
+        return ConventionView(dossier: d, decidedOn: on, terms: terms)
+    }
+
+    /// The day of the dossier's decision and what it grants, read with the registry and the campaign.
+    func grantTerms(_ d: Dossier) async throws -> (decidedOn: String, terms: GrantTerms) {
         let decided = try await dossiers.history(d.id).last { $0["to"] == .string(d.state.rawValue) }
-        let on: String = { if case let .string(at)? = decided?["at"] { return String(at.prefix(10)) } else { return String(d.updatedAt.prefix(10)) } }()
+        let on: String = { if case let .string(at)? = decided?["at"] { return FrenchTime.day(at)?.description ?? String(at.prefix(10)) } else { return String(d.updatedAt.prefix(10)) } }()
         let entity = try await site.finess.legalEntity(d.porteur)
         var members: [(finessET: String, name: String)] = []
         if let frozen = d.frozen?["project"], let project = try? await ProjectCompletion.project(frozen, registry: { complete in try await complete(site.finess) }) {
             members = project.establishments.compactMap { e in e.finessET.map { ($0, e.name) } }
         }
-        return DecisionView(dossier: d, decidedOn: on, beneficiary: entity?.longName ?? entity?.name ?? d.porteur, members: members,
-                            grid: site.engine.catalogue.campaign(d.campaign)?.rules(on: CalendarDate(iso: on)).grid)
+        let campaign = site.engine.catalogue.campaign(d.campaign)
+        return (on, GrantTerms(dossier: d, beneficiary: entity?.longName ?? entity?.name ?? d.porteur, members: members, campaign: campaign,
+                               grid: campaign?.rules(on: CalendarDate(iso: on)).grid))
+    }
+
+    func noConvention(_ d: Dossier) -> Response {
+        ErrorPage(heading: "Pas de convention", sentence: "Le dossier est « \(d.state.french) » : la convention de financement existe une fois le dossier accepté.").response(status: .conflict)
     }
 
     func noDecision(_ d: Dossier) -> Response {

@@ -45,6 +45,9 @@ enum SiteURL: Sendable {
     case dossierDecision(String)
     /// The same letter as PDF (WeasyPrint).
     case dossierDecisionPDF(String)
+    /// `ConventionView`, `Templates/convention.mustache`
+    case dossierConvention(String)
+    case dossierConventionPDF(String)
     case dossierTransitions(String)
     case dossierScore(String)
     case dossierMessages(String)
@@ -114,6 +117,8 @@ enum SiteURL: Sendable {
         case let .dossier(id): return "/dossiers/\(id)"
         case let .dossierDecision(id): return "/dossiers/\(id)/decision"
         case let .dossierDecisionPDF(id): return "/dossiers/\(id)/decision.pdf"
+        case let .dossierConvention(id): return "/dossiers/\(id)/convention"
+        case let .dossierConventionPDF(id): return "/dossiers/\(id)/convention.pdf"
         case let .dossierTransitions(id): return "/dossiers/\(id)/transitions"
         case let .dossierScore(id): return "/dossiers/\(id)/note"
         case let .dossierMessages(id): return "/dossiers/\(id)/messages"

@@ -189,6 +189,21 @@ struct DossierTests {
                 } else {
                     #expect(pdf.status == .serviceUnavailable)
                 }
+                // The funding convention: the parties, its articles filled with the same terms; as PDF too.
+                let convention = text(try await client.execute(uri: "/dossiers/\(id)/convention", method: .get, headers: [.authorization: "Bearer \(Self.agent)"]))
+                #expect(convention.contains("<h1>Convention de financement</h1>") && convention.contains("<strong>Entre</strong> ARS Occitanie"))
+                #expect(convention.contains("Article 2 — Établissements concernés") && convention.contains("Établissements financés (46)"))
+                #expect(convention.contains("Solde (50 %) à l&#39;atteinte des cibles d&#39;usage (P2)"))
+                #expect(convention.contains("en deçà de 80 % de la subvention, l&#39;agence apprécie les dépenses déclarées (P2)"))
+                #expect(convention.contains("La date de signature de la présente convention est la date d'engagement du projet"))
+                let conventionPDF = try await client.execute(uri: "/dossiers/\(id)/convention.pdf", method: .get, headers: [.authorization: "Bearer \(Self.porteur)"])
+                if FileManager.default.isExecutableFile(atPath: "/usr/bin/weasyprint") || ProcessInfo.processInfo.environment["CI"] != nil {
+                    #expect(conventionPDF.status == .ok)
+                    let text = try Self.pdfText(Array(conventionPDF.body.readableBytesView))
+                    #expect(text.contains("Convention de financement") && text.contains("Article 7"), "\(text.prefix(300))")
+                } else {
+                    #expect(conventionPDF.status == .serviceUnavailable)
+                }
                 // The decision as open data, for anyone.
                 let csv = text(try await client.execute(uri: "/decisions.csv", method: .get))
                 #expect(csv.hasPrefix("nomAttribuant,idAttribuant,dateConvention,referenceDecision,nomBeneficiaire,idBeneficiaire,objet,montant,"))

@@ -1,22 +1,20 @@
 import Rules
 import Store
 
-/// `/dossiers/{id}/decision` (`Templates/decision.mustache`): the decision letter of a dossier,
-/// filled from the dossier, the frozen assessment and the campaign — the parties, the
-/// establishments, the amounts granted, the two instalments, the usage targets and the deadline;
-/// for a refusal, its motivation and the means and time limits of appeal.
-struct DecisionView: PageView {
-    static let template = "decision"
-    let layout: Layout
+/// What an accepted dossier grants, as the decision letter and the convention state it: the
+/// parties, the establishments financed (and those excluded), the amounts granted, the two
+/// instalments, the usage targets and the deadline — from the dossier, its frozen assessment and
+/// its campaign.
+struct GrantTerms {
     let attribuant: String
     let reference: String
-    let decidedOn: String
     let title: String
     let campaign: String
+    let campaignLabel: String
+    let kind: String
+    let solution: String
     let beneficiary: String
     let porteur: String
-    let accepted: Bool
-    let motivation: String?
     let establishments: [Establishment]
     let establishmentCount: Int
     let excluded: [String]
@@ -25,8 +23,7 @@ struct DecisionView: PageView {
     let instalments: [Line]
     let targets: [Line]
     let deadline: String
-    let dossierHref: String
-    let pdfHref: String
+    let expensesRule: String
 
     struct Establishment {
         let finessET: String
@@ -39,17 +36,22 @@ struct DecisionView: PageView {
     }
 
     /// `members`: the establishments of the frozen project, read with the registry (FINESS ET, name).
-    init(dossier d: Dossier, decidedOn: String, beneficiary: String, members: [(finessET: String, name: String)], grid: Grid?) {
-        layout = Layout(title: "Décision — \(d.title)", section: .dossiers)
+    init(dossier d: Dossier, beneficiary: String, members: [(finessET: String, name: String)], campaign: Campaign?, grid: Grid?) {
         attribuant = DossierView.routing(d)
         reference = d.id
-        self.decidedOn = CalendarDate(iso: decidedOn)?.french ?? decidedOn
         title = d.title
-        campaign = d.campaign
+        self.campaign = d.campaign
+        campaignLabel = campaign?.label ?? d.campaign
         self.beneficiary = beneficiary
         porteur = d.porteur
-        accepted = d.state == .accepte
-        motivation = d.decision
+        let project = d.frozen?["project"]
+        let kind: String = { if case let .string(k)? = project?["kind"] { return k } else { return "acquisition" } }()
+        self.kind = ProjectKind(rawValue: kind).map { $0 == .miseEnConformite ? "mise en conformité" : $0 == .mixte ? "projet mixte (acquisition et mise en conformité)" : "acquisition" } ?? kind
+        if case let .string(name)? = project?["solution"]?["name"], case let .string(editor)? = project?["solution"]?["editor"] {
+            solution = "\(name) (\(editor))"
+        } else {
+            solution = "—"
+        }
         let assessment = d.frozen?["assessment"]
         var excludedETs = Set<String>()
         var excluded: [String] = []
@@ -81,12 +83,56 @@ struct DecisionView: PageView {
             Line(label: "Documents envoyés par messagerie sécurisée de santé (MSSanté)", value: "\(g.targetMssante) %"),
             Line(label: "Usagers dont le DMP est alimenté", value: "\(g.targetDmp) %"),
         ] } ?? []
-        let kind: String = { if case let .string(k)? = d.frozen?["project"]?["kind"] { return k } else { return "acquisition" } }()
         deadline = grid.map { g in
             let months = kind == "miseEnConformite" ? g.deadlineMiseEnConformiteMonths : g.deadlineAcquisitionMonths
             return "\(months) mois à compter de la signature de la convention de financement (\(RuleID.P3.rawValue))"
         } ?? "—"
+        expensesRule = grid.map { g in
+            "les dépenses engagées ne sont pas notablement inférieures à la subvention : en deçà de \(g.expensesThresholdPercent) % de la subvention, l'agence apprécie les dépenses déclarées (\(RuleID.P2.rawValue))"
+        } ?? "—"
+    }
+}
+
+/// `/dossiers/{id}/decision` (`Templates/decision.mustache`): the decision letter of a dossier —
+/// for an acceptance, the terms granted; for a refusal, its motivation and the means and time
+/// limits of appeal.
+struct DecisionView: PageView {
+    static let template = "decision"
+    let layout: Layout
+    let terms: GrantTerms
+    let decidedOn: String
+    let accepted: Bool
+    let motivation: String?
+    let dossierHref: String
+    let pdfHref: String
+
+    init(dossier d: Dossier, decidedOn: String, terms: GrantTerms) {
+        layout = Layout(title: "Décision — \(d.title)", section: .dossiers)
+        self.terms = terms
+        self.decidedOn = CalendarDate(iso: decidedOn)?.french ?? decidedOn
+        accepted = d.state == .accepte
+        motivation = d.decision
         dossierHref = SiteURL.dossier(d.id).path
         pdfHref = SiteURL.dossierDecisionPDF(d.id).path
+    }
+}
+
+/// `/dossiers/{id}/convention` (`Templates/convention.mustache`): the funding convention of an
+/// accepted dossier between the agency and the porteur, its articles filled with the terms
+/// granted; the dates and signatures are left to the parties.
+struct ConventionView: PageView {
+    static let template = "convention"
+    let layout: Layout
+    let terms: GrantTerms
+    let decidedOn: String
+    let dossierHref: String
+    let pdfHref: String
+
+    init(dossier d: Dossier, decidedOn: String, terms: GrantTerms) {
+        layout = Layout(title: "Convention de financement — \(d.title)", section: .dossiers)
+        self.terms = terms
+        self.decidedOn = CalendarDate(iso: decidedOn)?.french ?? decidedOn
+        dossierHref = SiteURL.dossier(d.id).path
+        pdfHref = SiteURL.dossierConventionPDF(d.id).path
     }
 }

@@ -122,6 +122,7 @@ struct DossierView: PageView {
     let history: [Event]
     /// The decision letter, once the dossier is accepted or refused.
     let decisionHref: String?
+    let conventionHref: String?
 
     struct Line {
         let label: String
@@ -278,6 +279,7 @@ struct DossierView: PageView {
         granted = d.granted.map { g in Grant.items.map { Amount(label: $0.french, value: Self.euros(g[$0.rawValue])) } + [Amount(label: "Total", value: Self.euros(g["total"]))] } ?? []
         decision = d.decision
         decisionHref = d.state == .accepte || d.state == .refuse ? SiteURL.dossierDecision(d.id).path : nil
+        conventionHref = d.state == .accepte ? SiteURL.dossierConvention(d.id).path : nil
         transitions = DossierTransition.targets(from: d.state).compactMap { to in
             guard let line = DossierTransition.line(from: d.state, to: to), !line.by.isDisjoint(with: sides) else { return nil }
             let needsMessage = to == .correctionDemandee || to == .refuse || to == .classeSansSuite || (to == .enInstruction && d.state != .depose)

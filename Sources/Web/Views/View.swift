@@ -24,7 +24,8 @@ enum Templates {
     /// Every page's template; `esms` checks them all before it serves (`shipped`).
     static let pages = [HomeView.template, FinessView.template, CampaignsView.template, GrappeListView.template, NewGrappeView.template,
                         GrappeView.template, GrappePrintView.template, UsageView.template, ErrorPage.template,
-                        SignInView.template, AccountView.template, DossierListView.template, DossierView.template, DecisionView.template]
+                        SignInView.template, AccountView.template, DossierListView.template, DossierView.template, DecisionView.template,
+                        ConventionView.template]
 
     /// The parsed templates, or why they cannot be used: one that does not parse, a page's missing.
     static let shipped: Result<MustacheLibrary, TemplateError> = {
