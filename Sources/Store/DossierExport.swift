@@ -24,8 +24,8 @@ extension DossierRepository {
     public func establishmentLines(_ ids: [String]) async throws -> [EstablishmentLine] {
         guard !ids.isEmpty else { return [] }
         let select: SQLQueryString = store.dialect == .sqlite
-            ? "SELECT id, json_extract(COALESCE(frozen, project), CASE WHEN frozen IS NULL THEN '$.establishments' ELSE '$.project.establishments' END) AS establishments, json_extract(frozen, '$.assessment.excluded') AS excluded FROM dossiers WHERE id IN "
-            : "SELECT id, COALESCE(frozen::jsonb #> '{project,establishments}', project::jsonb -> 'establishments')::text AS establishments, (frozen::jsonb #> '{assessment,excluded}')::text AS excluded FROM dossiers WHERE id IN "
+            ? "SELECT id, json_extract(COALESCE(frozen, project), CASE WHEN frozen IS NULL THEN '$.establishments' ELSE '$.project.establishments' END) AS establishments, json_extract(frozen, '$.assessment.excluded') AS excluded FROM dossier_json WHERE id IN "
+            : "SELECT id, COALESCE(frozen::jsonb #> '{project,establishments}', project::jsonb -> 'establishments')::text AS establishments, (frozen::jsonb #> '{assessment,excluded}')::text AS excluded FROM dossier_json WHERE id IN "
         var lines: [String: [EstablishmentLine]] = [:]
         for chunk in stride(from: 0, to: ids.count, by: 5000).map({ Array(ids[$0..<min($0 + 5000, ids.count)]) }) {
             let rows = try await store.sql.raw(select + "\(SQLBind.group(chunk))").all()

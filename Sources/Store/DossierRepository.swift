@@ -99,12 +99,21 @@ public struct DossierRepository: Sendable {
 
     var audit: AuditLog { AuditLog(store: store) }
 
-    static let columns = ["id", "title", "porteur", "campaign", "state", "version", "project", "frozen", "instruction", "region",
+    /// The row of `dossiers`; the project and the frozen assessment live in `dossier_json` (one row
+    /// each), so that reading a list never walks their pages.
+    static let columns = ["id", "title", "porteur", "campaign", "state", "version", "instruction", "region",
                           "instructor", "filed_at", "granted", "score", "decision", "created_at", "updated_at", "updated_by"]
 
     /// Derived from the JSON at every write (`derived`), read by the list, the ranking and the exports.
     static let derivedColumns = ["requested", "computed_priorities", "kind", "establishment_count"]
     static var writtenColumns: [String] { columns + derivedColumns }
+
+    /// A whole dossier: its row and its JSON.
+    func selectDossiers() -> SQLSelectBuilder {
+        store.sql.select().columns(Self.columns.map { SQLColumn($0, table: "d") } + [SQLColumn("project", table: "j"), SQLColumn("frozen", table: "j")])
+            .from(SQLAlias(SQLIdentifier("dossiers"), as: SQLIdentifier("d")))
+            .join(SQLAlias(SQLIdentifier("dossier_json"), as: SQLIdentifier("j")), on: SQLColumn("id", table: "j"), .equal, SQLColumn("id", table: "d"))
+    }
 
     /// What a list shows of a dossier, without its project or frozen assessment.
     static let summaryColumns = ["id", "title", "porteur", "campaign", "state", "version", "instruction", "region", "instructor", "filed_at",
@@ -119,7 +128,7 @@ public struct DossierRepository: Sendable {
     // MARK: Reading
 
     public func find(_ id: String) async throws -> Dossier? {
-        try await store.sql.select().columns(Self.columns).from("dossiers").where("id", .equal, SQLBind(id)).first().map(Self.dossier)
+        try await selectDossiers().where(SQLColumn("id", table: "d"), .equal, SQLBind(id)).first().map(Self.dossier)
     }
 
     /// The dossiers a principal may see (`access.md`), newest change first: its porteur scopes'
@@ -256,6 +265,7 @@ public struct DossierRepository: Sendable {
                               score: nil, decision: nil, createdAt: now, updatedAt: now, updatedBy: actor)
         try await store.transaction(immediate: true) {
             try await store.sql.insert(into: "dossiers").columns(Self.writtenColumns).values(Self.values(dossier)).run()
+            try await store.sql.insert(into: "dossier_json").columns("id", "project", "frozen").values(Self.jsonValues(dossier)).run()
             try await setEstablishments(dossier.id, typed)
             try await store.sql.insert(into: "dossier_history").columns("dossier", "at", "actor", "from_state", "to_state")
                 .values(SQLBind(dossier.id), SQLBind(now), SQLBind(actor), SQLLiteral.null, SQLBind(DossierState.brouillon.rawValue)).run()
@@ -307,6 +317,7 @@ public struct DossierRepository: Sendable {
             if store.dialect == .postgres { try await store.sql.raw("SELECT pg_advisory_xact_lock(\(literal: Self.lockKey))").run() }
             guard var d = try await find(id) else { return .notFound }
             guard d.version == version else { return .stale(current: d) }
+            let before = d
             try await change(&d)
             d.version += 1
             d.updatedAt = Self.now()
@@ -315,6 +326,10 @@ public struct DossierRepository: Sendable {
             var update = store.sql.update("dossiers")
             for (column, value) in zip(Self.writtenColumns, values) where column != "id" && column != "created_at" { update = update.set(SQLColumn(column), to: value) }
             try await update.where("id", .equal, SQLBind(id)).run()
+            if d.project != before.project || d.frozen != before.frozen {
+                let json = Self.jsonValues(d)
+                try await store.sql.update("dossier_json").set("project", to: json[1]).set("frozen", to: json[2]).where("id", .equal, SQLBind(id)).run()
+            }
             return .changed(d)
         }
     }
@@ -461,8 +476,8 @@ public struct DossierRepository: Sendable {
 
     /// Every accepted dossier with the day of its acceptance, oldest first (`GET /decisions.csv`).
     public func accepted() async throws -> [(dossier: Dossier, decidedOn: String)] {
-        let rows = try await store.sql.select().columns(Self.columns).from("dossiers").where("state", .equal, SQLBind(DossierState.accepte.rawValue))
-            .orderBy("id").all().map(Self.dossier)
+        let rows = try await selectDossiers().where(SQLColumn("state", table: "d"), .equal, SQLBind(DossierState.accepte.rawValue))
+            .orderBy(SQLColumn("id", table: "d")).all().map(Self.dossier)
         var result: [(Dossier, String)] = []
         for d in rows {
             let at = try await store.sql.select().column("at").from("dossier_history").where("dossier", .equal, SQLBind(d.id))
@@ -519,9 +534,13 @@ public struct DossierRepository: Sendable {
     static func values(_ d: Dossier) -> [any SQLExpression] {
         func text(_ json: JSON?) -> any SQLExpression { SQLBind(json?.rendered(indent: false)) }
         return [SQLBind(d.id), SQLBind(d.title), SQLBind(d.porteur), SQLBind(d.campaign), SQLBind(d.state.rawValue), SQLBind(d.version),
-                SQLBind(d.project.rendered(indent: false)), text(d.frozen), SQLBind(d.instruction), SQLBind(d.region), SQLBind(d.instructor),
+                SQLBind(d.instruction), SQLBind(d.region), SQLBind(d.instructor),
                 SQLBind(d.filedAt), text(d.granted), text(d.score), SQLBind(d.decision), SQLBind(d.createdAt), SQLBind(d.updatedAt), SQLBind(d.updatedBy)]
             + derived(d)
+    }
+
+    static func jsonValues(_ d: Dossier) -> [any SQLExpression] {
+        [SQLBind(d.id), SQLBind(d.project.rendered(indent: false)), SQLBind(d.frozen?.rendered(indent: false))]
     }
 
     /// The summary columns of a dossier: the frozen total, the priorities computed at filing, the

@@ -176,28 +176,39 @@ enum Migrations {
                 version: 9, name: "avis d'experts sur les dossiers",
                 sqlite: ["CREATE TABLE dossier_avis (id TEXT PRIMARY KEY, dossier TEXT NOT NULL REFERENCES dossiers (id), expert TEXT NOT NULL, question TEXT NOT NULL, due_date TEXT, asked_by TEXT NOT NULL, asked_at TEXT NOT NULL, answer TEXT, comment TEXT, answered_at TEXT)", "CREATE INDEX dossier_avis_expert ON dossier_avis (expert)"],
                 postgres: ["CREATE TABLE dossier_avis (id TEXT PRIMARY KEY, dossier TEXT NOT NULL REFERENCES dossiers (id), expert TEXT NOT NULL, question TEXT NOT NULL, due_date TEXT, asked_by TEXT NOT NULL, asked_at TEXT NOT NULL, answer TEXT, comment TEXT, answered_at TEXT)", "CREATE INDEX dossier_avis_expert ON dossier_avis (expert)"]),
-            // dossiers.md at scale: what the list, the ranking and the exports read, beside the JSON
-            // of the project and of the frozen assessment, so that they never parse it.
+            // dossiers.md at scale: the list, the ranking and the exports read small columns of
+            // `dossiers` (the frozen total, the priorities computed at filing, the kind, the number of
+            // establishments), never the JSON of the project and of the frozen assessment, which move
+            // to `dossier_json` — in SQLite, a column stored after a large one is only reached by
+            // reading every page of it.
             Migration(
-                version: 10, name: "colonnes de synthèse des dossiers",
+                version: 10, name: "synthèse des dossiers et JSON à part",
                 sqlite: [
+                    "CREATE TABLE dossier_json (id TEXT PRIMARY KEY REFERENCES dossiers (id), project TEXT NOT NULL, frozen TEXT)",
+                    "INSERT INTO dossier_json (id, project, frozen) SELECT id, project, frozen FROM dossiers",
                     "ALTER TABLE dossiers ADD COLUMN requested INTEGER",
                     "ALTER TABLE dossiers ADD COLUMN computed_priorities TEXT",
                     "ALTER TABLE dossiers ADD COLUMN kind TEXT",
                     "ALTER TABLE dossiers ADD COLUMN establishment_count INTEGER",
                     "UPDATE dossiers SET requested = CAST(ROUND(json_extract(frozen, '$.assessment.funding.total') * 100) AS INTEGER) WHERE frozen IS NOT NULL",
                     "UPDATE dossiers SET kind = json_extract(COALESCE(frozen, project), CASE WHEN frozen IS NULL THEN '$.kind' ELSE '$.project.kind' END), establishment_count = COALESCE(json_array_length(project, '$.establishments'), 0)",
+                    "ALTER TABLE dossiers DROP COLUMN project",
+                    "ALTER TABLE dossiers DROP COLUMN frozen",
                     "CREATE INDEX dossiers_campaign ON dossiers (instruction, region, campaign, state)",
                     "CREATE INDEX dossier_history_to ON dossier_history (dossier, to_state)",
                     "CREATE INDEX dossier_avis_dossier ON dossier_avis (dossier)",
                 ],
                 postgres: [
+                    "CREATE TABLE dossier_json (id TEXT PRIMARY KEY REFERENCES dossiers (id), project TEXT NOT NULL, frozen TEXT)",
+                    "INSERT INTO dossier_json (id, project, frozen) SELECT id, project, frozen FROM dossiers",
                     "ALTER TABLE dossiers ADD COLUMN requested BIGINT",
                     "ALTER TABLE dossiers ADD COLUMN computed_priorities TEXT",
                     "ALTER TABLE dossiers ADD COLUMN kind TEXT",
                     "ALTER TABLE dossiers ADD COLUMN establishment_count INTEGER",
                     "UPDATE dossiers SET requested = ROUND((frozen::jsonb #>> '{assessment,funding,total}')::numeric * 100)::bigint WHERE frozen IS NOT NULL",
                     "UPDATE dossiers SET kind = COALESCE(frozen::jsonb #>> '{project,kind}', project::jsonb ->> 'kind'), establishment_count = COALESCE(jsonb_array_length(CASE WHEN jsonb_typeof(project::jsonb -> 'establishments') = 'array' THEN project::jsonb -> 'establishments' END), 0)",
+                    "ALTER TABLE dossiers DROP COLUMN project",
+                    "ALTER TABLE dossiers DROP COLUMN frozen",
                     "CREATE INDEX dossiers_campaign ON dossiers (instruction, region, campaign, state)",
                     "CREATE INDEX dossier_history_to ON dossier_history (dossier, to_state)",
                     "CREATE INDEX dossier_avis_dossier ON dossier_avis (dossier)",

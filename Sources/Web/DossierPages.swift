@@ -26,6 +26,7 @@ struct DossierPages: Sendable {
                 return await PDF.response(view.html, filename: "decision-\(d.id).pdf")
             }
         }
+        routes.get(SiteURL.ranking.path) { request, context in try await ranking(request, context) }
         routes.get(SiteURL.dossierConvention(id).path) { _, context in
             try await withDossier(context) { d, _ in try await convention(d)?.response() ?? noConvention(d) }
         }
@@ -39,7 +40,16 @@ struct DossierPages: Sendable {
             try await changing(request, context) { d, version, form, principal in
                 guard let target = form["to"].flatMap(DossierState.init(rawValue:)) else { throw DossierError.invalid(InputError(path: "to", reason: "état inconnu")) }
                 let message = form["message"].flatMap { $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? nil : $0 }
-                return try await dossiers.transition(d.id, from: version, .init(to: target, message: message, reason: form["reason"], granted: nil),
+                // The small-OG items the instructor modulates (D3); the forfaits stay as frozen.
+                var granted: [(String, JSON)] = []
+                for item in [Assessment.FundingItem.equipment, .amoaMarche, .amoaProjet] {
+                    guard target == .accepte, let raw = form["granted.\(item.rawValue)"] else { continue }
+                    switch Amount.formEuros(raw, limit: Limits.expensesCents) {
+                    case let .success(cents): granted.append((item.rawValue, JSON.euros(cents)))
+                    case let .failure(e): throw DossierError.invalid(InputError(path: "granted.\(item.rawValue)", reason: "\(item.french) : \(e.description)"))
+                    }
+                }
+                return try await dossiers.transition(d.id, from: version, .init(to: target, message: message, reason: form["reason"], granted: granted.isEmpty ? nil : .object(granted)),
                                                      sides: DossierRepository.sides(principal, d), by: principal.email)
             }
         }
@@ -48,7 +58,8 @@ struct DossierPages: Sendable {
                 guard DossierRepository.sides(principal, d).contains(.instructeur) else { throw DossierError.forbidden("seul l'instructeur du dossier le note") }
                 let criteria = JSON.object(DossierScore.criteria.map { ($0, form[$0].flatMap(Int.init).map(JSON.int) ?? .null) })
                 let score: DossierScore
-                do { score = try DossierScore(json: .object([("criteria", criteria), ("comment", .string(form["comment"] ?? ""))])) } catch let e as InputError { throw DossierError.invalid(e) }
+                let set = Priority.allCases.filter { $0.setByInstructor && form["priority.\($0.rawValue)"] == "on" }.map { JSON.string($0.rawValue) }
+                do { score = try DossierScore(json: .object([("criteria", criteria), ("comment", .string(form["comment"] ?? "")), ("priorities", .array(set))])) } catch let e as InputError { throw DossierError.invalid(e) }
                 return try await dossiers.setScore(d.id, from: version, score, by: principal.email)
             }
         }
@@ -66,6 +77,36 @@ struct DossierPages: Sendable {
                     return redirect(.dossier(d.id))
                 }
             }
+        }
+        routes.post(SiteURL.dossierAvis(id).path) { request, context in
+            try await withDossier(context) { d, principal in
+                guard DossierRepository.sides(principal, d).contains(.instructeur), d.state != .brouillon else {
+                    return try await page(d, principal, message: Message(text: "Seul l'instructeur du dossier demande un avis.", refused: true), status: .forbidden)
+                }
+                let form = try await Form.read(request)
+                do {
+                    _ = try await dossiers.askAvis(d.id, expert: form["expert"] ?? "", question: form["question"] ?? "",
+                                                   dueDate: form["dueDate"].flatMap { $0.isEmpty ? nil : $0 }, by: principal.email)
+                } catch let e as DossierError {
+                    return try await page(d, principal, message: Message(text: "Avis non demandé : \(e.description).", refused: true), status: .unprocessableContent)
+                }
+                return redirect(.dossier(d.id))
+            }
+        }
+        routes.post(SiteURL.avisAnswer(id).path) { request, context in
+            guard let principal = context.principal else { throw HTTPError(.unauthorized) }
+            let avisID = try context.parameters.require("id")
+            let form = try await Form.read(request)
+            guard let asked = try await dossiers.avis(expert: principal.email).first(where: { $0.id == avisID }),
+                  let d = try await dossiers.find(asked.dossier, for: principal) else {
+                return ErrorPage(heading: "Introuvable", sentence: "Demande d'avis inconnue.").response(status: .notFound)
+            }
+            do {
+                _ = try await dossiers.answerAvis(avisID, expert: principal.email, answer: form["answer"] ?? "", comment: form["comment"].flatMap { $0.isEmpty ? nil : $0 })
+            } catch let e as DossierError {
+                return try await page(d, principal, message: Message(text: "Avis non enregistré : \(e.description).", refused: true), status: .unprocessableContent)
+            }
+            return redirect(.dossier(d.id))
         }
         routes.post(SiteURL.dossierDocuments(id).path) { request, context in try await upload(request, context) }
         routes.get(SiteURL.dossierDocument(id, document: ":document").path) { _, context in
@@ -105,6 +146,30 @@ struct DossierPages: Sendable {
         let campaign = site.engine.catalogue.campaign(d.campaign)
         return (on, GrantTerms(dossier: d, beneficiary: entity?.longName ?? entity?.name ?? d.porteur, members: members, campaign: campaign,
                                grid: campaign?.rules(on: CalendarDate(iso: on)).grid))
+    }
+
+    /// The ranking page: the caller's scopes (a national lecteur may take any region), the campaign
+    /// chosen or the first one of the catalogue; an unknown value is said, never guessed silently.
+    func ranking(_ request: Request, _ context: SiteContext) async throws -> Response {
+        guard let principal = context.principal else { throw HTTPError(.unauthorized) }
+        let query = Form.query(request)
+        let catalogue = site.engine.catalogue
+        let own = principal.scopes(.instructeur) + principal.scopes(.lecteur)
+        var scopes = Array(Set(own)).sorted()
+        if principal.scopes(.lecteur).contains("national") { scopes = ["national"] + Territory.regions.map(\.code).filter { !scopes.contains($0) } + scopes.filter { $0 != "national" } }
+        let chosen = query["campaign"].flatMap { id in catalogue.campaign(id) }
+            ?? catalogue.campaigns.first { c in c.region.map(scopes.contains) ?? false } ?? catalogue.campaigns.first
+        guard let campaign = chosen else { return ErrorPage(heading: "Aucune campagne", sentence: "Le catalogue des campagnes est vide.").response(status: .notFound) }
+        if let id = query["campaign"], !id.isEmpty, catalogue.campaign(id) == nil {
+            return ErrorPage(heading: "Campagne inconnue", sentence: "Campagne « \(Limits.quote(id)) » inconnue ; campagnes : \(catalogue.campaigns.map(\.id).joined(separator: ", ")).").response(status: .notFound)
+        }
+        let scope = query["scope"].flatMap { $0.isEmpty ? nil : $0 } ?? campaign.region.flatMap { scopes.contains($0) ? $0 : nil } ?? scopes.first ?? ""
+        guard scopes.contains(scope) else {
+            return ErrorPage(heading: "Portée hors des vôtres", sentence: "Portée « \(Limits.quote(scope)) » : vous instruisez ou lisez \(own.joined(separator: ", ")).").response(status: .notFound)
+        }
+        let (envelope, committed, lines) = try await dossiers.ranking(campaign: campaign.id, scope: scope)
+        return RankingView(campaign: campaign, scope: scope, scopes: scopes, catalogue: catalogue, envelope: envelope, committed: committed, lines: lines,
+                           listed: campaign.rules(on: site.today()).grid.priorities).response()
     }
 
     func noConvention(_ d: Dossier) -> Response {
@@ -153,17 +218,23 @@ struct DossierPages: Sendable {
     }
 
     func page(_ d: Dossier, _ principal: Principal, message: Message? = nil, unmet: [String] = [], status: HTTPResponse.Status = .ok) async throws -> Response {
-        var live: Assessment? = nil, checklist: [ChecklistLine] = [], problem: String? = nil
+        var live: Assessment? = nil, project: Project? = nil, checklist: [ChecklistLine] = [], problem: String? = nil
         do {
-            let (project, assessment) = try await dossiers.current(d)
-            live = assessment
-            checklist = Checklist.lines(project, assessment)
+            let current = try await dossiers.current(d)
+            live = current.assessment
+            project = current.project
+            checklist = Checklist.lines(current.project, current.assessment)
         } catch let e as InputError { problem = e.description } catch let e as DossierError { problem = e.description }
         let sides = DossierRepository.sides(principal, d)
-        return DossierView(dossier: d, sides: sides, checklist: checklist, documents: try await dossiers.documents(d.id), live: live, problem: problem,
-                           messages: try await dossiers.notes(d.id, kind: "message"),
-                           annotations: sides.contains(.instructeur) ? try await dossiers.notes(d.id, kind: "annotation") : [],
-                           history: try await dossiers.history(d.id), message: message, unmet: unmet).response(status: status)
+        let expert = principal.has(.expert)
+        let context = DossierView.Context(
+            sides: sides, viewer: principal.email, expert: expert, checklist: checklist, documents: try await dossiers.documents(d.id),
+            project: project, live: live, problem: problem, messages: try await dossiers.notes(d.id, kind: "message"),
+            annotations: sides.contains(.instructeur) ? try await dossiers.notes(d.id, kind: "annotation") : [],
+            avis: sides.contains(.instructeur) || expert ? try await dossiers.avis(dossier: d.id) : [],
+            history: try await dossiers.history(d.id), priorities: dossiers.priorities(d),
+            listedPriorities: site.engine.catalogue.campaign(d.campaign)?.rules(on: site.today()).grid.priorities ?? [])
+        return DossierView(dossier: d, context, message: message, unmet: unmet).response(status: status)
     }
 
     func list(_ request: Request, _ context: SiteContext, message: Message? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
@@ -177,7 +248,8 @@ struct DossierPages: Sendable {
         var filter = DossierListView.Filter(state: state, campaign: campaign, department: department, catalogue: site.engine.catalogue)
         if let d = query["department"], !d.isEmpty, department == nil { filter.unknownDepartment = "Département « \(Limits.quote(d)) » inconnu : filtre ignoré." }
         return DossierListView(dossiers: state.map { s in all.filter { $0.state == s } } ?? all, all: all, filter: filter,
-                               grappes: try await site.visibleGrappes(), porteur: principal.has(.porteur), message: message)
+                               grappes: try await site.visibleGrappes(), porteur: principal.has(.porteur),
+                               instructs: principal.has(.instructeur) || principal.has(.lecteur), message: message)
             .response(status: status)
     }
 

@@ -46,7 +46,12 @@ enum SiteURL: Sendable {
     /// The same letter as PDF (WeasyPrint).
     case dossierDecisionPDF(String)
     /// `ConventionView`, `Templates/convention.mustache`
+    /// `RankingView`, `Templates/ranking.mustache`
+    case ranking
     case dossierConvention(String)
+    /// Page forms: an instructor asks an expert's opinion; the expert answers it.
+    case dossierAvis(String)
+    case avisAnswer(String)
     case dossierConventionPDF(String)
     case dossierTransitions(String)
     case dossierScore(String)
@@ -117,7 +122,10 @@ enum SiteURL: Sendable {
         case let .dossier(id): return "/dossiers/\(id)"
         case let .dossierDecision(id): return "/dossiers/\(id)/decision"
         case let .dossierDecisionPDF(id): return "/dossiers/\(id)/decision.pdf"
+        case .ranking: return "/classement"
         case let .dossierConvention(id): return "/dossiers/\(id)/convention"
+        case let .dossierAvis(id): return "/dossiers/\(id)/avis"
+        case let .avisAnswer(id): return "/avis/\(id)"
         case let .dossierConventionPDF(id): return "/dossiers/\(id)/convention.pdf"
         case let .dossierTransitions(id): return "/dossiers/\(id)/transitions"
         case let .dossierScore(id): return "/dossiers/\(id)/note"

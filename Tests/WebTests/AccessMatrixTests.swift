@@ -175,7 +175,7 @@ struct AccessMatrixTests {
 
     static func call(_ client: any TestClientProtocol, _ key: AccessMatrix.Key, as caller: Caller?, _ objects: Objects) async throws -> TestResponse {
         let grappe = objects.grappe
-        let id = key.path.contains("campaigns") ? "2022" : (key.path.contains("dossiers") ? objects.dossier : (key.path.hasPrefix("/api/v1/avis/") ? objects.avis : grappe))
+        let id = key.path.contains("campaigns") ? "2022" : (key.path.contains("dossiers") ? objects.dossier : (key.path.hasPrefix("/api/v1/avis/") || key.path.hasPrefix("/avis/") ? objects.avis : grappe))
         let uri = key.path.replacingOccurrences(of: ":id", with: id).replacingOccurrences(of: ":document", with: objects.document).replacingOccurrences(of: ":et", with: "315000018")
             .replacingOccurrences(of: ":file", with: "site.css").replacingOccurrences(of: ":number", with: "315000018")
         let api = uri.hasPrefix("/api/")

@@ -49,6 +49,10 @@ struct DossierTests {
         return String(decoding: data, as: UTF8.self)
     }
 
+    static func dossiersOf(_ store: Store) -> DossierRepository {
+        DossierRepository(store: store, engine: Engine(), today: { CalendarDate(iso: "2022-05-02")! })
+    }
+
     static func multipart(item: String, filename: String, bytes: [UInt8]) -> (HTTPFields, ByteBuffer) {
         var body = ByteBuffer(string: "--b\r\nContent-Disposition: form-data; name=\"item\"\r\n\r\n\(item)\r\n--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"\(filename)\"\r\nContent-Type: application/octet-stream\r\n\r\n")
         body.writeBytes(bytes)
@@ -162,7 +166,7 @@ struct DossierTests {
                 let wrongForfait = try await call("/api/v1/dossiers/\(id)/transitions", .post, Self.agent, version: 4, "{\"to\": \"accepte\", \"granted\": {\"usage\": 1}}")
                 #expect(try json(wrongForfait)["error"]?["path"] == .string("granted.usage"))
                 // An envelope already nearly spent: refused with what remains.
-                try await store.sql.raw("INSERT INTO dossiers (id, title, porteur, campaign, state, version, project, instruction, region, granted, created_at, updated_at, updated_by) VALUES ('deja-accepte', 'Autre', '310100011', '2022-occitanie', 'accepte', 1, '{}', 'ARS', '76', '{\"total\": 4186000}', '2022-04-01T00:00:00Z', '2022-04-01T00:00:00Z', 'test')").run()
+                try await store.sql.raw("INSERT INTO dossiers (id, title, porteur, campaign, state, version, instruction, region, granted, created_at, updated_at, updated_by) VALUES ('deja-accepte', 'Autre', '310100011', '2022-occitanie', 'accepte', 1, 'ARS', '76', '{\"total\": 4186000}', '2022-04-01T00:00:00Z', '2022-04-01T00:00:00Z', 'test')").run()
                 let overEnvelope = try await call("/api/v1/dossiers/\(id)/transitions", .post, Self.agent, version: 4, "{\"to\": \"accepte\"}")
                 #expect(overEnvelope.status == .unprocessableContent)
                 #expect(String(buffer: overEnvelope.body).contains("reste 783 € pour 989 000 € demandés"))
@@ -171,6 +175,32 @@ struct DossierTests {
                 #expect(accepted.status == .ok)
                 #expect(try json(accepted)["granted"]?["usage"] == frozenUsage)
                 #expect(try json(accepted)["decision"] == .string("Projet retenu."))
+                // The same work on pages: the dossier's sections, its priorities, an opinion asked and answered by form.
+                let agentCookie: HTTPFields = [.cookie: "esms_session=\(Self.agent)"]
+                let agentForm: HTTPFields = [.contentType: "application/x-www-form-urlencoded", .cookie: "esms_session=\(Self.agent)"]
+                let askedByPage = try await client.execute(uri: "/dossiers/\(id)/avis", method: .post, headers: agentForm,
+                                                           body: ByteBuffer(string: "expert=expert%40d.test&question=Interop%C3%A9rabilit%C3%A9+DMP+%3F&dueDate=2022-06-15&csrf=\(testToken)"))
+                #expect(askedByPage.status == .seeOther)
+                let expertForm: HTTPFields = [.contentType: "application/x-www-form-urlencoded", .cookie: "esms_session=\(expertSession)"]
+                let expertPage = text(try await client.execute(uri: "/dossiers/\(id)", method: .get, headers: [.cookie: "esms_session=\(expertSession)"]))
+                #expect(expertPage.contains("Votre avis") && !expertPage.contains("href=\"#annotations\""))
+                let pending = try await Self.dossiersOf(store).avis(expert: "expert@d.test").first { $0.answer == nil }
+                let answeredByPage = try await client.execute(uri: "/avis/\(pending?.id ?? "?")", method: .post, headers: expertForm,
+                                                              body: ByteBuffer(string: "answer=favorable&comment=Compatible.&csrf=\(testToken)"))
+                #expect(answeredByPage.status == .seeOther)
+                #expect(try await client.execute(uri: "/avis/\(pending?.id ?? "?")", method: .post, headers: agentForm,
+                                                 body: ByteBuffer(string: "answer=favorable&csrf=\(testToken)")).status == .forbidden)
+                let agentPage = text(try await client.execute(uri: "/dossiers/\(id)", method: .get, headers: agentCookie))
+                #expect(agentPage.contains("<nav class=\"tabs\" aria-label=\"Sections du dossier\">") && agentPage.contains("<h2 id=\"annotations\">"))
+                #expect(agentPage.contains("Projet mature (note d&#39;au moins 11 sur 15)"))
+                #expect(agentPage.contains("Interopérabilité DMP ?") && agentPage.contains("<td>Favorable</td><td>Compatible.</td>"))
+                #expect(agentPage.contains("Établissements du projet (46)") && agentPage.contains("Convention de financement"))
+                // The ranking page: the envelope, what is committed, each dossier and whether it fits; not for a porteur.
+                let rankingPage = text(try await client.execute(uri: "/classement?campaign=2022-occitanie", method: .get, headers: agentCookie))
+                #expect(rankingPage.contains("<h1>Classement face à l'enveloppe</h1>") && rankingPage.contains("DUI des EHPAD de l&#39;association"))
+                #expect(rankingPage.contains("<dt>Reste</dt>") && rankingPage.contains("<td>Oui</td>"))
+                #expect(try await client.execute(uri: "/classement?campaign=2022-occitanie&scope=11", method: .get, headers: agentCookie).status == .notFound)
+                #expect(try await client.execute(uri: "/classement", method: .get, headers: [.cookie: "esms_session=\(Self.porteur)"]).status == .forbidden)
                 // The decision letter: parties, establishments, amounts, instalments, targets, deadline.
                 let letter = text(try await client.execute(uri: "/dossiers/\(id)/decision", method: .get, headers: [.authorization: "Bearer \(Self.porteur)"]))
                 #expect(letter.contains("Décision de financement") && letter.contains("ARS Occitanie"))
@@ -237,9 +267,10 @@ struct DossierTests {
                 #expect(establishments.count - 1 == Int(row["H"]?.value ?? "") && establishments.count > 1)
                 #expect(establishments.dropFirst().allSatisfy { $0["A"]?.value == id })
                 let avisSheet = book.sheets["Avis"] ?? []
-                #expect(avisSheet.count == 2)
-                #expect(avisSheet.last?["B"]?.value == "expert@d.test" && avisSheet.last?["G"]?.value == "reserve")
-                #expect(avisSheet.last?["D"] == XLSXBook.Cell(style: "3", type: nil, value: "44713"))
+                #expect(avisSheet.count == 3)
+                let reserve = avisSheet.first { $0["G"]?.value == "reserve" }
+                #expect(reserve?["B"]?.value == "expert@d.test" && reserve?["D"] == XLSXBook.Cell(style: "3", type: nil, value: "44713"))
+                #expect(avisSheet.first { $0["G"]?.value == "favorable" }?["H"]?.value == "Compatible.")
                 #expect(try await call("/api/v1/dossiers/export.xlsx", .get, Self.porteur).status == .forbidden)
                 // The ranking of the region: the accepted dossier committed against the envelope.
                 let ranking = try json(try await call("/api/v1/instruction/ranking?campaign=2022-occitanie", .get, Self.agent))

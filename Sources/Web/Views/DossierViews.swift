@@ -16,6 +16,14 @@ struct DossierListView: PageView {
     let count: Int
     let newDossier: NewDossier?
     let message: Message?
+    /// For instructors and readers: the ranking and the exports of their scope.
+    let instruction: Instruction?
+
+    struct Instruction {
+        let ranking = SiteURL.ranking.path
+        let exportCSV = SiteURL.apiDossiersExportCSV.path
+        let exportXLSX = SiteURL.apiDossiersExportXLSX.path
+    }
 
     /// The filters of the list (state, campaign, department); unknown values are ignored and said.
     struct Filter {
@@ -55,7 +63,8 @@ struct DossierListView: PageView {
         let action = SiteURL.dossiers.path
     }
 
-    init(dossiers: [DossierSummary], all: [DossierSummary], filter: Filter, grappes: [SavedGrappe], porteur: Bool, message: Message? = nil) {
+    init(dossiers: [DossierSummary], all: [DossierSummary], filter: Filter, grappes: [SavedGrappe], porteur: Bool, instructs: Bool, message: Message? = nil) {
+        instruction = instructs ? Instruction() : nil
         let state = filter.state
         states = [Option("", "Tous les états", selected: state == nil ? "" : nil)]
             + DossierState.allCases.map { Option($0.rawValue, Show.sentenceCase($0.french), selected: state?.rawValue) }
@@ -123,6 +132,67 @@ struct DossierView: PageView {
     /// The decision letter, once the dossier is accepted or refused.
     let decisionHref: String?
     let conventionHref: String?
+    /// The sections of the page, linked at its top (keyboard: one tab stop each, no script).
+    let tabs: [Tab]
+    let project: ProjectPart?
+    /// The priorities of the call the dossier holds (W5), in the call's order.
+    let priorities: [String]
+    let showAvis: Bool
+    let avis: [AvisLine]
+    let avisAction: String?
+    let answerForms: [AnswerForm]
+
+    struct Tab {
+        let href: String
+        let label: String
+    }
+
+    struct ProjectPart {
+        let kind: String
+        let solution: String
+        let organismes: String
+        let count: Int
+        let establishments: [EstablishmentRow]
+    }
+
+    struct EstablishmentRow {
+        let finessET: String
+        let name: String
+        let sector: String
+        let department: String
+        let kind: String
+    }
+
+    struct AvisLine {
+        let expert: String
+        let question: String
+        let due: String
+        let asked: String
+        let answer: String
+        let comment: String
+    }
+
+    struct AnswerForm {
+        let action: String
+        let question: String
+        let id: String
+        let answers: [Option]
+    }
+
+    struct GrantField {
+        let name: String
+        let id: String
+        let label: String
+        let value: String
+        let ceiling: String
+    }
+
+    struct Check {
+        let name: String
+        let id: String
+        let label: String
+        let checked: Bool
+    }
 
     struct Line {
         let label: String
@@ -167,11 +237,15 @@ struct DossierView: PageView {
         let needsReason: Bool
         let reasons: [Option]
         let id: String
+        /// On acceptance: the small-OG items the ARS modulates, up to their frozen ceilings (D3).
+        let grantFields: [GrantField]
     }
 
     struct ScoreForm {
         let action: String
         let criteria: [Criterion]
+        /// The call's priorities only the instructor can say (W5), as checkboxes.
+        let priorities: [Check]
     }
 
     struct Criterion {
@@ -223,9 +297,28 @@ struct DossierView: PageView {
         }
     }
 
-    init(dossier d: Dossier, sides: Set<DossierSide>, checklist: [ChecklistLine], documents: [DossierRepository.Document],
-         live: Assessment?, problem: String?, messages: [DossierRepository.Note], annotations: [DossierRepository.Note],
-         history: [JSON], message: Message? = nil, unmet: [String] = []) {
+    /// What the page reads beside the dossier: the caller's side and identity, the live project and
+    /// assessment, the exchanges, and the call's priorities.
+    struct Context {
+        let sides: Set<DossierSide>
+        let viewer: String
+        let expert: Bool
+        let checklist: [ChecklistLine]
+        let documents: [DossierRepository.Document]
+        let project: Project?
+        let live: Assessment?
+        let problem: String?
+        let messages: [DossierRepository.Note]
+        let annotations: [DossierRepository.Note]
+        let avis: [DossierRepository.Avis]
+        let history: [JSON]
+        let priorities: [Priority]
+        let listedPriorities: [Priority]
+    }
+
+    init(dossier d: Dossier, _ c: Context, message: Message? = nil, unmet: [String] = []) {
+        let sides = c.sides, checklist = c.checklist, documents = c.documents, live = c.live, problem = c.problem
+        let messages = c.messages, annotations = c.annotations, history = c.history
         layout = Layout(title: d.title, section: .dossiers)
         title = d.title
         state = Show.sentenceCase(d.state.french)
@@ -283,8 +376,17 @@ struct DossierView: PageView {
         transitions = DossierTransition.targets(from: d.state).compactMap { to in
             guard let line = DossierTransition.line(from: d.state, to: to), !line.by.isDisjoint(with: sides) else { return nil }
             let needsMessage = to == .correctionDemandee || to == .refuse || to == .classeSansSuite || (to == .enInstruction && d.state != .depose)
+            var fields: [GrantField] = []
+            if to == .accepte, let funding = d.frozen?["assessment"]?["funding"] {
+                for item in [Assessment.FundingItem.equipment, .amoaMarche, .amoaProjet] {
+                    guard let ceiling = funding[item.rawValue]?.cents, ceiling > 0 else { continue }
+                    fields.append(GrantField(name: "granted.\(item.rawValue)", id: "granted-\(item.rawValue)", label: item.french,
+                                             value: CSV.euros(ceiling), ceiling: Show.euros(ceiling)))
+                }
+            }
             return TransitionForm(to: to.rawValue, label: Self.label(to), needsMessage: needsMessage, needsReason: to == .correctionDemandee,
-                                  reasons: CorrectionReason.allCases.map { Option($0.rawValue, $0.rawValue) }, id: "transition-\(to.rawValue)")
+                                  reasons: CorrectionReason.allCases.map { Option($0.rawValue, $0.rawValue) }, id: "transition-\(to.rawValue)",
+                                  grantFields: fields)
         }
         transitionAction = SiteURL.dossierTransitions(d.id).path
         isInstructor = sides.contains(.instructeur)
@@ -293,8 +395,38 @@ struct DossierView: PageView {
                 let current = d.score?["criteria"]?[name].map { $0.rendered(indent: false) }
                 return Criterion(name: name, label: Self.criterionLabels[name] ?? name,
                                  options: (0...DossierScore.maximum).map { Option("\($0)", "\($0)", selected: current) })
+            }, priorities: c.listedPriorities.filter(\.setByInstructor).map { p in
+                Check(name: "priority.\(p.rawValue)", id: "priority-\(p.rawValue)", label: Show.sentenceCase(p.french), checked: c.priorities.contains(p))
             })
             : nil
+        priorities = c.priorities.map { Show.sentenceCase($0.french) }
+        if let p = c.project {
+            let kinds: [ProjectKind: String] = [.acquisition: "acquisition", .miseEnConformite: "mise en conformité", .mixte: "mixte"]
+            project = ProjectPart(kind: kinds[p.kind] ?? p.kind.rawValue, solution: "\(p.solution.name) (\(p.solution.editor))",
+                                  organismes: p.organismes.map { "\($0.name) (FINESS EJ \($0.finessEJ), \($0.essmsCount) ESSMS)" }.joined(separator: " ; "),
+                                  count: p.establishments.count,
+                                  establishments: p.establishments.map { e in
+                                      EstablishmentRow(finessET: e.finessET ?? "—", name: e.name, sector: "\(e.sector.rawValue) — \(e.sector.label)",
+                                                       department: e.department.code, kind: kinds[e.kind ?? p.kind] ?? "")
+                                  })
+        } else {
+            project = nil
+        }
+        showAvis = sides.contains(.instructeur) || c.expert
+        avis = c.avis.filter { sides.contains(.instructeur) || $0.expert == c.viewer }.map { a in
+            AvisLine(expert: a.expert, question: a.question, due: a.dueDate.flatMap { CalendarDate(iso: $0)?.french } ?? "—",
+                     asked: FrenchTime.dateTime(a.askedAt), answer: a.answer.map(Self.answerLabel) ?? "en attente", comment: a.comment ?? "")
+        }
+        avisAction = sides.contains(.instructeur) && d.state != .brouillon ? SiteURL.dossierAvis(d.id).path : nil
+        answerForms = c.expert ? c.avis.filter { $0.expert == c.viewer }.map { a in
+            AnswerForm(action: SiteURL.avisAnswer(a.id).path, question: a.question, id: "avis-\(a.id)",
+                       answers: DossierRepository.answers.map { Option($0, Self.answerLabel($0), selected: a.answer) })
+        } : []
+        var tabs = [Tab(href: "#projet", label: "Projet"), Tab(href: "#pieces", label: "Pièces"), Tab(href: "#evaluation", label: "Évaluation")]
+        if showAvis { tabs.append(Tab(href: "#avis", label: "Avis")) }
+        if sides.contains(.instructeur) { tabs.append(Tab(href: "#annotations", label: "Annotations privées")) }
+        tabs += [Tab(href: "#messagerie", label: "Messagerie"), Tab(href: "#historique", label: "Historique")]
+        self.tabs = tabs
         self.messages = messages.map { Note(at: FrenchTime.dateTime($0.at), author: $0.author, body: $0.body) }
         messageAction = sides.isEmpty ? nil : SiteURL.dossierMessages(d.id).path
         self.annotations = sides.contains(.instructeur) ? annotations.map { Note(at: FrenchTime.dateTime($0.at), author: $0.author, body: $0.body) } : []
@@ -305,6 +437,15 @@ struct DossierView: PageView {
             let to = DossierState(rawValue: text("to")).map { Show.sentenceCase($0.french) } ?? text("to")
             return Event(at: FrenchTime.dateTime(text("at")), actor: text("actor"), change: from.map { "\($0) → \(to)" } ?? "Création (\(to))",
                          message: [text("reason"), text("message")].filter { !$0.isEmpty }.joined(separator: " — "))
+        }
+    }
+
+    static func answerLabel(_ answer: String) -> String {
+        switch answer {
+        case "favorable": return "Favorable"
+        case "defavorable": return "Défavorable"
+        case "reserve": return "Favorable avec réserves"
+        default: return answer
         }
     }
 
