@@ -136,8 +136,8 @@ public struct DossierRepository: Sendable {
     /// every filed dossier), and those an expert is asked about. The scope is a condition of the
     /// query; `limit` nil reads them all (the exports).
     public func list(for principal: Principal, state: DossierState? = nil, campaign: String? = nil, region: String? = nil,
-                     department: String? = nil, limit: Int? = 1000) async throws -> [DossierSummary] {
-        var query = store.sql.select().columns(Self.summaryColumns).from("dossiers")
+                     department: String? = nil, limit: Int? = 1000, shape: Shape = .list) async throws -> [DossierSummary] {
+        var query = store.sql.select().columns(shape.columns).from("dossiers")
         if let department {
             // The dossiers with an establishment of that department (FINESS registry).
             let ids = try await store.sql.select().distinct().column(SQLColumn("dossier", table: "e"))
@@ -183,7 +183,8 @@ public struct DossierRepository: Sendable {
             return g
         }.orderBy("updated_at", .descending).orderBy("id")
         if let limit { query = query.limit(limit) }
-        return try await query.all().map(Self.summary)
+        let columns = shape.set
+        return try await query.all().map { try Self.summary($0, columns) }
     }
 
     /// The dossier if the principal may see it; nil — a 404, as for one that does not exist — otherwise.
@@ -492,13 +493,14 @@ public struct DossierRepository: Sendable {
 
     /// The ranking of a scope's dossiers of a campaign (`national` for the CNSA, else a region).
     public func ranking(campaign: String, scope: String) async throws -> (envelope: Cents?, committed: Cents, lines: [Ranking.Line]) {
-        var query = store.sql.select().columns(Self.summaryColumns).from("dossiers").where("campaign", .equal, SQLBind(campaign))
+        var query = store.sql.select().columns(Shape.ranking.columns).from("dossiers").where("campaign", .equal, SQLBind(campaign))
             .where("state", .in, SQLBind.group(Ranking.states.map(\.rawValue).sorted()))
         query = scope == "national" ? query.where("instruction", .equal, SQLBind("CNSA"))
             : query.where("instruction", .equal, SQLBind("ARS")).where("region", .equal, SQLBind(scope))
         let grid = engine.catalogue.campaign(campaign)?.rules(on: today()).grid
         let listed = grid?.priorities ?? []
-        let candidates = try await query.all().map(Self.summary).map { d -> Ranking.Candidate in
+        let columns = Shape.ranking.set
+        let candidates = try await query.all().map { try Self.summary($0, columns) }.map { d -> Ranking.Candidate in
             let amount = (d.state == .accepte ? d.granted?["total"]?.cents : d.requested) ?? 0
             return Ranking.Candidate(id: d.id, title: d.title, state: d.state, priorities: Self.priorities(d, listed: listed).map(\.rawValue),
                                      score: d.scoreTotal, amount: amount, filedAt: d.filedAt ?? "", decidedAt: d.updatedAt)
@@ -553,27 +555,47 @@ public struct DossierRepository: Sendable {
                 SQLBind(kind), SQLBind(count)]
     }
 
-    static func summary(_ row: any SQLRow) throws -> DossierSummary {
+    /// The columns a read needs: each costs a decoding per row, so a list reads only what it shows.
+    public enum Shape: Sendable {
+        /// Every summary column (the exports).
+        case full
+        /// `GET /dossiers` and the list page.
+        case list
+        /// The ranking.
+        case ranking
+
+        var columns: [String] {
+            switch self {
+            case .full: return DossierRepository.summaryColumns
+            case .list: return ["id", "title", "porteur", "campaign", "state", "version", "instruction", "region", "filed_at", "granted", "requested", "updated_at", "created_at"]
+            case .ranking: return ["id", "title", "porteur", "campaign", "state", "version", "filed_at", "granted", "score", "requested", "computed_priorities", "updated_at", "created_at"]
+            }
+        }
+
+        var set: Set<String> { Set(columns) }
+    }
+
+    static func summary(_ row: any SQLRow, _ shape: Set<String>) throws -> DossierSummary {
+        func text(_ column: String) throws -> String? { shape.contains(column) ? try row.decode(column: column, as: String?.self) : nil }
         func json(_ column: String) throws -> JSON? {
-            guard let text = try row.decode(column: column, as: String?.self) else { return nil }
+            guard let text = try text(column) else { return nil }
             do { return try JSON.parse(text) } catch { throw StoreError("dossier : colonne \(column) illisible (\(error.description))") }
         }
         let id = try row.decode(column: "id", as: String.self)
         let stateText = try row.decode(column: "state", as: String.self)
         guard let state = DossierState(rawValue: stateText) else { throw StoreError("dossier \(id) : état inconnu « \(stateText) »") }
         var computed: [Priority] = []
-        if case let .array(items)? = try json("computed_priorities") {
+        if let codes = try text("computed_priorities"), codes != "[]", case let .array(items) = try JSON.parse(codes) {
             computed = items.compactMap { if case let .string(code) = $0 { return Priority(rawValue: code) } else { return nil } }
         }
         return DossierSummary(
             id: id, title: try row.decode(column: "title", as: String.self), porteur: try row.decode(column: "porteur", as: String.self),
             campaign: try row.decode(column: "campaign", as: String.self), state: state, version: try row.decode(column: "version", as: Int.self),
-            instruction: try row.decode(column: "instruction", as: String?.self), region: try row.decode(column: "region", as: String?.self),
-            instructor: try row.decode(column: "instructor", as: String?.self), filedAt: try row.decode(column: "filed_at", as: String?.self),
+            instruction: try text("instruction"), region: try text("region"), instructor: try text("instructor"), filedAt: try text("filed_at"),
             requested: try row.decode(column: "requested", as: Int?.self), granted: try json("granted"), score: try json("score"),
-            decision: try row.decode(column: "decision", as: String?.self), kind: try row.decode(column: "kind", as: String?.self),
-            establishments: try row.decode(column: "establishment_count", as: Int?.self) ?? 0, computedPriorities: computed,
-            createdAt: try row.decode(column: "created_at", as: String.self), updatedAt: try row.decode(column: "updated_at", as: String.self))
+            decision: try text("decision"), kind: try text("kind"),
+            establishments: shape.contains("establishment_count") ? try row.decode(column: "establishment_count", as: Int?.self) ?? 0 : 0,
+            computedPriorities: computed, createdAt: try row.decode(column: "created_at", as: String.self), updatedAt: try row.decode(column: "updated_at", as: String.self))
     }
 
     static func dossier(_ row: any SQLRow) throws -> Dossier {

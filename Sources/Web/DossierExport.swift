@@ -17,7 +17,7 @@ struct DossierExport {
 
     /// The workbook of the scope; `sheets: 1` builds only `Dossiers` (the CSV).
     func workbook(for principal: Principal, sheets count: Int = 3) async throws -> Workbook {
-        let filed = try await dossiers.list(for: principal, limit: nil).filter { $0.state != .brouillon }
+        let filed = try await dossiers.list(for: principal, limit: nil, shape: .full).filter { $0.state != .brouillon }
         let ids = filed.map(\.id)
         let decided: Set<DossierState> = [.accepte, .refuse, .classeSansSuite]
         let days = try await dossiers.decisionTimes(ids.enumerated().filter { decided.contains(filed[$0.offset].state) }.map(\.element))
