@@ -122,7 +122,7 @@ struct Evaluation {
                 continue
             }
             if es[index].confortActivity {
-                flag(.E5, .confortActivity(finessET: es[index].finessET!, name: es[index].name), ars: true)
+                flag(.E5, .confortActivity(finessET: es[index].finessET!, name: es[index].name))
             }
             if es[index].attachedToNationalEntity {
                 flag(.R5, .attachedToNationalEntity(finessET: es[index].finessET!, name: es[index].name))

@@ -48,7 +48,8 @@ extension Evaluation {
                 f.amoaMarche = amoa
                 explain(.amoaMarche, .amoaMarcheCeiling(amoa), source: source(.amoaMarche))
             }
-            flag(.D3, .smallOGCeilings(total: f.smallOG), source: "[003] Q26, Q29", ars: true)
+            // Amounts the ARS modulates are a flag, not the outcome (simulation.md, « outcome »).
+            flag(.D3, .smallOGCeilings(total: f.smallOG), source: "[003] Q26, Q29")
         }
         explain(.fUsage, .fundingTotal(f.total), source: source(nAcquisition > 0 ? .usageAcquisition : .usageMiseEnConformite))
         return f

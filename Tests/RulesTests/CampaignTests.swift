@@ -108,7 +108,9 @@ struct AlternativeReadingTests {
         #expect(try Engine().assess(p).funding.equipment == 0)
         let inclusive = try engine("\"value\": \"strictementInferieur\"", "\"value\": \"inferieurOuEgal\"").assess(p)
         #expect(inclusive.funding.equipment == 20 * 20_000_00)
-        #expect(inclusive.outcome == .aDeciderParARS)
+        // The ceilings are the ARS's to modulate (D3): a flag, the project stays receivable.
+        #expect(inclusive.outcome == .recevable)
+        #expect(inclusive.flags.contains { $0.rule == .D3 })
     }
 
     @Test func sonsTrancheFromTheOGTotalUnderTheTableReading() throws {
