@@ -285,8 +285,9 @@ struct DossierView: PageView {
         }
     }
 
-    static func label(_ to: DossierState) -> String {
+    static func label(_ to: DossierState, from: DossierState) -> String {
         switch to {
+        case .enInstruction where from == .accepte || from == .refuse: return "Revenir sur la décision (retour en instruction)"
         case .depose: return "Déposer le dossier"
         case .enInstruction: return "Prendre en instruction"
         case .correctionDemandee: return "Demander une correction"
@@ -384,7 +385,7 @@ struct DossierView: PageView {
                                              value: CSV.euros(ceiling), ceiling: Show.euros(ceiling)))
                 }
             }
-            return TransitionForm(to: to.rawValue, label: Self.label(to), needsMessage: needsMessage, needsReason: to == .correctionDemandee,
+            return TransitionForm(to: to.rawValue, label: Self.label(to, from: d.state), needsMessage: needsMessage, needsReason: to == .correctionDemandee,
                                   reasons: CorrectionReason.allCases.map { Option($0.rawValue, $0.rawValue) }, id: "transition-\(to.rawValue)",
                                   grantFields: fields)
         }
