@@ -479,13 +479,8 @@ public struct DossierRepository: Sendable {
     public func accepted() async throws -> [(dossier: Dossier, decidedOn: String)] {
         let rows = try await selectDossiers().where(SQLColumn("state", table: "d"), .equal, SQLBind(DossierState.accepte.rawValue))
             .orderBy(SQLColumn("id", table: "d")).all().map(Self.dossier)
-        var result: [(Dossier, String)] = []
-        for d in rows {
-            let at = try await store.sql.select().column("at").from("dossier_history").where("dossier", .equal, SQLBind(d.id))
-                .where("to_state", .equal, SQLBind(DossierState.accepte.rawValue)).orderBy("id", .descending).first()?
-                .decode(column: "at", as: String.self) ?? d.updatedAt
-            result.append((d, String(at.prefix(10))))
-        }
+        let times = try await decisionTimes(rows.map(\.id))
+        let result = rows.map { d in (d, String((times[d.id] ?? d.updatedAt).prefix(10))) }
         return result.sorted { ($0.1, $0.0.id) < ($1.1, $1.0.id) }
     }
 
