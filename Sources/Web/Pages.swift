@@ -30,6 +30,7 @@ struct Pages: Sendable {
         routes.post(SiteURL.establishmentKind(id, et: et).path) { request, context in
             try await setKind(try context.parameters.require("id"), try context.parameters.require("et"), request)
         }
+        routes.post(SiteURL.grappeFacts(id).path) { request, context in try await setFacts(try context.parameters.require("id"), request) }
         routes.get(SiteURL.establishmentsCSV(id).path) { _, context in try await establishmentsCSV(try context.parameters.require("id")) }
         routes.get(SiteURL.amountsCSV(id).path) { _, context in try await amountsCSV(try context.parameters.require("id")) }
     }
@@ -143,6 +144,7 @@ struct Pages: Sendable {
             }
             p = p.setting("matureProjectOwner", .bool(form["matureProjectOwner"] == "on"))
             p = p.setting("nationalRepresentativeness", .bool(form["nationalRepresentativeness"] == "on"))
+            p = try await settingCCP(p, form["subjectToPublicProcurementCode"] == "on")
             if let d = form["filingDate"] { p = p.setting("filingDate", CalendarDate(iso: d).map { .string($0.description) } ?? .null) }
             grappe.project = p
             return nil
@@ -213,6 +215,52 @@ struct Pages: Sendable {
             guard let kind = form["kind"], kind == "acquisition" || kind == "miseEnConformite",
                   case let .array(items)? = grappe.project["establishments"] else { return redirect(.grappe(id)) }
             grappe.project = grappe.project.setting("establishments", .array(items.map { $0["finessET"] == .string(et) ? $0.setting("kind", .string(kind)) : $0 }))
+            return nil
+        }
+    }
+
+    /// R2: the porteur's organisme entry carries whether it is subject to the code de la commande
+    /// publique; the entry is written from the registry the first time (name, ESSMS count,
+    /// department), as the API would be given it.
+    func settingCCP(_ project: JSON, _ ccp: Bool) async throws -> JSON {
+        guard case let .string(porteur)? = project["porteur"] else { return project }
+        var organismes: [JSON] = []
+        if case let .array(given)? = project["organismes"] { organismes = given }
+        if let index = organismes.firstIndex(where: { $0["finessEJ"] == .string(porteur) }) {
+            organismes[index] = organismes[index].setting("subjectToPublicProcurementCode", .bool(ccp))
+        } else {
+            guard ccp, let entity = try await site.finess.legalEntity(porteur) else { return project }
+            var members: [(String, JSON)] = [("finessEJ", .string(porteur)), ("name", .string(entity.name)),
+                                             ("essmsCount", .int(try await site.finess.essmsCount(ofLegalEntity: porteur))),
+                                             ("subjectToPublicProcurementCode", .bool(true))]
+            if let d = entity.department, Territory.department(d) != nil { members.append(("department", .string(d))) }
+            organismes.append(.object(members))
+        }
+        return project.setting("organismes", .array(organismes))
+    }
+
+    /// The facts only the porteur knows of each establishment, from one form: a box not ticked
+    /// removes the fact (the registry's reading, or false); the SONS software ordered is a text.
+    func setFacts(_ id: String, _ request: Request) async throws -> Response {
+        let form = try await Form.read(request)
+        return try await change(id, form, then: .grappe(id)) { grappe in
+            guard case let .array(items)? = grappe.project["establishments"] else { return redirect(.grappe(id)) }
+            var updated: [JSON] = []
+            for item in items {
+                guard case let .string(et)? = item["finessET"] else { updated.append(item); continue }
+                var e = item
+                for fact in EstablishmentsTable.Fact.allCases {
+                    let ticked = form["\(fact.rawValue).\(et)"] == "on"
+                    switch fact {
+                    case .notEssms: e = ticked ? e.setting("essms", .bool(false)) : e.removing("essms")
+                    default: e = ticked ? e.setting(fact.field, .bool(true)) : e.removing(fact.field)
+                    }
+                }
+                let sons = (form["sons.\(et)"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+                e = sons.isEmpty ? e.removing("sonsOrderSoftware") : e.setting("sonsOrderSoftware", .string(String(sons.prefix(200))))
+                updated.append(e)
+            }
+            grappe.project = grappe.project.setting("establishments", .array(updated))
             return nil
         }
     }

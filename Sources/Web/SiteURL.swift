@@ -20,6 +20,8 @@ enum SiteURL: Sendable {
     case grappeEstablishments(String)
     case removeEstablishment(String, et: String)
     case establishmentKind(String, et: String)
+    /// The facts of the grappe's establishments (E1, E3, E4, E5, R5), one form for all.
+    case grappeFacts(String)
     case establishmentsCSV(String)
     case amountsCSV(String)
     /// `UsageView`, `Templates/usage.mustache` (with `usage-chart`)
@@ -106,6 +108,7 @@ enum SiteURL: Sendable {
         case let .grappeEstablishments(id): return "/grappes/\(id)/etablissements"
         case let .removeEstablishment(id, et): return "/grappes/\(id)/etablissements/\(et)/retirer"
         case let .establishmentKind(id, et): return "/grappes/\(id)/etablissements/\(et)/nature"
+        case let .grappeFacts(id): return "/grappes/\(id)/faits"
         case let .establishmentsCSV(id): return "/grappes/\(id)/etablissements.csv"
         case let .amountsCSV(id): return "/grappes/\(id)/montants.csv"
         case let .usage(id): return "/grappes/\(id)/usages"

@@ -271,6 +271,52 @@ struct PageTests {
         }
     }
 
+    /// #14: what only the porteur knows is set on the page — an establishment already funded is
+    /// excluded (E3) and not paid, one with a SONS order (E4), a confort activity (E5, a flag); the
+    /// porteur subject to the public procurement code (R2) — and cleared by unticking.
+    @Test func thePorteurSetsTheFactsOfEachEstablishment() async throws {
+        try await withApp { client, store in
+            var location = ""
+            try await client.execute(uri: "/grappes", method: .post, headers: formType,
+                                     body: form("name=Faits&campaign=2022&porteur=310100011&finessET=315000018")) { response in
+                location = response.headers[.location] ?? ""
+            }
+            for et in ["315000026", "315000034", "315000042", "315000059"] {
+                let version = formVersion(text(try await client.execute(uri: location, method: .get, headers: browser)))
+                _ = try await client.execute(uri: "\(location)/etablissements", method: .post, headers: formType, body: form("finessET=\(et)&version=\(version)"))
+            }
+            var page = text(try await client.execute(uri: location, method: .get, headers: browser))
+            #expect(page.contains("<summary>Ce que vous seul savez de chaque établissement (E1, E3, E4, E5, R5)</summary>"))
+            #expect(page.contains("aria-label=\"Déjà financé par ESMS numérique (E3) : EHPAD LES ACACIAS (315000018)\""))
+            #expect(!page.contains("Exclu — "))
+            var version = formVersion(page)
+            let facts = try await client.execute(uri: "\(location)/faits", method: .post, headers: formType,
+                                                 body: form("version=\(version)&prior.315000018=on&sons.315000026=Logiciel+Z&confort.315000034=on"))
+            #expect(facts.status == .seeOther)
+            page = text(try await client.execute(uri: location, method: .get, headers: browser))
+            #expect(page.contains("Exclu — ") && page.contains("(E3, "))
+            #expect(page.contains("(E4, "))
+            #expect(page.contains("id=\"prior-315000018\" name=\"prior.315000018\" checked"))
+            #expect(page.contains("value=\"Logiciel Z\""))
+            let grappeID = String(location.dropFirst("/grappes/".count))
+            guard let saved = try await GrappeRepository(store: store).find(grappeID) else { Issue.record("grappe"); return }
+            guard case let .array(items)? = saved.project["establishments"] else { Issue.record("établissements"); return }
+            #expect(items[0]["priorEsmsNumeriqueFunding"] == .bool(true))
+            #expect(items[2]["confortActivity"] == .bool(true))
+            // R2 from the settings form: the porteur's organisme entry, written from the registry.
+            version = formVersion(page)
+            _ = try await client.execute(uri: "\(location)/parametres", method: .post, headers: formType,
+                                         body: form("version=\(version)&name=Faits&campaign=2022&kind=acquisition&porteur=310100011&solutionName=X&solutionEditor=Y&referencing=segur&procurement=sad&subjectToPublicProcurementCode=on"))
+            page = text(try await client.execute(uri: location, method: .get, headers: browser))
+            #expect(page.contains("id=\"ccp\" name=\"subjectToPublicProcurementCode\" checked"))
+            // Unticking clears: nothing excluded any more.
+            version = formVersion(page)
+            _ = try await client.execute(uri: "\(location)/faits", method: .post, headers: formType, body: form("version=\(version)"))
+            page = text(try await client.execute(uri: location, method: .get, headers: browser))
+            #expect(!page.contains("Exclu — "))
+        }
+    }
+
     @Test func aPorteurBuildsAndExportsAGrappeThroughThePages() async throws {
         try await withApp { client in
             var location = ""

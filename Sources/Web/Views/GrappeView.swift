@@ -47,6 +47,8 @@ struct GrappeView: PageView {
         let filingDate: String
         let mature: Bool
         let national: Bool
+        /// R2: the porteur is subject to the code de la commande publique.
+        let ccp: Bool
 
         init(grappe: SavedGrappe, project: Project?, catalogue: CampaignCatalogue) {
             let p = grappe.project
@@ -68,6 +70,11 @@ struct GrappeView: PageView {
             filingDate = string("filingDate") ?? ""
             mature = p["matureProjectOwner"] == .bool(true)
             national = p["nationalRepresentativeness"] == .bool(true)
+            var ccp = false
+            if case let .array(organismes)? = p["organismes"], let porteur = p["porteur"] {
+                ccp = organismes.contains { $0["finessEJ"] == porteur && $0["subjectToPublicProcurementCode"] == .bool(true) }
+            }
+            self.ccp = ccp
         }
     }
 
@@ -131,6 +138,62 @@ struct EstablishmentsTable {
     let pending: [String]
     let caption: String
     let rows: [Row]
+    /// On the editable page: the facts of every establishment, one form (closed by default).
+    let facts: FactsForm?
+
+    /// What only the porteur knows of an establishment, and the rule each one feeds.
+    enum Fact: String, CaseIterable {
+        case prior, notEssms, confort, national
+
+        var field: String {
+            switch self {
+            case .prior: return "priorEsmsNumeriqueFunding"
+            case .notEssms: return "essms"
+            case .confort: return "confortActivity"
+            case .national: return "attachedToNationalEntity"
+            }
+        }
+
+        var label: String {
+            switch self {
+            case .prior: return "Déjà financé par ESMS numérique (E3)"
+            case .notEssms: return "N'est pas un ESSMS au sens de l'article L. 312-1 du CASF (E1)"
+            case .confort: return "Service mêlant activités de confort et essentielles (E5)"
+            case .national: return "Rattaché à une entité nationale (R5)"
+            }
+        }
+
+        var header: String {
+            switch self {
+            case .prior: return "Déjà financé (E3)"
+            case .notEssms: return "Pas un ESSMS (E1)"
+            case .confort: return "Confort (E5)"
+            case .national: return "Entité nationale (R5)"
+            }
+        }
+    }
+
+    struct FactsForm {
+        let action: String
+        let headers: [String]
+        let rows: [FactRow]
+    }
+
+    struct FactRow {
+        let finessET: String
+        let name: String
+        let checks: [FactCheck]
+        let sonsName: String
+        let sonsID: String
+        let sons: String
+    }
+
+    struct FactCheck {
+        let name: String
+        let id: String
+        let label: String
+        let checked: Bool
+    }
 
     struct Row {
         let finessET: String
@@ -159,8 +222,20 @@ struct EstablishmentsTable {
             pending = items.compactMap { if case let .string(et)? = $0["finessET"] { return et } else { return nil } }
             caption = ""
             rows = []
+            facts = nil
             return
         }
+        facts = editable ? FactsForm(action: SiteURL.grappeFacts(grappe.id).path, headers: Fact.allCases.map(\.header) + ["SONS déjà commandé (E4)"],
+                                     rows: project.establishments.compactMap { e in
+            guard let et = e.finessET else { return nil }
+            let given = items.first { $0["finessET"] == .string(et) }
+            func ticked(_ fact: Fact) -> Bool {
+                fact == .notEssms ? given?["essms"] == .bool(false) : given?[fact.field] == .bool(true)
+            }
+            return FactRow(finessET: et, name: e.name,
+                           checks: Fact.allCases.map { f in FactCheck(name: "\(f.rawValue).\(et)", id: "\(f.rawValue)-\(et)", label: "\(f.label) : \(e.name) (\(et))", checked: ticked(f)) },
+                           sonsName: "sons.\(et)", sonsID: "sons-\(et)", sons: e.sonsOrderSoftware ?? "")
+        }) : nil
         pending = []
         caption = "Établissements de la grappe (\(project.establishments.count))"
         let campaign = catalogue.campaign(project.campaign)
