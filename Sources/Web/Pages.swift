@@ -13,7 +13,7 @@ struct Pages: Sendable {
         routes.get(SiteURL.home.path) { _, _ in try await home() }
         routes.get(SiteURL.finess.path) { request, _ in try await search(request) }
         routes.get(SiteURL.campaigns.path) { _, _ in CampaignsView(catalogue: site.engine.catalogue).response() }
-        routes.get(SiteURL.grappes.path) { _, _ in GrappeListView(grappes: try await site.visibleGrappes(), catalogue: site.engine.catalogue).response() }
+        routes.get(SiteURL.grappes.path) { _, _ in GrappeListView(grappes: try await site.visibleGrappes(), catalogue: site.engine.catalogue, today: site.today()).response() }
         routes.post(SiteURL.grappes.path) { request, _ in try await createGrappe(request) }
         routes.post(SiteURL.addFromSearch.path) { request, _ -> Response in
             let form = try await Form.read(request)
@@ -75,7 +75,7 @@ struct Pages: Sendable {
     // MARK: Home, search
 
     func home() async throws -> Response {
-        HomeView(grappes: try await site.visibleGrappes(limit: 10), catalogue: site.engine.catalogue).response()
+        HomeView(grappes: try await site.visibleGrappes(limit: 10), catalogue: site.engine.catalogue, today: site.today()).response()
     }
 
     func search(_ request: Request) async throws -> Response {
@@ -113,7 +113,7 @@ struct Pages: Sendable {
         let scopes = site.porteurScopes
         let owner = form["porteur"].flatMap { scopes.contains($0) ? $0 : nil } ?? scopes.first
         guard !name.isEmpty, site.engine.catalogue.campaign(campaign) != nil, let owner else {
-            return NewGrappeView(catalogue: site.engine.catalogue).response(status: .unprocessableContent)
+            return NewGrappeView(catalogue: site.engine.catalogue, today: site.today()).response(status: .unprocessableContent)
         }
         var project = Self.emptyProject(campaign: campaign).setting("porteur", .string(owner))
         if let et = form["finessET"], FinessNumber.isValid(et) {
@@ -288,7 +288,7 @@ struct Pages: Sendable {
                                    message: message, catalogue: catalogue).response(status: status)
         }
         return GrappeView(grappe: grappe, project: assessed?.project, assessment: assessed?.assessment, problem: problem,
-                          message: message, catalogue: catalogue).response(status: status)
+                          message: message, catalogue: catalogue, today: site.today()).response(status: status)
     }
 
     // MARK: CSV

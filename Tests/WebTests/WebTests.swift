@@ -271,6 +271,23 @@ struct PageTests {
         }
     }
 
+    /// #14: a new grappe starts on the call open today (here 31/12/2025: 2025-idf), the closed ones
+    /// after it, said as closed; a grappe on a closed call says so at the top of its page.
+    @Test func aNewGrappeStartsOnTheCallOpenToday() async throws {
+        try await withApp { client in
+            let list = text(try await client.execute(uri: "/grappes", method: .get, headers: browser))
+            #expect(list.contains("<option value=\"2025-idf\" selected>2025-idf — AAP 2025 — ARS Île-de-France (ouverte jusqu&#39;au 31/12/2025)</option>"))
+            #expect(list.contains("(close depuis le 30/12/2022)"))
+            #expect(!list.contains("Aucun appel à projets n&#39;est ouvert"))
+            var location = ""
+            try await client.execute(uri: "/grappes", method: .post, headers: formType, body: form("name=Close&campaign=2022-occitanie&porteur=310100011")) { response in
+                location = response.headers[.location] ?? ""
+            }
+            let page = text(try await client.execute(uri: location, method: .get, headers: browser))
+            #expect(page.contains("close depuis le 30/12/2022 (période du 15/03/2022 au 30/12/2022) : l&#39;évaluation applique ses règles ; un dossier ne s&#39;y dépose que dans une de ses fenêtres de dépôt, closes elles aussi."))
+        }
+    }
+
     /// #14: what only the porteur knows is set on the page — an establishment already funded is
     /// excluded (E3) and not paid, one with a SONS order (E4), a confort activity (E5, a flag); the
     /// porteur subject to the public procurement code (R2) — and cleared by unticking.

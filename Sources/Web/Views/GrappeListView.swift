@@ -15,8 +15,8 @@ struct GrappeListView: PageView {
         let updated: String
     }
 
-    init(grappes: [SavedGrappe], catalogue: CampaignCatalogue) {
-        newGrappe = NewGrappeForm(catalogue: catalogue)
+    init(grappes: [SavedGrappe], catalogue: CampaignCatalogue, today: CalendarDate) {
+        newGrappe = NewGrappeForm(catalogue: catalogue, today: today)
         self.grappes = grappes.map { g in
             var count = 0
             if case let .array(items)? = g.project["establishments"] { count = items.count }
@@ -31,5 +31,5 @@ struct NewGrappeView: PageView {
     let layout = Layout(title: "Nouvelle grappe")
     let newGrappe: NewGrappeForm
 
-    init(catalogue: CampaignCatalogue) { newGrappe = NewGrappeForm(catalogue: catalogue) }
+    init(catalogue: CampaignCatalogue, today: CalendarDate) { newGrappe = NewGrappeForm(catalogue: catalogue, today: today) }
 }

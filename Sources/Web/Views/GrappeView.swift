@@ -15,6 +15,8 @@ struct GrappeView: PageView {
     let addAction: String
     let problem: String?
     let assessment: AssessmentModel?
+    /// The grappe's call is not open today: said at the top of the page.
+    let callNotice: String?
 
     struct Links {
         let grappe: String
@@ -78,8 +80,10 @@ struct GrappeView: PageView {
         }
     }
 
-    init(grappe: SavedGrappe, project: Project?, assessment: Assessment?, problem: String?, message: String?, catalogue: CampaignCatalogue) {
+    init(grappe: SavedGrappe, project: Project?, assessment: Assessment?, problem: String?, message: String?, catalogue: CampaignCatalogue, today: CalendarDate) {
         layout = Layout(title: grappe.name, section: .grappes)
+        let campaignID: String? = if case let .string(c)? = grappe.project["campaign"] { c } else { nil }
+        callNotice = campaignID.flatMap { catalogue.campaign($0) }.flatMap { CallStatus.notice($0, on: today) }
         self.message = message
         name = grappe.name
         version = grappe.version
