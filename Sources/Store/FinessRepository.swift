@@ -52,6 +52,8 @@ public struct RegistryEstablishment: Sendable, Equatable {
     public let town: String?
     public let extractionDate: String
     public let closedOn: String?
+    /// Street address (number, type and name of the way), when the extraction gives it.
+    public var address: String? = nil
 
     public var overseasOrCorsica: Bool { region.flatMap(Territory.region(code:))?.isOverseasOrCorsica ?? false }
 }
@@ -270,8 +272,34 @@ public struct FinessRepository: Sendable {
         return try row?.decode(column: "n", as: Int.self) ?? 0
     }
 
-    /// Establishments by name, town, FINESS number or postcode, best matches first.
+    /// The open ESSMS of an organisme (FINESS EJ), by FINESS ET number.
+    public func essms(ofLegalEntity finessEJ: String) async throws -> [RegistryEstablishment] {
+        try await store.sql.select().columns(SQLLiteral.all).from("finess_establishment").where("nofinessej", .equal, SQLBind(finessEJ))
+            .where("essms", .equal, SQLBind(true)).where("closed_on", .is, SQLLiteral.null).orderBy("nofinesset").all().map(Self.establishment)
+    }
+
+    /// The names of organismes (FINESS EJ) the registry knows.
+    public func legalEntityNames(_ ejs: [String]) async throws -> [String: String] {
+        guard !ejs.isEmpty else { return [:] }
+        var names: [String: String] = [:]
+        for row in try await store.sql.select().column("nofiness").column("rs").from("finess_legal_entity").where("nofiness", .in, SQLBind.group(Array(Set(ejs)).sorted())).all() {
+            names[try row.decode(column: "nofiness", as: String.self)] = try row.decode(column: "rs", as: String.self)
+        }
+        return names
+    }
+
+    /// Establishments by name, town, FINESS number or postcode, best matches first; a FINESS EJ
+    /// number gives the establishments of that organisme.
     public func search(_ text: String, department: String? = nil, sector: Sector? = nil, limit: Int = 20) async throws -> [RegistryEstablishment] {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        if FinessNumber.isValid(trimmed) {
+            var query = store.sql.select().columns(SQLLiteral.all).from("finess_establishment").where("closed_on", .is, SQLLiteral.null)
+                .where("nofinessej", .equal, SQLBind(trimmed))
+            if let department { query = query.where("department_insee", .equal, SQLBind(department)) }
+            if let sector { query = query.where("sector", .equal, SQLBind(sector.rawValue)) }
+            let members = try await query.orderBy("rs").orderBy("nofinesset").limit(max(limit, 500)).all().map(Self.establishment)
+            if !members.isEmpty { return members }
+        }
         let tokens = searchText([text]).split(separator: " ").map(String.init).filter { !$0.isEmpty }
         guard !tokens.isEmpty else { return [] }
         var query = store.sql.select().columns(SQLLiteral.all).from("finess_establishment").where("closed_on", .is, SQLLiteral.null)
@@ -308,13 +336,16 @@ public struct FinessRepository: Sendable {
         } else {
             essms = try row.decode(column: "essms", as: Int.self) != 0
         }
-        return RegistryEstablishment(
+        let street = [try text("numvoie"), try text("typvoie"), try text("voie")].compactMap { $0?.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        var establishment = RegistryEstablishment(
             finessET: try text("nofinesset") ?? "", finessEJ: try text("nofinessej") ?? "", name: try text("rs") ?? "",
             longName: try text("rslongue"), category: try text("categetab") ?? "", categoryLabel: try text("libcategetab"),
             aggregate: try text("categagretab") ?? "", essms: essms, sector: try text("sector").flatMap(Sector.init(rawValue:)),
             sectorDecision: Category.Decision(rawValue: try text("sector_decision") ?? "review") ?? .review,
             finessDepartment: try text("departement") ?? "", department: try text("department_insee"), region: try text("region"),
             town: try text("ligneacheminement"), extractionDate: try text("extraction_date") ?? "", closedOn: try text("closed_on"))
+        establishment.address = street.isEmpty ? nil : street.joined(separator: " ")
+        return establishment
     }
 
     static func legalEntity(_ row: any SQLRow) throws -> RegistryLegalEntity {

@@ -81,7 +81,7 @@ enum AccessMatrix {
             allow(.get, url, .porteur)
         }
         for url: SiteURL in [.grappes, .addFromSearch, .grappeSettings(id), .grappeEstablishments(id), .removeEstablishment(id, et: et),
-                             .establishmentKind(id, et: et), .grappeFacts(id), .usageDates(id), .usageMeasures(id), .apiGrappes] {
+                             .establishmentKind(id, et: et), .grappeFacts(id), .grappePaste(id), .usageDates(id), .usageMeasures(id), .apiGrappes] {
             allow(.post, url, .porteur)
         }
         allow(.put, .apiGrappe(id), .porteur)

@@ -16,9 +16,13 @@ struct Pages: Sendable {
         routes.get(SiteURL.grappes.path) { _, _ in GrappeListView(grappes: try await site.visibleGrappes(), catalogue: site.engine.catalogue, today: site.today()).response() }
         routes.post(SiteURL.grappes.path) { request, _ in try await createGrappe(request) }
         routes.post(SiteURL.addFromSearch.path) { request, _ -> Response in
-            let form = try await Form.read(request)
-            guard let id = form["grappe"], let et = form["finessET"] else { return notFound("Grappe ou établissement manquant.") }
-            return try await addFromSearch(id, et: et.trimmingCharacters(in: .whitespaces))
+            let pairs = try await Form.readPairs(request)
+            let ets = pairs.filter { $0.0 == "finessET" }.map { $0.1.trimmingCharacters(in: .whitespaces) }
+            guard let id = pairs.last(where: { $0.0 == "grappe" })?.1 else { return notFound("Grappe manquante.") }
+            guard !ets.isEmpty else {
+                return try await grappePage(id, print: false, message: "Aucun établissement coché : rien n'a été ajouté.", status: .unprocessableContent)
+            }
+            return try await addFromSearch(id, ets: ets)
         }
         routes.get(SiteURL.grappe(id).path) { _, context in try await grappePage(try context.parameters.require("id"), print: false) }
         routes.get(SiteURL.grappePrint(id).path) { _, context in try await grappePage(try context.parameters.require("id"), print: true) }
@@ -30,6 +34,7 @@ struct Pages: Sendable {
         routes.post(SiteURL.establishmentKind(id, et: et).path) { request, context in
             try await setKind(try context.parameters.require("id"), try context.parameters.require("et"), request)
         }
+        routes.post(SiteURL.grappePaste(id).path) { request, context in try await paste(try context.parameters.require("id"), request) }
         routes.post(SiteURL.grappeFacts(id).path) { request, context in try await setFacts(try context.parameters.require("id"), request) }
         routes.get(SiteURL.establishmentsCSV(id).path) { _, context in try await establishmentsCSV(try context.parameters.require("id")) }
         routes.get(SiteURL.amountsCSV(id).path) { _, context in try await amountsCSV(try context.parameters.require("id")) }
@@ -89,7 +94,10 @@ struct Pages: Sendable {
                 view.unknownDepartment(department)
             } else {
                 let found = try await site.finess.search(text, department: department, sector: sector.flatMap(Sector.init(rawValue:)), limit: 50)
-                view.show(found, grappes: try await site.visibleGrappes(limit: 50), text: text)
+                let owners = try await site.finess.legalEntityNames(found.map(\.finessEJ))
+                let trimmed = text.trimmingCharacters(in: .whitespaces)
+                view.show(found, owners: owners, grappes: try await site.visibleGrappes(limit: 50), text: text,
+                          organisme: found.first.flatMap { $0.finessEJ == trimmed ? trimmed : nil })
             }
         }
         return view.response()
@@ -165,21 +173,27 @@ struct Pages: Sendable {
         }
     }
 
-    /// Adding from the search results: the person did not see the grappe, so the establishment is
-    /// added to its latest version (again if another change came first), never over another change.
-    func addFromSearch(_ id: String, et: String) async throws -> Response {
-        guard FinessNumber.isValid(et), let found = try await site.finess.establishment(et) else {
-            return try await grappePage(id, print: false, message: "Numéro FINESS ET « \(Limits.quote(et)) » invalide ou absent du registre.", status: .unprocessableContent)
-        }
+    /// Adding from the search results: the person did not see the grappe, so the establishments
+    /// are added to its latest version (again if another change came first), never over another
+    /// change. Numbers that are invalid or unknown are named, and nothing is added then.
+    func addFromSearch(_ id: String, ets: [String]) async throws -> Response {
         guard try await site.visibleGrappe(id) != nil else { return notFound("Grappe inconnue.") }
+        var found: [(et: String, ej: String)] = []
+        var unknown: [String] = []
+        for et in ets.prefix(Limits.establishmentsPerProject) {
+            if FinessNumber.isValid(et), let e = try await site.finess.establishment(et) { found.append((et, e.finessEJ)) } else { unknown.append(et) }
+        }
+        guard unknown.isEmpty else {
+            return try await grappePage(id, print: false, message: "Rien n'a été ajouté : numéro FINESS ET invalide ou absent du registre : \(unknown.map { "« \(Limits.quote($0)) »" }.joined(separator: ", ")).", status: .unprocessableContent)
+        }
         var full = false
         let outcome = try await site.grappes.modify(id, by: site.author) { current in
             var grappe = current
-            full = !Self.adding(et, ej: found.finessEJ, to: &grappe)
+            full = !found.allSatisfy { Self.adding($0.et, ej: $0.ej, to: &grappe) }
             return full || grappe == current ? nil : grappe
         }
         if case .notFound = outcome { return notFound("Grappe inconnue.") }
-        if full { return try await grappePage(id, print: false, message: "La grappe compte déjà \(Limits.establishmentsPerProject.grouped) établissements, le maximum.", status: .unprocessableContent) }
+        if full { return try await grappePage(id, print: false, message: "La grappe dépasserait \(Limits.establishmentsPerProject.grouped) établissements, le maximum : rien n'a été ajouté.", status: .unprocessableContent) }
         return redirect(.grappe(id))
     }
 
@@ -215,6 +229,39 @@ struct Pages: Sendable {
             guard let kind = form["kind"], kind == "acquisition" || kind == "miseEnConformite",
                   case let .array(items)? = grappe.project["establishments"] else { return redirect(.grappe(id)) }
             grappe.project = grappe.project.setting("establishments", .array(items.map { $0["finessET"] == .string(et) ? $0.setting("kind", .string(kind)) : $0 }))
+            return nil
+        }
+    }
+
+    /// A pasted list, one FINESS number per line: an ET adds the establishment, an EJ all the open
+    /// ESSMS of the organisme. All or nothing: a line invalid or unknown is named with its number,
+    /// nothing is added, and the list comes back to be corrected.
+    func paste(_ id: String, _ request: Request) async throws -> Response {
+        let form = try await Form.read(request)
+        let text = form["numbers"] ?? ""
+        let lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
+        guard lines.count <= Limits.establishmentsPerProject * 2 else {
+            return try await grappePage(id, print: false, message: "Liste trop longue : \(Limits.establishmentsPerProject * 2) lignes au plus.", status: .unprocessableContent, pasted: text)
+        }
+        var found: [(et: String, ej: String)] = []
+        var problems: [String] = []
+        for (index, number) in lines.enumerated() where !number.isEmpty {
+            let line = "ligne \(index + 1) « \(Limits.quote(number)) »"
+            if let problem = FinessNumber.problem(number) { problems.append("\(line) : \(problem.french)"); continue }
+            if let e = try await site.finess.establishment(number) { found.append((e.finessET, e.finessEJ)); continue }
+            let members = try await site.finess.essms(ofLegalEntity: number)
+            if members.isEmpty { problems.append("\(line) : ni établissement ni organisme ayant des ESSMS ouverts dans le registre"); continue }
+            found += members.map { ($0.finessET, $0.finessEJ) }
+        }
+        if found.isEmpty && problems.isEmpty { problems.append("aucun numéro dans la liste") }
+        guard problems.isEmpty else {
+            return try await grappePage(id, print: false, message: "Rien n'a été ajouté : \(problems.joined(separator: " ; ")). Corrigez ou retirez ces lignes, puis renvoyez la liste.",
+                                        status: .unprocessableContent, pasted: text)
+        }
+        return try await change(id, form, then: .grappe(id)) { grappe in
+            guard found.allSatisfy({ Self.adding($0.et, ej: $0.ej, to: &grappe) }) else {
+                return try await grappePage(id, print: false, message: "La grappe dépasserait \(Limits.establishmentsPerProject.grouped) établissements, le maximum : rien n'a été ajouté.", status: .unprocessableContent, pasted: text)
+            }
             return nil
         }
     }
@@ -271,7 +318,7 @@ struct Pages: Sendable {
         return project.setting("establishments", .array(items.map { $0.removing("kind") }))
     }
 
-    func grappePage(_ id: String, print: Bool, message: String? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
+    func grappePage(_ id: String, print: Bool, message: String? = nil, status: HTTPResponse.Status = .ok, pasted: String = "") async throws -> Response {
         guard let grappe = try await site.visibleGrappe(id) else { return notFound("Grappe inconnue : « \(Limits.quote(id)) ».") }
         var assessed: (project: Project, assessment: Assessment)? = nil
         var problem: String? = nil
@@ -288,7 +335,7 @@ struct Pages: Sendable {
                                    message: message, catalogue: catalogue).response(status: status)
         }
         return GrappeView(grappe: grappe, project: assessed?.project, assessment: assessed?.assessment, problem: problem,
-                          message: message, catalogue: catalogue, today: site.today()).response(status: status)
+                          message: message, catalogue: catalogue, today: site.today(), pasted: pasted).response(status: status)
     }
 
     // MARK: CSV
@@ -341,6 +388,20 @@ struct Pages: Sendable {
 
 /// `application/x-www-form-urlencoded` bodies.
 enum Form {
+    /// Every field in order, a name repeated as many times as it was sent (checkboxes).
+    static func readPairs(_ request: Request) async throws -> [(String, String)] {
+        let buffer = try await request.body.collect(upTo: BodyLimit.form)
+        return pairs(String(buffer: buffer))
+    }
+
+    static func pairs(_ text: String) -> [(String, String)] {
+        text.split(separator: "&").map { pair in
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            func decode(_ s: Substring) -> String { String(s).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(s) }
+            return (decode(parts[0]), parts.count > 1 ? decode(parts[1]) : "")
+        }
+    }
+
     static func read(_ request: Request) async throws -> [String: String] {
         let buffer = try await request.body.collect(upTo: BodyLimit.form)
         return parse(String(buffer: buffer))
@@ -351,11 +412,7 @@ enum Form {
 
     static func parse(_ text: String) -> [String: String] {
         var fields: [String: String] = [:]
-        for pair in text.split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            func decode(_ s: Substring) -> String { String(s).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(s) }
-            fields[decode(parts[0])] = parts.count > 1 ? decode(parts[1]) : ""
-        }
+        for (name, value) in pairs(text) { fields[name] = value }
         return fields
     }
 }

@@ -22,6 +22,8 @@ enum SiteURL: Sendable {
     case establishmentKind(String, et: String)
     /// The facts of the grappe's establishments (E1, E3, E4, E5, R5), one form for all.
     case grappeFacts(String)
+    /// A pasted list of FINESS numbers (ET, or EJ for all the organisme's ESSMS).
+    case grappePaste(String)
     case establishmentsCSV(String)
     case amountsCSV(String)
     /// `UsageView`, `Templates/usage.mustache` (with `usage-chart`)
@@ -109,6 +111,7 @@ enum SiteURL: Sendable {
         case let .removeEstablishment(id, et): return "/grappes/\(id)/etablissements/\(et)/retirer"
         case let .establishmentKind(id, et): return "/grappes/\(id)/etablissements/\(et)/nature"
         case let .grappeFacts(id): return "/grappes/\(id)/faits"
+        case let .grappePaste(id): return "/grappes/\(id)/liste"
         case let .establishmentsCSV(id): return "/grappes/\(id)/etablissements.csv"
         case let .amountsCSV(id): return "/grappes/\(id)/montants.csv"
         case let .usage(id): return "/grappes/\(id)/usages"

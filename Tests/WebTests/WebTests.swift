@@ -271,6 +271,44 @@ struct PageTests {
         }
     }
 
+    /// #14: searching an organisme's FINESS EJ lists its establishments with their OG and address,
+    /// its ESSMS ticked; several are added at once; an unknown number among them adds nothing.
+    @Test func severalEstablishmentsAreAddedAtOnce() async throws {
+        try await withApp { client in
+            var location = ""
+            try await client.execute(uri: "/grappes", method: .post, headers: formType, body: form("name=Vite&campaign=2022&porteur=310100011")) { response in
+                location = response.headers[.location] ?? ""
+            }
+            let id = String(location.dropFirst("/grappes/".count))
+            let found = text(try await client.execute(uri: "/finess?q=310100011", method: .get, headers: browser))
+            #expect(found.contains("Les établissements de l&#39;organisme ASSOCIATION OCCITANE AUTONOMIE (FINESS EJ 310100011)"))
+            #expect(found.contains("id=\"add-315000018\" name=\"finessET\" value=\"315000018\" checked"))
+            #expect(found.contains("ASSOCIATION OCCITANE AUTONOMIE <span class=\"muted\">310100011</span>"))
+            let refused = try await client.execute(uri: "/grappes/ajouter", method: .post, headers: formType,
+                                                   body: form("finessET=315000018&finessET=999999999&grappe=\(id)"))
+            #expect(refused.status == .unprocessableContent)
+            #expect(text(refused).contains("Rien n&#39;a été ajouté : numéro FINESS ET invalide ou absent du registre : « 999999999 »"))
+            let added = try await client.execute(uri: "/grappes/ajouter", method: .post, headers: formType,
+                                                 body: form("finessET=315000018&finessET=315000026&finessET=315000034&grappe=\(id)"))
+            #expect(added.status == .seeOther)
+            #expect(text(try await client.execute(uri: location, method: .get, headers: browser)).contains("Établissements de la grappe (3)"))
+            // A pasted list: a bad line is named with its number and nothing is added; an EJ adds all its ESSMS.
+            var page = text(try await client.execute(uri: location, method: .get, headers: browser))
+            let bad = try await client.execute(uri: "\(location)/liste", method: .post, headers: formType,
+                                               body: form("version=\(formVersion(page))&numbers=315000042%0D%0A31500004X%0D%0A%0D%0A750999998"))
+            #expect(bad.status == .unprocessableContent)
+            #expect(text(bad).contains("ligne 2 « 31500004X »") && text(bad).contains("ligne 4 « 750999998 »"))
+            #expect(text(bad).contains("315000042\r\n31500004X"))
+            #expect(text(try await client.execute(uri: location, method: .get, headers: browser)).contains("Établissements de la grappe (3)"))
+            page = text(try await client.execute(uri: location, method: .get, headers: browser))
+            let all = try await client.execute(uri: "\(location)/liste", method: .post, headers: formType,
+                                               body: form("version=\(formVersion(page))&numbers=310100011%0A315000018"))
+            #expect(all.status == .seeOther)
+            page = text(try await client.execute(uri: location, method: .get, headers: browser))
+            #expect(page.contains("Établissements de la grappe (48)"))
+        }
+    }
+
     /// #14: a new grappe starts on the call open today (here 31/12/2025: 2025-idf), the closed ones
     /// after it, said as closed; a grappe on a closed call says so at the top of its page.
     @Test func aNewGrappeStartsOnTheCallOpenToday() async throws {

@@ -17,15 +17,20 @@ struct FinessView: PageView {
         let addAction = SiteURL.addFromSearch.path
         let grappes: [Option]
         let rows: [Row]
+        /// Searching an organisme's FINESS EJ: its ESSMS come ticked, to add them all at once.
+        let organisme: String?
     }
 
     struct Row {
         let finessET: String
         let name: String
+        let address: String
         let town: String
         let category: String
         let sector: String
         let finessEJ: String
+        let organisme: String
+        let checked: Bool
     }
 
     init(text: String, department: String?, sector: String?) {
@@ -36,7 +41,7 @@ struct FinessView: PageView {
         error = "Département INSEE inconnu « \(Limits.quote(department)) » : attendu 01…95, 2A, 2B, 971…974 ou 976."
     }
 
-    mutating func show(_ found: [RegistryEstablishment], grappes: [SavedGrappe], text: String) {
+    mutating func show(_ found: [RegistryEstablishment], owners: [String: String], grappes: [SavedGrappe], text: String, organisme: String?) {
         guard !found.isEmpty else {
             none = "Aucun établissement ne correspond à « \(Limits.quote(text)) »."
             return
@@ -45,9 +50,10 @@ struct FinessView: PageView {
             caption: "\(found.count) établissement\(found.count > 1 ? "s" : "") trouvé\(found.count > 1 ? "s" : "")",
             grappes: grappes.map { Option($0.id, $0.name) },
             rows: found.map { e in
-                Row(finessET: e.finessET, name: e.name, town: e.town ?? "", category: e.categoryLabel ?? e.category,
+                Row(finessET: e.finessET, name: e.name, address: e.address ?? "", town: e.town ?? "", category: e.categoryLabel ?? e.category,
                     sector: e.sector.map { "\($0.rawValue)\(e.sectorDecision == .review ? " (à confirmer)" : "")" } ?? (e.essms ? "à préciser" : "hors ESSMS"),
-                    finessEJ: e.finessEJ)
-            })
+                    finessEJ: e.finessEJ, organisme: owners[e.finessEJ] ?? "", checked: organisme != nil && e.essms)
+            },
+            organisme: organisme.map { ej in "Les établissements de l'organisme \(owners[ej] ?? ej) (FINESS EJ \(ej)) : ses ESSMS sont cochés, pour les ajouter d'un coup." })
     }
 }

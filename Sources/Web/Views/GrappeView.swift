@@ -17,6 +17,9 @@ struct GrappeView: PageView {
     let assessment: AssessmentModel?
     /// The grappe's call is not open today: said at the top of the page.
     let callNotice: String?
+    let pasteAction: String
+    /// A refused list, given back to be corrected.
+    let pasted: String
 
     struct Links {
         let grappe: String
@@ -80,8 +83,10 @@ struct GrappeView: PageView {
         }
     }
 
-    init(grappe: SavedGrappe, project: Project?, assessment: Assessment?, problem: String?, message: String?, catalogue: CampaignCatalogue, today: CalendarDate) {
+    init(grappe: SavedGrappe, project: Project?, assessment: Assessment?, problem: String?, message: String?, catalogue: CampaignCatalogue, today: CalendarDate, pasted: String = "") {
         layout = Layout(title: grappe.name, section: .grappes)
+        pasteAction = SiteURL.grappePaste(grappe.id).path
+        self.pasted = pasted
         let campaignID: String? = if case let .string(c)? = grappe.project["campaign"] { c } else { nil }
         callNotice = campaignID.flatMap { catalogue.campaign($0) }.flatMap { CallStatus.notice($0, on: today) }
         self.message = message
