@@ -2,7 +2,9 @@
 extension Assessment {
     public var json: JSON {
         func entry(_ e: Entry, _ textKey: String) -> JSON {
-            .object([("rule", .string(e.rule.rawValue)), (textKey, .string(e.text)), ("source", .string(e.source))])
+            var fields: [(String, JSON)] = [("rule", .string(e.rule.rawValue)), (textKey, .string(e.text)), ("source", .string(e.source))]
+            if textKey == "message", let next = e.fact.nextStep { fields.append(("nextStep", .string(next))) }
+            return .object(fields)
         }
         let excluded: [JSON] = excluded.map {
             var fields: [(String, JSON)] = [("finessET", $0.finessET.map(JSON.string) ?? .null), ("name", .string($0.name)),
@@ -75,7 +77,10 @@ extension Assessment {
         }
         if !refusals.isEmpty {
             lines.append("Motifs de non-recevabilité")
-            for r in refusals { lines.append("  ✗ \(r.text) (\(r.rule.rawValue), \(r.source))") }
+            for r in refusals {
+                lines.append("  ✗ \(r.text) (\(r.rule.rawValue), \(r.source))")
+                if let next = r.fact.nextStep { lines.append("    → \(next)") }
+            }
         }
         lines.append("Financement ESMS numérique : \(Money.format(funding.total))")
         for line in fundingLines where line.amount > 0 {
@@ -98,7 +103,10 @@ extension Assessment {
         }
         if !flags.isEmpty {
             lines.append("Points d'attention")
-            for f in flags { lines.append("  ! \(f.text) (\(f.rule.rawValue), \(f.source))") }
+            for f in flags {
+                lines.append("  ! \(f.text) (\(f.rule.rawValue), \(f.source))")
+                if let next = f.fact.nextStep { lines.append("    → \(next)") }
+            }
         }
         lines.append("Explication")
         for e in explanation { lines.append("  · \(e.text) (\(e.rule.rawValue), \(e.source))") }

@@ -195,6 +195,49 @@ extension Fact {
         }
     }
 
+    /// What would change the outcome, in one French sentence, for a refusal or a flag the porteur
+    /// can act on; nil for the others (#14: « Non recevable » never without a next step).
+    public var nextStep: String? {
+        switch self {
+        case .noEligibleEstablishment:
+            return "Ajoutez à la grappe des établissements éligibles : des ESSMS ouverts, ni déjà financés par le programme, ni couverts par une commande SONS."
+        case .aloneInMiseEnConformite:
+            return "Rejoignez une grappe d'ESSMS pour déposer un projet, ou faites mettre à jour le logiciel par la Prestation Ségur (SONS) de son éditeur."
+        case let .underThreshold(n, threshold):
+            return "Ajoutez \(threshold - n) ESSMS éligible\(threshold - n > 1 ? "s" : "") pour atteindre le seuil de \(threshold) ; ou, si la maîtrise d'ouvrage est mature, dites-le : l'ARS en jugera au cas par cas."
+        case let .underThresholdMature(n, threshold):
+            return "Avec \(threshold - n) ESSMS éligible\(threshold - n > 1 ? "s" : "") de plus, la grappe atteint le seuil de \(threshold) et ne dépend plus de l'appréciation de l'ARS."
+        case let .otherSolution(_, name, _):
+            return "Retenez une seule solution DUI pour tout le projet, ou retirez \(name) de la grappe."
+        case .segurRequiredEverywhere:
+            return "Choisissez une solution référencée Ségur, ou candidate au référencement à la signature de la convention."
+        case let .referencingRefused(_, allowed, _):
+            return "Choisissez une solution dont l'éditeur est \(Referencing.french(allowed))."
+        case .noProcurement:
+            return "Indiquez la procédure d'achat : le SAD (RESAH) ou une mise en concurrence."
+        case .existingContractWithoutProcurementCode:
+            return "Si le porteur est soumis au code de la commande publique, dites-le (R2) ; sinon passez par le SAD (RESAH) ou une mise en concurrence."
+        case .sadMandatory:
+            return "Choisissez le SAD (RESAH) comme procédure d'achat."
+        case .miseEnConformiteNotReferenced:
+            return "Choisissez une solution référencée Ségur, ou dont l'éditeur est engagé dans le référencement."
+        case .mixedGrappe:
+            return "Pour une décision sans examen au cas par cas, déposez deux projets : l'un en acquisition, l'autre en mise en conformité."
+        case .sadCoversMedicoSocialOnly:
+            return "Prévoyez une mise en concurrence pour la solution des ESSMS du champ social."
+        case .filedOutsideWindows:
+            return "Déposez pendant une fenêtre ouverte pour ces natures et secteurs, ou retirez de la grappe les établissements concernés."
+        case .confortActivity:
+            return "Joignez la déclaration d'activité du service : l'ARS fixe la part essentielle financée."
+        case .attachedToNationalEntity:
+            return "Joignez l'accord écrit de l'entité nationale."
+        case .pivotTieUnresolved:
+            return "Faites confirmer l'ARS pivot par les ARS concernées avant le dépôt."
+        default:
+            return nil
+        }
+    }
+
     /// The French sentence.
     public var french: String {
         func regions(_ list: [Region]) -> String { list.sorted().map { "\($0.name) (\($0.code))" }.joined(separator: ", ") }

@@ -295,10 +295,13 @@ struct AssessmentModel {
         let text: String
         let rule: String
         let source: String
+        /// What would change the outcome (refusals and flags).
+        let nextStep: String?
 
         /// `capitalised`: the sentence starts with a capital, as a list item of its own.
         init(_ e: Assessment.Entry, capitalised: Bool = true) {
             text = capitalised ? Show.sentenceCase(e.text) : e.text; rule = e.rule.rawValue; source = e.source
+            nextStep = e.fact.nextStep
         }
     }
 

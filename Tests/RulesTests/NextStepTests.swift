@@ -1,0 +1,22 @@
+import Foundation
+import Rules
+import Testing
+
+/// #14: a refusal or a flag the porteur can act on says, in one sentence, what would change the
+/// outcome — in the JSON (`nextStep`, added beside `message`), the text report and the pages.
+@Suite("Pour avancer")
+struct NextStepTests {
+    @Test func aGrappeUnderTheThresholdSaysHowManyAreMissing() throws {
+        // 12 EHPAD of Île-de-France in 2025: the threshold is 15 there (G3).
+        let assessment = try DatedParameterTests.engine().assess(DatedParameterTests.project(filed: "2025-06-02", count: 12))
+        #expect(assessment.outcome == .nonRecevable)
+        let refusal = try #require(assessment.refusals.first { $0.rule == .G3 })
+        #expect(refusal.fact.nextStep == "Ajoutez 3 ESSMS éligibles pour atteindre le seuil de 15 ; ou, si la maîtrise d'ouvrage est mature, dites-le : l'ARS en jugera au cas par cas.")
+        guard case let .array(refusals)? = assessment.json["refusals"] else { Issue.record("refusals"); return }
+        #expect(refusals.first?["nextStep"] == .string(refusal.fact.nextStep!))
+        #expect(refusals.first?["message"] == .string(refusal.text))
+        if case let .array(explanation)? = assessment.json["explanation"] { #expect(explanation.allSatisfy { $0["nextStep"] == nil }) }
+        #expect(Fact.underThreshold(establishments: 19, threshold: 20).nextStep?.hasPrefix("Ajoutez 1 ESSMS éligible pour") == true)
+        #expect(Fact.fundingTotal(100).nextStep == nil)
+    }
+}
