@@ -157,6 +157,7 @@ try:
         ("usages-vide", f"/grappes/{small['id']}/usages"),
         ("introuvable", "/grappes/inconnue"),
         ("compte", "/compte"),
+        ("sources", "/sources"),
     ]
     for width in (390, 1280):
         driver.set_window_size(width, 900)

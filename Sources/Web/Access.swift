@@ -63,6 +63,7 @@ enum AccessMatrix {
         allow(.post, .apiSimulations, .everyone)
         allow(.get, .apiCampaigns, .everyone)
         allow(.get, .decisionsCSV, .everyone)
+        allow(.get, .sources, .everyone)
         allow(.get, .apiCampaign(id), .everyone)
         allow(.get, .apiFinessSearch, .everyone)
         allow(.get, .apiFiness(":number"), .everyone)

@@ -13,6 +13,7 @@ struct Pages: Sendable {
         routes.get(SiteURL.home.path) { _, _ in try await home() }
         routes.get(SiteURL.finess.path) { request, _ in try await search(request) }
         routes.get(SiteURL.campaigns.path) { _, _ in CampaignsView(catalogue: site.engine.catalogue).response() }
+        routes.get(SiteURL.sources.path) { _, _ in SourcesView().response() }
         routes.get(SiteURL.grappes.path) { _, _ in GrappeListView(grappes: try await site.visibleGrappes(), catalogue: site.engine.catalogue, today: site.today()).response() }
         routes.post(SiteURL.grappes.path) { request, _ in try await createGrappe(request) }
         routes.post(SiteURL.addFromSearch.path) { request, _ -> Response in

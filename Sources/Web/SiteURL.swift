@@ -52,6 +52,9 @@ enum SiteURL: Sendable {
     /// `ConventionView`, `Templates/convention.mustache`
     /// `RankingView`, `Templates/ranking.mustache`
     case ranking
+    /// `SourcesView`, `Templates/sources.mustache`: the source documents; `source(code)` is one entry.
+    case sources
+    case source(String)
     case dossierConvention(String)
     /// Page forms: an instructor asks an expert's opinion; the expert answers it.
     case dossierAvis(String)
@@ -129,6 +132,8 @@ enum SiteURL: Sendable {
         case let .dossierDecision(id): return "/dossiers/\(id)/decision"
         case let .dossierDecisionPDF(id): return "/dossiers/\(id)/decision.pdf"
         case .ranking: return "/classement"
+        case .sources: return "/sources"
+        case let .source(code): return "/sources#s\(code)"
         case let .dossierConvention(id): return "/dossiers/\(id)/convention"
         case let .dossierAvis(id): return "/dossiers/\(id)/avis"
         case let .avisAnswer(id): return "/avis/\(id)"

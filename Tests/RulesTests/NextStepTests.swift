@@ -20,3 +20,16 @@ struct NextStepTests {
         #expect(Fact.fundingTotal(100).nextStep == nil)
     }
 }
+
+/// #14: every citation of a source document can be followed; the catalogue names the five.
+@Suite("Sources citées")
+struct SourceDocumentTests {
+    @Test func citationsAreCutOutOfSourceTexts() {
+        let parts = SourceDocument.parts("[003] Q26, Q29 ; programme-rules.md §11 D9 (notre décision), [000] et [9] [00x]")
+        #expect(parts.map(\.text) == ["[003]", " Q26, Q29 ; programme-rules.md §11 D9 (notre décision), ", "[000]", " et [9] [00x]"])
+        #expect(parts.map(\.document) == [.s003, nil, .s000, nil])
+        #expect(SourceDocument.parts("").isEmpty)
+        #expect(SourceDocument.allCases.map(\.citation) == ["[000]", "[001]", "[002]", "[003]", "[004]"])
+        #expect(SourceDocument.s002.issuer == "ARS Occitanie")
+    }
+}

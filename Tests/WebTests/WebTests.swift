@@ -271,6 +271,17 @@ struct PageTests {
         }
     }
 
+    /// #14: the sources page describes the five documents; every citation of a page links to its entry.
+    @Test func citationsLinkToTheSourcesPage() async throws {
+        try await withApp { client in
+            let sources = text(try await client.execute(uri: "/sources", method: .get))
+            #expect(sources.contains("<section id=\"s003\" class=\"source-document\">") && sources.contains("<dd>ARS Occitanie</dd>"))
+            let campaigns = text(try await client.execute(uri: "/campagnes", method: .get))
+            #expect(campaigns.contains("<a href=\"/sources#s002\">[002]</a>"))
+            #expect(campaigns.contains("<a href=\"/sources\">Sources des règles</a>"))
+        }
+    }
+
     /// #14: searching an organisme's FINESS EJ lists its establishments with their OG and address,
     /// its ESSMS ticked; several are added at once; an unknown number among them adds nothing.
     @Test func severalEstablishmentsAreAddedAtOnce() async throws {
@@ -404,7 +415,7 @@ struct PageTests {
             #expect(page.contains("Financement ESMS numérique : 989 000 €"))
             #expect(page.contains("46 × 7 000 € = 322 000 €"))
             #expect(page.contains("Établissements de la grappe (46)"))
-            #expect(page.contains("(W2, [002])"))
+            #expect(page.contains("(W2, <a href=\"/sources#s002\">[002]</a>)"))
 
             let printable = text(try await client.execute(uri: "\(location)/impression", method: .get, headers: browser))
             #expect(printable.contains("Évaluation du projet « Grappe d&#39;Occitanie »"))

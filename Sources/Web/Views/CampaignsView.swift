@@ -22,7 +22,7 @@ struct CampaignsView: PageView {
         let key: String
         let value: String
         let unit: String?
-        let source: String
+        let source: Cited
         let notes: String
         let alternative: String?
         let inheritedFrom: String?
@@ -36,7 +36,7 @@ struct CampaignsView: PageView {
                 id: c.id, label: c.label, ruleSetVersion: c.ruleSetVersion, from: c.period.from.french, to: c.period.to.french,
                 extends: c.extends, region: c.region.flatMap(Territory.region(code:))?.name,
                 parameters: c.parameters.map { p in
-                    Parameter(key: p.key, value: p.value.rendered(indent: false), unit: p.unit, source: p.source, notes: p.notes,
+                    Parameter(key: p.key, value: p.value.rendered(indent: false), unit: p.unit, source: Cited(p.source), notes: p.notes,
                               alternative: p.alternative, inheritedFrom: p.definedIn != c.id ? p.definedIn : nil,
                               history: p.history.map { h in
                                   "\(h.to.map { "Du \(h.from.french) au \($0.french)" } ?? "Depuis le \(h.from.french)") : \(h.value.rendered(indent: false)) (\(h.source))"

@@ -294,13 +294,13 @@ struct AssessmentModel {
     struct Line {
         let text: String
         let rule: String
-        let source: String
+        let source: Cited
         /// What would change the outcome (refusals and flags).
         let nextStep: String?
 
         /// `capitalised`: the sentence starts with a capital, as a list item of its own.
         init(_ e: Assessment.Entry, capitalised: Bool = true) {
-            text = capitalised ? Show.sentenceCase(e.text) : e.text; rule = e.rule.rawValue; source = e.source
+            text = capitalised ? Show.sentenceCase(e.text) : e.text; rule = e.rule.rawValue; source = Cited(e.source)
             nextStep = e.fact.nextStep
         }
     }
@@ -310,7 +310,7 @@ struct AssessmentModel {
         let name: String
         let reason: String
         let rule: String
-        let source: String
+        let source: Cited
     }
 
     struct FundingRow {
@@ -318,7 +318,7 @@ struct AssessmentModel {
         let amount: String
         let calculations: [String]
         let rule: String
-        let source: String
+        let source: Cited
     }
 
     struct PaymentRow {
@@ -326,12 +326,12 @@ struct AssessmentModel {
         let amount: String
         let condition: String
         let rule: String
-        let source: String
+        let source: Cited
     }
 
     struct Sons {
         let rule = RuleID.S4.rawValue
-        let source = RuleID.S4.source
+        let source = Cited(RuleID.S4.source)
         let advanceHeading: String
         let orders: [Order]
 
@@ -364,15 +364,15 @@ struct AssessmentModel {
         let n = a.eligibleEstablishments
         eligible = "\(n) établissement\(n > 1 ? "s" : "") éligible\(n > 1 ? "s" : "") sur \(a.establishments)"
         refusals = a.refusals.map { Line($0) }
-        excluded = a.excluded.map { Excluded(finessET: $0.finessET ?? "sans FINESS", name: $0.name, reason: $0.reason, rule: $0.rule.rawValue, source: $0.source) }
+        excluded = a.excluded.map { Excluded(finessET: $0.finessET ?? "sans FINESS", name: $0.name, reason: $0.reason, rule: $0.rule.rawValue, source: Cited($0.source)) }
         funding = a.fundingLines.map { line in
             FundingRow(label: Self.label(line.item), amount: Show.euros(line.amount), calculations: line.facts.map(\.french),
-                       rule: line.rule.rawValue, source: line.source)
+                       rule: line.rule.rawValue, source: Cited(line.source))
         }
         total = Show.euros(a.funding.total)
         payments = a.outcome == .nonRecevable ? [] : a.payments.map { p in
             PaymentRow(label: "\(p.instalment.french) \(p.percent) %", amount: Show.euros(p.amount), condition: p.instalment.condition,
-                       rule: p.instalment.rule.rawValue, source: p.source)
+                       rule: p.instalment.rule.rawValue, source: Cited(p.source))
         }
         sons = a.sons.isEmpty ? nil : Sons(
             advanceHeading: "Avance \(a.sons[0].advancePercent) %",
@@ -393,5 +393,20 @@ struct AssessmentModel {
         case .amoaMarche: return "AMOA marché, petit OG (plafond)"
         case .amoaProjet: return "AMOA projet, petit OG (plafond)"
         }
+    }
+}
+
+/// A source text with each citation of a source document (`[003]`) linked to its entry on the
+/// sources page (`Templates/cited.mustache`).
+struct Cited {
+    let parts: [Part]
+
+    struct Part {
+        let text: String
+        let citationHref: String?
+    }
+
+    init(_ source: String) {
+        parts = SourceDocument.parts(source).map { Part(text: $0.text, citationHref: $0.document.map { SiteURL.source($0.rawValue).path }) }
     }
 }
