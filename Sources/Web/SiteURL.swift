@@ -30,6 +30,8 @@ enum SiteURL: Sendable {
     case usage(String)
     case usageDates(String)
     case usageMeasures(String)
+    /// The measures file to fill: the header and one line per establishment for this month.
+    case usageTemplate(String)
     /// `SignInView`, `Templates/sign-in.mustache`
     case signIn
     /// The sign-in page, back to `retour` once signed in.
@@ -120,6 +122,7 @@ enum SiteURL: Sendable {
         case let .usage(id): return "/grappes/\(id)/usages"
         case let .usageDates(id): return "/grappes/\(id)/usages/dates"
         case let .usageMeasures(id): return "/grappes/\(id)/usages/mesures"
+        case let .usageTemplate(id): return "/grappes/\(id)/usages/modele.csv"
         case .signIn: return "/connexion"
         case let .signInReturning(to): return "/connexion?retour=\(to.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")"
         case .signOut: return "/deconnexion"

@@ -18,6 +18,49 @@ public struct UsagePages: Sendable {
         routes.get(SiteURL.usage(id).path) { _, context in try await page(try context.parameters.require("id")) }
         routes.post(SiteURL.usageDates(id).path) { request, context in try await setDates(try context.parameters.require("id"), request) }
         routes.post(SiteURL.usageMeasures(id).path) { request, context in try await upload(try context.parameters.require("id"), request) }
+        routes.get(SiteURL.usageTemplate(id).path) { _, context in try await template(try context.parameters.require("id")) }
+    }
+
+    /// The measures file to fill in (`usage.md` columns, which the import reads): one line per
+    /// establishment of the grappe for the current month, the counts left blank.
+    func template(_ id: String) async throws -> Response {
+        guard let grappe = try await site.visibleGrappe(id) else { return pages.notFound("Grappe inconnue.") }
+        var ets: [String] = []
+        if case let .array(items)? = grappe.project["establishments"] {
+            ets = items.compactMap { if case let .string(et)? = $0["finessET"] { return et } else { return nil } }
+        }
+        let today = site.today()
+        let month = "\(today.year)-\(today.month < 10 ? "0" : "")\(today.month)"
+        let rows = [MeasuresFile.columns] + ets.map { [$0, month] + Array(repeating: "", count: MeasuresFile.columns.count - 2) }
+        return CSV.response(rows, filename: "mesures-\(id)-\(month).csv")
+    }
+
+    /// A refused file's problems, those of one kind grouped (« 315 lignes (2, 3, 4, 5, 6…), colonne
+    /// finessET : établissement absent du projet, par exemple « 310001003 » »), in file order.
+    static func grouped(_ problems: [MeasuresFile.Problem]) -> [String] {
+        func pattern(_ reason: String) -> (text: String, example: String?) {
+            var text = "", example: String? = nil, inQuote = false, quoted = ""
+            for c in reason {
+                if c == "«" { inQuote = true; quoted = ""; continue }
+                if c == "»", inQuote { inQuote = false; if example == nil { example = quoted.trimmingCharacters(in: .whitespaces) }; continue }
+                if inQuote { quoted.append(c) } else { text.append(c) }
+            }
+            return (text.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " "), example)
+        }
+        var order: [String] = []
+        var groups: [String: [MeasuresFile.Problem]] = [:]
+        for p in problems {
+            let key = (p.column ?? "") + "\u{1F}" + pattern(p.reason).text
+            if groups[key] == nil { order.append(key) }
+            groups[key, default: []].append(p)
+        }
+        return order.flatMap { key -> [String] in
+            let group = groups[key] ?? []
+            guard group.count > 3, let first = group.first else { return group.map(\.description) }
+            let (text, example) = pattern(first.reason)
+            let lines = group.prefix(5).map { String($0.line) }.joined(separator: ", ") + (group.count > 5 ? "…" : "")
+            return ["\(group.count) lignes (\(lines))\(first.column.map { ", colonne \($0)" } ?? "") : \(text)\(example.map { ", par exemple « \($0) »" } ?? "")"]
+        }
     }
 
     /// `typed`: what the person sent in the dates form, shown again when refused; `invalid`: the
@@ -97,7 +140,7 @@ public struct UsagePages: Sendable {
             let counts = try await usage.importMeasures(rows, by: site.author, source: "page web, grappe \(id)")
             return try await page(id, message: "Mesures enregistrées : \(counts.added) ajoutées, \(counts.replaced) corrigées (historique conservé), \(counts.unchanged) inchangées.")
         } catch let refused as MeasuresFile.Refused {
-            return try await page(id, message: "Fichier refusé : rien n'a été enregistré.", refused: refused.problems.map(\.description), status: .unprocessableContent)
+            return try await page(id, message: "Fichier refusé : rien n'a été enregistré.", refused: Self.grouped(refused.problems), status: .unprocessableContent)
         }
     }
 }

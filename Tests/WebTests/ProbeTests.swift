@@ -156,6 +156,29 @@ struct ProbeTests {
 
     // MARK: 1. Overflow
 
+    /// #14: the usage page gives a template of the file to fill (the grappe's establishments, this
+    /// month), labels the columns, and groups the problems of one kind (« 35 lignes … »).
+    @Test func theUsagePageGivesATemplateAndGroupsProblems() async throws {
+        try await withApp { client, _ in
+            let id = try await Self.create(client, project: Self.usageProject)
+            let page = text(try await client.execute(uri: "/grappes/\(id)/usages", method: .get, headers: browser))
+            #expect(page.contains("activeWithProjet (dossiers actifs avec un projet personnalisé)"))
+            #expect(page.contains("<a href=\"/grappes/\(id)/usages/modele.csv\">Télécharger le modèle</a>"))
+            let template = text(try await client.execute(uri: "/grappes/\(id)/usages/modele.csv", method: .get, headers: browser))
+            let lines = template.split(separator: "\r\n").map(String.init)
+            #expect(lines.first == "\u{FEFF}finessET;month;persons;activeRecords;activeWithProjet;activeWithEvent;mssMessagesSent;dmpFedPersons")
+            #expect(lines.count == 36 && lines[1].hasSuffix(";2025-12;;;;;;"))
+            // The example's measures sent to another grappe: every line of it names an establishment outside.
+            let other = try await Self.create(client, name: "Autre")
+            let (type, body) = UsagePageTests().multipart([("measures", Self.usageMeasures)])
+            let refused = try await client.execute(uri: "/grappes/\(other)/usages/mesures", method: .post, headers: [.contentType: type, .cookie: browserCookie], body: body)
+            #expect(refused.status == .unprocessableContent)
+            let answer = text(refused)
+            #expect(answer.contains(" lignes (2, 3, 4, 5, 6…), colonne finessET : établissement absent du projet, par exemple « "))
+            #expect(answer.components(separatedBy: "absent du projet").count == 2)
+        }
+    }
+
     /// The probe's file: refused in French, nothing stored, and the server keeps serving; a value
     /// stored out of bounds before this check makes the page say so, not fail.
     @Test func theOverflowFileIsRefusedAndTheServerKeepsServing() async throws {

@@ -16,7 +16,15 @@ struct UsageView: PageView {
     let refused: [String]
     let dates: DatesForm
     let uploadAction: String
-    let columns = MeasuresFile.columns.joined(separator: ", ")
+    /// The columns of the measures file (`usage.md`), each with what it counts in French.
+    let columns = MeasuresFile.columns.map { name in
+        let labels = ["finessET": "numéro FINESS de l'établissement", "month": "mois, AAAA-MM", "persons": "personnes accompagnées",
+                      "activeRecords": "dossiers usagers actifs", "activeWithProjet": "dossiers actifs avec un projet personnalisé",
+                      "activeWithEvent": "dossiers actifs avec un événement d'agenda", "mssMessagesSent": "documents envoyés par MSSanté",
+                      "dmpFedPersons": "personnes dont le DMP est alimenté"]
+        return labels[name].map { "\(name) (\($0))" } ?? name
+    }.joined(separator: ", ")
+    let templateHref: String
     var notice: String? = nil
     var failure: String? = nil
     var report: Report? = nil
@@ -135,6 +143,7 @@ struct UsageView: PageView {
         self.refused = Array(refused.prefix(50)) + (refused.count > 50 ? ["… et \(refused.count - 50) autre(s) problème(s)"] : [])
         dates = DatesForm(grappe: grappe, typed: typed, invalid: invalid)
         uploadAction = SiteURL.usageMeasures(grappe.id).path
+        templateHref = SiteURL.usageTemplate(grappe.id).path
     }
 }
 
