@@ -138,7 +138,15 @@ struct Pages: Sendable {
             var p = grappe.project
             if let name = form["name"]?.trimmingCharacters(in: .whitespaces), !name.isEmpty { grappe.name = String(name.prefix(120)) }
             if let c = form["campaign"], site.engine.catalogue.campaign(c) != nil { p = p.setting("campaign", .string(c)) }
-            if let k = form["kind"], ProjectKind(rawValue: k) != nil { p = p.setting("kind", .string(k)) }
+            if let k = form["kind"], ProjectKind(rawValue: k) != nil {
+                // Into a grappe mixte, each establishment keeps the project's former kind as its own
+                // until the porteur changes it; out of it, the per-establishment kinds are kept for a
+                // return and ignored by the evaluation.
+                if k == ProjectKind.mixte.rawValue, case let .string(former)? = p["kind"], former != k, case let .array(items)? = p["establishments"] {
+                    p = p.setting("establishments", .array(items.map { $0["kind"] == nil ? $0.setting("kind", .string(former)) : $0 }))
+                }
+                p = p.setting("kind", .string(k))
+            }
             if let r = form["procurement"], Project.Procurement(rawValue: r) != nil { p = p.setting("procurement", .string(r)) }
             var solution = p["solution"] ?? .object([])
             if let n = form["solutionName"]?.trimmingCharacters(in: .whitespaces), !n.isEmpty { solution = solution.setting("name", .string(String(n.prefix(200)))) }

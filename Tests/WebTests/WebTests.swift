@@ -271,6 +271,39 @@ struct PageTests {
         }
     }
 
+    /// #14: a filled grappe switches to « projet mixte » and back: each establishment keeps the
+    /// former kind as its own, a nature select per establishment, and no error either way.
+    @Test func aFilledGrappeSwitchesToMixteAndBack() async throws {
+        try await withApp { client in
+            var location = ""
+            try await client.execute(uri: "/grappes", method: .post, headers: formType, body: form("name=Mixte&campaign=2022&porteur=310100011&finessET=315000018")) { response in
+                location = response.headers[.location] ?? ""
+            }
+            for et in ["315000026", "315000034"] {
+                let version = formVersion(text(try await client.execute(uri: location, method: .get, headers: browser)))
+                _ = try await client.execute(uri: "\(location)/etablissements", method: .post, headers: formType, body: form("finessET=\(et)&version=\(version)"))
+            }
+            func settings(_ kind: String) async throws -> TestResponse {
+                let version = formVersion(text(try await client.execute(uri: location, method: .get, headers: browser)))
+                return try await client.execute(uri: "\(location)/parametres", method: .post, headers: formType,
+                                                body: form("version=\(version)&name=Mixte&campaign=2022&kind=\(kind)&porteur=310100011&solutionName=X&solutionEditor=Y&referencing=segur&procurement=sad"))
+            }
+            #expect(try await settings("mixte").status == .seeOther)
+            var page = text(try await client.execute(uri: location, method: .get, headers: browser))
+            #expect(!page.contains("champ obligatoire manquant"))
+            #expect(page.contains("<select id=\"k-315000034\" name=\"kind\"><option value=\"acquisition\" selected>"))
+            let version = formVersion(page)
+            #expect(try await client.execute(uri: "\(location)/etablissements/315000034/nature", method: .post, headers: formType,
+                                             body: form("version=\(version)&kind=miseEnConformite")).status == .seeOther)
+            page = text(try await client.execute(uri: location, method: .get, headers: browser))
+            #expect(page.contains("<option value=\"miseEnConformite\" selected>mise en conformité</option>"))
+            #expect(try await settings("acquisition").status == .seeOther)
+            page = text(try await client.execute(uri: location, method: .get, headers: browser))
+            #expect(!page.contains("champ obligatoire manquant") && !page.contains("Le projet ne peut pas encore être évalué"))
+            #expect(!page.contains("id=\"k-315000034\""))
+        }
+    }
+
     /// #14: the sources page describes the five documents; every citation of a page links to its entry.
     @Test func citationsLinkToTheSourcesPage() async throws {
         try await withApp { client in
