@@ -27,6 +27,7 @@ struct Pages: Sendable {
         }
         routes.get(SiteURL.grappe(id).path) { _, context in try await grappePage(try context.parameters.require("id"), print: false) }
         routes.get(SiteURL.grappePrint(id).path) { _, context in try await grappePage(try context.parameters.require("id"), print: true) }
+        routes.get(SiteURL.grappePrintPDF(id).path) { _, context in try await grappePage(try context.parameters.require("id"), print: true, pdf: true) }
         routes.post(SiteURL.grappeSettings(id).path) { request, context in try await updateSettings(try context.parameters.require("id"), request) }
         routes.post(SiteURL.grappeEstablishments(id).path) { request, context in try await addEstablishment(try context.parameters.require("id"), request) }
         routes.post(SiteURL.removeEstablishment(id, et: et).path) { request, context in
@@ -327,7 +328,7 @@ struct Pages: Sendable {
         return project.setting("establishments", .array(items.map { $0.removing("kind") }))
     }
 
-    func grappePage(_ id: String, print: Bool, message: String? = nil, status: HTTPResponse.Status = .ok, pasted: String = "") async throws -> Response {
+    func grappePage(_ id: String, print: Bool, pdf: Bool = false, message: String? = nil, status: HTTPResponse.Status = .ok, pasted: String = "") async throws -> Response {
         guard let grappe = try await site.visibleGrappe(id) else { return notFound("Grappe inconnue : « \(Limits.quote(id)) ».") }
         var assessed: (project: Project, assessment: Assessment)? = nil
         var problem: String? = nil
@@ -340,8 +341,9 @@ struct Pages: Sendable {
         }
         let catalogue = site.engine.catalogue
         if print {
-            return GrappePrintView(grappe: grappe, project: assessed?.project, assessment: assessed?.assessment, problem: problem,
-                                   message: message, catalogue: catalogue).response(status: status)
+            let view = GrappePrintView(grappe: grappe, project: assessed?.project, assessment: assessed?.assessment, problem: problem,
+                                       message: message, catalogue: catalogue)
+            return pdf ? await PDF.response(view.html, filename: "evaluation-\(grappe.id).pdf") : view.response(status: status)
         }
         return GrappeView(grappe: grappe, project: assessed?.project, assessment: assessed?.assessment, problem: problem,
                           message: message, catalogue: catalogue, today: site.today(), pasted: pasted).response(status: status)

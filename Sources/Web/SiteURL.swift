@@ -16,6 +16,8 @@ enum SiteURL: Sendable {
     case grappe(String)
     /// `GrappePrintView`, `Templates/grappe-print.mustache`
     case grappePrint(String)
+    /// The same evaluation as PDF (WeasyPrint), at most two A4 pages for 46 establishments.
+    case grappePrintPDF(String)
     case grappeSettings(String)
     case grappeEstablishments(String)
     case removeEstablishment(String, et: String)
@@ -111,6 +113,7 @@ enum SiteURL: Sendable {
         case .addFromSearch: return "/grappes/ajouter"
         case let .grappe(id): return "/grappes/\(id)"
         case let .grappePrint(id): return "/grappes/\(id)/impression"
+        case let .grappePrintPDF(id): return "/grappes/\(id)/impression.pdf"
         case let .grappeSettings(id): return "/grappes/\(id)/parametres"
         case let .grappeEstablishments(id): return "/grappes/\(id)/etablissements"
         case let .removeEstablishment(id, et): return "/grappes/\(id)/etablissements/\(et)/retirer"

@@ -156,6 +156,36 @@ struct ProbeTests {
 
     // MARK: 1. Overflow
 
+    /// #14: the evaluation of a 46-establishment grappe prints on at most two A4 pages, dated in
+    /// French; WeasyPrint renders the print view, `pdfinfo` counts its pages.
+    @Test func theEvaluationOf46EstablishmentsPrintsOnTwoPages() async throws {
+        try await withApp { client, _ in
+            let id = try await Self.create(client)
+            let printable = text(try await client.execute(uri: "/grappes/\(id)/impression", method: .get, headers: browser))
+            #expect(printable.contains("<div class=\"print-evaluation\">") && printable.contains(" à "))
+            let pdf = try await client.execute(uri: "/grappes/\(id)/impression.pdf", method: .get, headers: browser)
+            guard FileManager.default.isExecutableFile(atPath: "/usr/bin/weasyprint") || ProcessInfo.processInfo.environment["CI"] != nil else {
+                #expect(pdf.status == .serviceUnavailable)
+                return
+            }
+            #expect(pdf.status == .ok && pdf.headers[.contentType] == "application/pdf")
+            let file = FileManager.default.temporaryDirectory.appendingPathComponent("esms-\(UUID().uuidString).pdf")
+            try Data(pdf.body.readableBytesView).write(to: file)
+            defer { try? FileManager.default.removeItem(at: file) }
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/pdfinfo")
+            process.arguments = [file.path]
+            let out = Pipe()
+            process.standardOutput = out
+            try process.run()
+            let info = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            let pages = info.split(separator: "\n").first { $0.hasPrefix("Pages:") }.flatMap { Int($0.split(separator: " ").last ?? "") }
+            #expect(pages.map { $0 <= 2 } == true, "\(info)")
+            #expect(info.contains("A4"), "\(info)")
+        }
+    }
+
     /// #14: the usage page gives a template of the file to fill (the grappe's establishments, this
     /// month), labels the columns, and groups the problems of one kind (« 35 lignes … »).
     @Test func theUsagePageGivesATemplateAndGroupsProblems() async throws {

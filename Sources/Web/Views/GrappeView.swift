@@ -114,6 +114,7 @@ struct GrappePrintView: PageView {
     let problem: String?
     let assessment: AssessmentModel?
     let links: GrappeView.Links
+    let pdfHref: String
 
     struct Solution {
         let name: String
@@ -124,10 +125,11 @@ struct GrappePrintView: PageView {
     }
 
     init(grappe: SavedGrappe, project: Project?, assessment: Assessment?, problem: String?, message: String?, catalogue: CampaignCatalogue) {
+        pdfHref = SiteURL.grappePrintPDF(grappe.id).path
         layout = Layout(title: "Évaluation — \(grappe.name)")
         self.message = message
         name = grappe.name
-        updated = Show.day(grappe.updatedAt)
+        updated = FrenchTime.dateTime(grappe.updatedAt)
         solution = project.map { Solution(name: $0.solution.name, editor: $0.solution.editor, referencing: $0.solution.referencing.french,
                                           procurement: $0.procurement.french, porteur: $0.porteur) }
         establishments = EstablishmentsTable(grappe: grappe, project: project, assessment: assessment, catalogue: catalogue, editable: false)

@@ -120,8 +120,10 @@ struct UsageView: PageView {
             columns = Indicator.allCases.map { "\($0.short) (cible \(r.targets[$0]!) %)" }
             months = r.projectMonths.map { m in
                 Month(month: m.month.description, cells: Indicator.allCases.map { i in
-                    guard let rate = m.rates[i] else { return "—" }
-                    return "\(UsageReport.percent(rate.value))\(rate.meets(r.targets[i]!) == true ? " ✓" : "")"
+                    guard let rate = m.rates[i] else { return i.isNationalService ? "— (comptée dans la 1re mesure)" : "—" }
+                    // U1: the first MSSanté and DMP measure covers three months, so it may pass 100 %.
+                    let first = i.isNationalService && m.nationalServicesMonths > 1 ? " (1re mesure, sur \(m.nationalServicesMonths) mois)" : ""
+                    return "\(UsageReport.percent(rate.value))\(rate.meets(r.targets[i]!) == true ? " ✓" : "")\(first)"
                 })
             }
             let late = r.establishments.filter { !$0.unmet.isEmpty }
