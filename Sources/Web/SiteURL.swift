@@ -34,6 +34,8 @@ enum SiteURL: Sendable {
     case usageMeasures(String)
     /// The measures file to fill: the header and one line per establishment for this month.
     case usageTemplate(String)
+    /// The usage report as the CSV of `usage.md` (what `esms usage report --format csv` prints).
+    case usageReportCSV(String)
     /// `SignInView`, `Templates/sign-in.mustache`
     case signIn
     /// The sign-in page, back to `retour` once signed in.
@@ -126,6 +128,7 @@ enum SiteURL: Sendable {
         case let .usageDates(id): return "/grappes/\(id)/usages/dates"
         case let .usageMeasures(id): return "/grappes/\(id)/usages/mesures"
         case let .usageTemplate(id): return "/grappes/\(id)/usages/modele.csv"
+        case let .usageReportCSV(id): return "/grappes/\(id)/usages/rapport.csv"
         case .signIn: return "/connexion"
         case let .signInReturning(to): return "/connexion?retour=\(to.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")"
         case .signOut: return "/deconnexion"

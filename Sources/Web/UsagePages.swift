@@ -19,6 +19,23 @@ public struct UsagePages: Sendable {
         routes.post(SiteURL.usageDates(id).path) { request, context in try await setDates(try context.parameters.require("id"), request) }
         routes.post(SiteURL.usageMeasures(id).path) { request, context in try await upload(try context.parameters.require("id"), request) }
         routes.get(SiteURL.usageTemplate(id).path) { _, context in try await template(try context.parameters.require("id")) }
+        routes.get(SiteURL.usageReportCSV(id).path) { _, context in try await reportCSV(try context.parameters.require("id")) }
+    }
+
+    /// The report of the page as CSV, or the page saying why there is none.
+    func reportCSV(_ id: String) async throws -> Response {
+        guard let grappe = try await site.visibleGrappe(id) else { return pages.notFound("Grappe inconnue.") }
+        do {
+            let (project, _) = try await site.assess(pages.evaluable(grappe.project))
+            let dates = try UsageProject.dates(grappe.project, project: project)
+            let measures = try await usage.measures(for: project.establishments.compactMap(\.finessET))
+            guard !measures.isEmpty else { return try await page(id, message: "Pas de rapport : aucune mesure enregistrée.", status: .notFound) }
+            let report = try site.engine.usageReport(dates, measures: measures, asOf: site.today())
+            return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"usages-\(id).csv\""],
+                            body: .init(byteBuffer: ByteBuffer(string: report.csv)))
+        } catch {
+            return try await page(id, message: "Pas de rapport : \(error).", status: .unprocessableContent)
+        }
     }
 
     /// The measures file to fill in (`usage.md` columns, which the import reads): one line per

@@ -206,6 +206,14 @@ struct ProbeTests {
             let answer = text(refused)
             #expect(answer.contains(" lignes (2, 3, 4, 5, 6…), colonne finessET : établissement absent du projet, par exemple « "))
             #expect(answer.components(separatedBy: "absent du projet").count == 2)
+            // Sent to its own grappe, the report is there and exports as CSV.
+            #expect(try await client.execute(uri: "/grappes/\(id)/usages/rapport.csv", method: .get, headers: browser).status == .notFound)
+            let accepted = try await client.execute(uri: "/grappes/\(id)/usages/mesures", method: .post, headers: [.contentType: type, .cookie: browserCookie], body: body)
+            #expect(accepted.status == .ok)
+            #expect(text(accepted).contains("Exporter le rapport (CSV)"))
+            let report = try await client.execute(uri: "/grappes/\(id)/usages/rapport.csv", method: .get, headers: browser)
+            #expect(report.status == .ok && report.headers[.contentType] == "text/csv; charset=utf-8")
+            #expect(text(report).contains("finessET;nom;mois;"))
         }
     }
 

@@ -25,6 +25,7 @@ struct UsageView: PageView {
         return labels[name].map { "\(name) (\($0))" } ?? name
     }.joined(separator: ", ")
     let templateHref: String
+    let reportHref: String
     var notice: String? = nil
     var failure: String? = nil
     var report: Report? = nil
@@ -146,6 +147,7 @@ struct UsageView: PageView {
         dates = DatesForm(grappe: grappe, typed: typed, invalid: invalid)
         uploadAction = SiteURL.usageMeasures(grappe.id).path
         templateHref = SiteURL.usageTemplate(grappe.id).path
+        reportHref = SiteURL.usageReportCSV(grappe.id).path
     }
 }
 
