@@ -136,8 +136,8 @@ struct DossierPages: Sendable {
 
     /// The day of the dossier's decision and what it grants, read with the registry and the campaign.
     func grantTerms(_ d: Dossier) async throws -> (decidedOn: String, terms: GrantTerms) {
-        let decided = try await dossiers.history(d.id).last { $0["to"] == .string(d.state.rawValue) }
-        let on: String = { if case let .string(at)? = decided?["at"] { return FrenchTime.day(at)?.description ?? String(at.prefix(10)) } else { return String(d.updatedAt.prefix(10)) } }()
+        let at = try await dossiers.decisionTimes([d.id])[d.id] ?? d.updatedAt
+        let on = FrenchTime.day(at)?.description ?? String(at.prefix(10))
         let entity = try await site.finess.legalEntity(d.porteur)
         var members: [(finessET: String, name: String)] = []
         if let frozen = d.frozen?["project"], let project = try? await ProjectCompletion.project(frozen, registry: { complete in try await complete(site.finess) }) {
