@@ -262,6 +262,9 @@ struct DossierPages: Sendable {
         guard case let .string(porteur)? = grappe.project["porteur"], principal.scopes(.porteur).contains(porteur) else {
             return try await list(request, context, message: Message(text: "La grappe n'a pas de porteur parmi vos organismes.", refused: true), status: .unprocessableContent)
         }
+        if let pending = Pages.pendingSentence(Pages.missingChoices(grappe.project)) {
+            return try await list(request, context, message: Message(text: "Dossier non créé : la grappe « \(grappe.name) » n'est pas complète. \(pending)", refused: true), status: .unprocessableContent)
+        }
         do {
             let d = try await dossiers.create(title: form["title"] ?? "", project: grappe.project.removing("filingDate"), porteur: porteur, by: principal.email)
             return redirect(.dossier(d.id))

@@ -107,12 +107,13 @@ struct Pages: Sendable {
 
     // MARK: Grappes
 
+    /// A new grappe: no solution, referencing nor procurement chosen for the porteur — no verdict
+    /// nor amount is shown until they are (`missingChoices`).
     static func emptyProject(campaign: String) -> JSON {
         .object([
-            ("campaign", .string(campaign)), ("kind", .string("acquisition")),
-            ("solution", .object([("name", .string("À préciser")), ("editor", .string("À préciser")), ("referencing", .string("segur"))])),
+            ("campaign", .string(campaign)), ("kind", .string("acquisition")), ("solution", .object([])),
             ("porteur", .null), ("nationalRepresentativeness", .bool(false)), ("matureProjectOwner", .bool(false)),
-            ("procurement", .string("sad")), ("establishments", .array([])),
+            ("establishments", .array([])),
         ])
     }
 
@@ -322,18 +323,57 @@ struct Pages: Sendable {
         }
     }
 
-    /// The project as the engine reads it: per-establishment kinds only in a `mixte` project.
+    /// What the porteur has still to choose before the grappe is evaluated, in French; empty when
+    /// everything is chosen.
+    static func missingChoices(_ project: JSON) -> [String] {
+        let solution = project["solution"] ?? .object([])
+        func chosen(_ value: JSON?) -> Bool {
+            if case let .string(s)? = value { return !s.trimmingCharacters(in: .whitespaces).isEmpty }
+            return false
+        }
+        return [(solution["name"], "le nom de la solution DUI"), (solution["editor"], "son éditeur"),
+                (solution["referencing"], "son référencement"), (project["procurement"], "la procédure d'achat")]
+            .filter { !chosen($0.0) }.map(\.1)
+    }
+
+    /// The sentence said in place of the verdict while choices are missing.
+    static func pendingSentence(_ missing: [String]) -> String? {
+        guard let last = missing.last else { return nil }
+        let list = missing.count == 1 ? last : missing.dropLast().joined(separator: ", ") + " et " + last
+        return "Choisissez \(list) dans « Le projet », puis « Mettre à jour l'évaluation » : le verdict et les montants s'affichent ensuite."
+    }
+
+    /// The grappe as the engine reads it: per-establishment natures only in a grappe mixte; a choice
+    /// not made yet takes a neutral value, only to complete the establishments from the registry —
+    /// the assessment is then not shown (`missingChoices`).
     func evaluable(_ project: JSON) -> JSON {
+        var project = project
+        if !Self.missingChoices(project).isEmpty {
+            let solution = project["solution"] ?? .object([])
+            func chosen(_ value: JSON?, else neutral: String) -> JSON {
+                if case let .string(s)? = value, !s.trimmingCharacters(in: .whitespaces).isEmpty { return .string(s) }
+                return .string(neutral)
+            }
+            project = project.setting("solution", .object([("name", chosen(solution["name"], else: "—")), ("editor", chosen(solution["editor"], else: "—")),
+                                                           ("referencing", chosen(solution["referencing"], else: Referencing.segur.rawValue))]))
+            project = project.setting("procurement", chosen(project["procurement"], else: Project.Procurement.sad.rawValue))
+        }
         guard project["kind"] != .string("mixte"), case let .array(items)? = project["establishments"] else { return project }
         return project.setting("establishments", .array(items.map { $0.removing("kind") }))
     }
 
     func grappePage(_ id: String, print: Bool, pdf: Bool = false, message: String? = nil, status: HTTPResponse.Status = .ok, pasted: String = "") async throws -> Response {
         guard let grappe = try await site.visibleGrappe(id) else { return notFound("Grappe inconnue : « \(Limits.quote(id)) ».") }
-        var assessed: (project: Project, assessment: Assessment)? = nil
+        var project: Project? = nil
+        var assessment: Assessment? = nil
         var problem: String? = nil
+        let pending = Self.pendingSentence(Self.missingChoices(grappe.project))
         if case let .array(items)? = grappe.project["establishments"], !items.isEmpty {
-            do { assessed = try await site.assess(evaluable(grappe.project)) } catch let e as InputError {
+            do {
+                let assessed = try await site.assess(evaluable(grappe.project))
+                project = assessed.project
+                if pending == nil { assessment = assessed.assessment }
+            } catch let e as InputError {
                 problem = e.description
             } catch let e as AssessmentError {
                 problem = e.description
@@ -341,11 +381,11 @@ struct Pages: Sendable {
         }
         let catalogue = site.engine.catalogue
         if print {
-            let view = GrappePrintView(grappe: grappe, project: assessed?.project, assessment: assessed?.assessment, problem: problem,
+            let view = GrappePrintView(grappe: grappe, project: project, assessment: assessment, problem: problem ?? pending,
                                        message: message, catalogue: catalogue)
             return pdf ? await PDF.response(view.html, filename: "evaluation-\(grappe.id).pdf") : view.response(status: status)
         }
-        return GrappeView(grappe: grappe, project: assessed?.project, assessment: assessed?.assessment, problem: problem,
+        return GrappeView(grappe: grappe, project: project, assessment: assessment, problem: problem, pending: pending,
                           message: message, catalogue: catalogue, today: site.today(), pasted: pasted).response(status: status)
     }
 
@@ -357,11 +397,13 @@ struct Pages: Sendable {
         if case let .array(items)? = grappe.project["establishments"], !items.isEmpty,
            let (project, assessment) = try? await site.assess(evaluable(grappe.project)) {
             let excluded = Dictionary(assessment.excluded.compactMap { e in e.finessET.map { ($0, e) } }, uniquingKeysWith: { a, _ in a })
+            let pending = !Self.missingChoices(grappe.project).isEmpty
             for e in project.establishments {
                 let og = project.organismes.first { $0.finessEJ == e.finessEJ }
                 let x = e.finessET.flatMap { excluded[$0] }
+                let eligible = pending ? "à évaluer : solution et procédure d'achat à choisir" : x == nil ? "oui" : "non"
                 rows.append([e.finessET ?? "", e.name, e.finessEJ, og?.name ?? "", e.sector.rawValue, e.department.code,
-                             (e.kind ?? project.kind).rawValue, x == nil ? "oui" : "non", x.map { "\($0.rule.rawValue) : \($0.reason)" } ?? ""])
+                             (e.kind ?? project.kind).rawValue, eligible, pending ? "" : x.map { "\($0.rule.rawValue) : \($0.reason)" } ?? ""])
             }
         }
         return CSV.response(rows, filename: "grappe-\(id)-etablissements.csv")
@@ -372,6 +414,10 @@ struct Pages: Sendable {
         var rows = [["Poste", "Montant (€)", "Règle", "Source"]]
         guard case let .array(items)? = grappe.project["establishments"], !items.isEmpty else {
             rows.append(["Recevabilité", "projet non évaluable : aucun établissement", "", ""])
+            return CSV.response(rows, filename: "grappe-\(id)-montants.csv")
+        }
+        if let pending = Self.pendingSentence(Self.missingChoices(grappe.project)) {
+            rows.append(["Recevabilité", "projet non évaluable : \(pending)", "", ""])
             return CSV.response(rows, filename: "grappe-\(id)-montants.csv")
         }
         let assessed: Assessment

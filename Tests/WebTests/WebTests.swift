@@ -384,6 +384,9 @@ struct PageTests {
                 let version = formVersion(text(try await client.execute(uri: location, method: .get, headers: browser)))
                 _ = try await client.execute(uri: "\(location)/etablissements", method: .post, headers: formType, body: form("finessET=\(et)&version=\(version)"))
             }
+            let choices = formVersion(text(try await client.execute(uri: location, method: .get, headers: browser)))
+            _ = try await client.execute(uri: "\(location)/parametres", method: .post, headers: formType,
+                                         body: form("version=\(choices)&name=Faits&campaign=2022&kind=acquisition&porteur=310100011&solutionName=X&solutionEditor=Y&referencing=segur&procurement=sad"))
             var page = text(try await client.execute(uri: location, method: .get, headers: browser))
             #expect(page.contains("<summary>Ce que vous seul savez de chaque établissement (E1, E3, E4, E5, R5)</summary>"))
             #expect(page.contains("aria-label=\"Déjà financé par ESMS numérique (E3) : EHPAD LES ACACIAS (315000018)\""))
@@ -420,13 +423,17 @@ struct PageTests {
         try await withApp { client in
             var location = ""
             try await client.execute(uri: "/grappes", method: .post, headers: formType,
-                                     body: form("name=Grappe+d%27Occitanie&campaign=2022-occitanie")) { response in
+                                     body: form("name=Grappe+d%27Occitanie&campaign=2022-occitanie&porteur=310100011")) { response in
                 #expect(response.status == .seeOther)
                 location = response.headers[.location] ?? ""
             }
             #expect(location.hasPrefix("/grappes/"))
-            let grappe = try await client.execute(uri: location, method: .get, headers: browser)
-            #expect(text(grappe).contains("Aucun établissement dans cette grappe"))
+            let grappe = text(try await client.execute(uri: location, method: .get, headers: browser))
+            #expect(grappe.contains("Aucun établissement dans cette grappe"))
+            // Nothing chosen for the porteur: « — à choisir — » selected, no verdict, no amount.
+            #expect(grappe.contains("<select id=\"referencing\" name=\"referencing\"><option value=\"\" selected>— à choisir —</option>"))
+            #expect(grappe.contains("<select id=\"procurement\" name=\"procurement\"><option value=\"\" selected>— à choisir —</option>"))
+            #expect(grappe.contains("id=\"solutionName\" name=\"solutionName\" value=\"\""))
             // 46 establishments of the demo's large Occitan OG: 40 EHPAD, 3 day centres, 3 SSIAD.
             let project = try JSON.parse(fromFiness)
             guard case let .array(items)? = project["establishments"] else { return }
@@ -437,7 +444,13 @@ struct PageTests {
                     #expect(response.status == .seeOther)
                 }
             }
-            var version = formVersion(text(try await client.execute(uri: location, method: .get, headers: browser)))
+            let unchosen = text(try await client.execute(uri: location, method: .get, headers: browser))
+            #expect(unchosen.contains("<strong>Pas encore de verdict ni de montant :</strong> Choisissez le nom de la solution DUI, son éditeur, son référencement et la procédure d&#39;achat dans « Le projet »"))
+            #expect(unchosen.contains("Établissements de la grappe (46)"), "\(unchosen)")
+            #expect(!unchosen.contains("Financement ESMS numérique") && !unchosen.contains("Recevable") && !unchosen.contains("Éligible"))
+            let unchosenCSV = String(buffer: try await client.execute(uri: "\(location)/montants.csv", method: .get, headers: browser).body)
+            #expect(unchosenCSV.contains("Recevabilité;projet non évaluable : Choisissez le nom de la solution DUI"))
+            var version = formVersion(unchosen)
             try await client.execute(uri: "\(location)/parametres", method: .post, headers: formType,
                                      body: form("version=\(version)&name=Grappe+d%27Occitanie&campaign=2022-occitanie&kind=acquisition&porteur=310100011&solutionName=Logiciel+X&solutionEditor=%C3%89diteur+Y&referencing=segur&procurement=sad&filingDate=2022-05-02")) { response in
                 #expect(response.status == .seeOther)
@@ -471,6 +484,13 @@ struct PageTests {
             // A grappe too small to be receivable: the export says so before its zero amounts.
             let tiny = try await client.execute(uri: "/grappes", method: .post, headers: formType, body: form("name=Petite&campaign=2022-occitanie&porteur=310100011&finessET=315000018"))
             let tinyLocation = try #require(tiny.headers[.location])
+            let incomplete = try await client.execute(uri: "/dossiers", method: .post, headers: formType,
+                                                      body: form("title=Trop+t%C3%B4t&grappe=\(tinyLocation.dropFirst("/grappes/".count))"))
+            #expect(incomplete.status == .unprocessableContent)
+            #expect(text(incomplete).contains("Dossier non créé : la grappe « Petite » n&#39;est pas complète. Choisissez le nom de la solution DUI"))
+            let tinyVersion = formVersion(text(try await client.execute(uri: tinyLocation, method: .get, headers: browser)))
+            _ = try await client.execute(uri: "\(tinyLocation)/parametres", method: .post, headers: formType,
+                                         body: form("version=\(tinyVersion)&name=Petite&campaign=2022-occitanie&kind=acquisition&porteur=310100011&solutionName=X&solutionEditor=Y&referencing=segur&procurement=sad"))
             let tinyCSV = String(buffer: try await client.execute(uri: "\(tinyLocation)/montants.csv", method: .get, headers: browser).body)
             #expect(tinyCSV.contains("Recevabilité;Non recevable;;\r\nRefus : "), "\(tinyCSV.prefix(400))")
             // An unknown number is said on the page.

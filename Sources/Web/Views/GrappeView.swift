@@ -14,6 +14,8 @@ struct GrappeView: PageView {
     let establishments: EstablishmentsTable
     let addAction: String
     let problem: String?
+    /// What the porteur has still to choose before any verdict or amount is shown.
+    let pending: String?
     let assessment: AssessmentModel?
     /// The grappe's call is not open today: said at the top of the page.
     let callNotice: String?
@@ -70,8 +72,11 @@ struct GrappeView: PageView {
                 + (project?.organismes ?? []).map { Option($0.finessEJ, "\($0.finessEJ) \($0.name)", selected: string("porteur")) }
             solutionName = string("name", in: solution) ?? ""
             solutionEditor = string("editor", in: solution) ?? ""
-            referencings = Referencing.allCases.map { Option($0.rawValue, $0.french, selected: string("referencing", in: solution)) }
-            procurements = Project.Procurement.allCases.map { Option($0.rawValue, $0.french, selected: string("procurement")) }
+            // A choice not made yet is offered as « — à choisir — », never preselected.
+            referencings = [Option("", "— à choisir —", selected: string("referencing", in: solution) ?? "")]
+                + Referencing.allCases.map { Option($0.rawValue, $0.french, selected: string("referencing", in: solution)) }
+            procurements = [Option("", "— à choisir —", selected: string("procurement") ?? "")]
+                + Project.Procurement.allCases.map { Option($0.rawValue, $0.french, selected: string("procurement")) }
             filingDate = string("filingDate") ?? ""
             mature = p["matureProjectOwner"] == .bool(true)
             national = p["nationalRepresentativeness"] == .bool(true)
@@ -83,7 +88,7 @@ struct GrappeView: PageView {
         }
     }
 
-    init(grappe: SavedGrappe, project: Project?, assessment: Assessment?, problem: String?, message: String?, catalogue: CampaignCatalogue, today: CalendarDate, pasted: String = "") {
+    init(grappe: SavedGrappe, project: Project?, assessment: Assessment?, problem: String?, pending: String?, message: String?, catalogue: CampaignCatalogue, today: CalendarDate, pasted: String = "") {
         layout = Layout(title: grappe.name, section: .grappes)
         pasteAction = SiteURL.grappePaste(grappe.id).path
         self.pasted = pasted
@@ -97,6 +102,7 @@ struct GrappeView: PageView {
         establishments = EstablishmentsTable(grappe: grappe, project: project, assessment: assessment, catalogue: catalogue, editable: true)
         addAction = SiteURL.grappeEstablishments(grappe.id).path
         self.problem = problem
+        self.pending = pending
         self.assessment = assessment.map(AssessmentModel.init)
     }
 }
@@ -254,7 +260,8 @@ struct EstablishmentsTable {
         rows = project.establishments.map { e in
             let og = project.organismes.first { $0.finessEJ == e.finessEJ }
             let small = og.flatMap { campaign?.smallOG($0) }
-            let status = e.finessET.flatMap { excluded[$0] }.map { "Exclu — \($0.reason) (\($0.rule.rawValue), \($0.source))" } ?? "Éligible"
+            let status = assessment == nil ? "À évaluer"
+                : e.finessET.flatMap { excluded[$0] }.map { "Exclu — \($0.reason) (\($0.rule.rawValue), \($0.source))" } ?? "Éligible"
             var kind: KindForm? = nil, remove: String? = nil
             if editable, let et = e.finessET {
                 if project.kind == .mixte {
