@@ -222,7 +222,7 @@ extension Fact {
         case .miseEnConformiteNotReferenced:
             return "Choisissez une solution référencée Ségur, ou dont l'éditeur est engagé dans le référencement."
         case .mixedGrappe:
-            return "Pour une décision sans examen au cas par cas, déposez deux projets : l'un en acquisition, l'autre en mise en conformité."
+            return "Déposez deux projets, l'un en acquisition, l'autre en mise en conformité : chacun est alors décidé sans examen au cas par cas."
         case .sadCoversMedicoSocialOnly:
             return "Prévoyez une mise en concurrence pour la solution des ESSMS du champ social."
         case .filedOutsideWindows:

@@ -108,7 +108,8 @@ public struct Project: Sendable {
                 switch self {
                 case let .completed(list, fields):
                     let shown = list.prefix(12).joined(separator: ", ") + (list.count > 12 ? ", … (\(list.count - 12) autres)" : "")
-                    return "\(list.count) établissement\(list.count > 1 ? "s" : "") complété\(list.count > 1 ? "s" : "") depuis FINESS (\(fields.joined(separator: ", "))) : \(shown)"
+                    let words = ["finessEJ": "organisme gestionnaire", "name": "nom", "sector": "secteur", "department": "département"]
+                    return "\(list.count) établissement\(list.count > 1 ? "s" : "") complété\(list.count > 1 ? "s" : "") depuis FINESS (\(fields.map { words[$0] ?? $0 }.joined(separator: ", "))) : \(shown)"
                 case let .closed(et, name, since):
                     return "\(et) \(name) est fermé dans FINESS depuis l'extraction du \(since)"
                 case let .sectorToConfirm(et, name, sector, category, label):

@@ -85,3 +85,84 @@ public enum SourceDocument: String, CaseIterable, Sendable {
         return merged
     }
 }
+
+/// What some rules cite of the platform's own contracts (`shared/spec/`) rather than of a source
+/// document: its decisions where the sources are silent (§11, D1…D10), its definitions of the
+/// usage rates, its reading of FINESS categories and its checklist of documents. The pages say them
+/// in a person's words (« décision D6 de la plateforme ») and link them to the sources page.
+public enum PlatformReading: Hashable, Sendable {
+    case decision(RuleID)
+    case usageDefinitions
+    case finessCategories
+    case checklist
+
+    /// Every reading, in the order of the sources page.
+    public static let all: [PlatformReading] =
+        [RuleID.D1, .D2, .D3, .D4, .D5, .D6, .D7, .D8, .D9, .D10].map(PlatformReading.decision) + [.usageDefinitions, .finessCategories, .checklist]
+
+    /// As a citation reads on a page.
+    public var label: String {
+        switch self {
+        case let .decision(rule): return "décision \(rule.rawValue) de la plateforme"
+        case .usageDefinitions: return "définitions des taux d'usage de la plateforme"
+        case .finessCategories: return "lecture des catégories FINESS de la plateforme"
+        case .checklist: return "liste des pièces de la plateforme"
+        }
+    }
+
+    /// Its entry on the sources page.
+    public var anchor: String {
+        switch self {
+        case let .decision(rule): return rule.rawValue
+        case .usageDefinitions: return "usages"
+        case .finessCategories: return "categories"
+        case .checklist: return "pieces"
+        }
+    }
+
+    /// What it decides, in a sentence.
+    public var summary: String {
+        switch self {
+        case let .decision(rule): return rule.title.prefix(1).uppercased() + rule.title.dropFirst() + "."
+        case .usageDefinitions:
+            return "Les cinq taux d'usage (DUI, MSSanté, DMP…) : numérateur, dénominateur et période de chaque mesure, la première sur trois mois (U1 à U3)."
+        case .finessCategories:
+            return "Le secteur (personnes âgées, handicap, domicile, social) de chaque catégorie FINESS, et les catégories qui demandent une décision."
+        case .checklist:
+            return "Les pièces d'un dossier selon la nature du projet et l'appel (W4)."
+        }
+    }
+
+    /// The internal references of the rules' sources, the longest first, so that `D10` is never
+    /// read as `D1`.
+    private static let references: [(String, PlatformReading)] = {
+        var list: [(String, PlatformReading)] = []
+        for rule in [RuleID.D1, .D2, .D3, .D4, .D5, .D6, .D7, .D8, .D9, .D10] {
+            list.append(("programme-rules.md §11 \(rule.rawValue) (notre décision)", .decision(rule)))
+            list.append(("programme-rules.md §11 \(rule.rawValue)", .decision(rule)))
+        }
+        list.append(("README « Dossiers : dépôt, instruction, décision » D10 (notre décision)", .decision(.D10)))
+        list += [("usage.md, programme-rules.md §8 U2", .usageDefinitions), ("programme-rules.md §8 U2", .usageDefinitions),
+                 ("programme-rules.md §8 U3", .usageDefinitions), ("usage.md", .usageDefinitions),
+                 ("finess.md §3.3", .finessCategories), ("dossiers.md « The checklist »", .checklist)]
+        return list.sorted { $0.0.count > $1.0.count }
+    }()
+
+    /// A source text cut into plain parts and the platform's readings it cites, each in words.
+    public static func words(_ source: String) -> [(text: String, reading: PlatformReading?)] {
+        var parts: [(String, PlatformReading?)] = []
+        var rest = Substring(source)
+        var plain = ""
+        while !rest.isEmpty {
+            if let (reference, reading) = references.first(where: { rest.hasPrefix($0.0) }) {
+                if !plain.isEmpty { parts.append((plain, nil)); plain = "" }
+                parts.append((reading.label, reading))
+                rest = rest.dropFirst(reference.count)
+            } else {
+                plain.append(rest.removeFirst())
+            }
+        }
+        if !plain.isEmpty { parts.append((plain, nil)) }
+        return parts
+    }
+}

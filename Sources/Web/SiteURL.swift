@@ -58,9 +58,11 @@ enum SiteURL: Sendable {
     /// `ConventionView`, `Templates/convention.mustache`
     /// `RankingView`, `Templates/ranking.mustache`
     case ranking
-    /// `SourcesView`, `Templates/sources.mustache`: the source documents; `source(code)` is one entry.
+    /// `SourcesView`, `Templates/sources.mustache`: the source documents; `source(code)` is one
+    /// entry, `reading(anchor)` one of the platform's readings (`PlatformReading`).
     case sources
     case source(String)
+    case reading(String)
     case dossierConvention(String)
     /// Page forms: an instructor asks an expert's opinion; the expert answers it.
     case dossierAvis(String)
@@ -143,6 +145,7 @@ enum SiteURL: Sendable {
         case .ranking: return "/classement"
         case .sources: return "/sources"
         case let .source(code): return "/sources#s\(code)"
+        case let .reading(anchor): return "/sources#\(anchor)"
         case let .dossierConvention(id): return "/dossiers/\(id)/convention"
         case let .dossierAvis(id): return "/dossiers/\(id)/avis"
         case let .avisAnswer(id): return "/avis/\(id)"

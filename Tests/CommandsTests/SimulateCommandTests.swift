@@ -195,7 +195,7 @@ struct FinessCommandTests {
         let simulated = try runESMS(["simulate", "examples/grappe-finess-occitanie.json", "--database", db, "--format", "text"])
         #expect(simulated.status == 0, "\(simulated.stderr)")
         #expect(simulated.stdout.contains("Financement ESMS numérique : 989 000 €"))
-        #expect(simulated.stdout.contains("46 établissements complétés depuis FINESS (finessEJ, name, sector, department)"))
+        #expect(simulated.stdout.contains("46 établissements complétés depuis FINESS (organisme gestionnaire, nom, secteur, département)"))
         #expect(simulated.stdout.contains("(FINESS, extraction FINESS du 12/05/2026)"))
     }
 

@@ -32,4 +32,21 @@ struct SourceDocumentTests {
         #expect(SourceDocument.allCases.map(\.citation) == ["[000]", "[001]", "[002]", "[003]", "[004]"])
         #expect(SourceDocument.s002.issuer == "ARS Occitanie")
     }
+
+    /// The platform's own contracts are said in words: D10 never read as D1, `usage.md` and §8 as
+    /// one reading, the `[00x]` left for `SourceDocument.parts`.
+    @Test func internalReferencesAreSaidInWords() {
+        let parts = PlatformReading.words("programme-rules.md §11 D10 (notre décision), [000] ; programme-rules.md §11 D1")
+        #expect(parts.map(\.text) == ["décision D10 de la plateforme", ", [000] ; ", "décision D1 de la plateforme"])
+        #expect(parts.map(\.reading) == [.decision(.D10), nil, .decision(.D1)])
+        #expect(PlatformReading.words(RuleID.U2.source).map(\.text) == ["définitions des taux d'usage de la plateforme"])
+        #expect(PlatformReading.words("finess.md §3.3").map(\.reading) == [.finessCategories])
+        #expect(PlatformReading.words("[003] Q30").map(\.reading) == [nil])
+        // Every source of the catalogue reads without a file name of the platform.
+        for rule in RuleID.allCases {
+            let said = PlatformReading.words(rule.source).map(\.text).joined()
+            #expect(!said.contains(".md") && !said.contains("README"), "\(rule.rawValue) : \(said)")
+        }
+        #expect(PlatformReading.decision(.D6).summary == "Grappe mixte : à décider par l'ARS, rangs comptés par nature.")
+    }
 }

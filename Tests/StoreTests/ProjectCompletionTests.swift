@@ -35,7 +35,7 @@ struct ProjectCompletionTests {
             let finess = a.explanation.filter { $0.rule == .finess }
             #expect(finess.count == 2)
             #expect(finess.allSatisfy { $0.source == "extraction FINESS du 12/05/2026" })
-            #expect(finess[0].text.hasPrefix("46 établissements complétés depuis FINESS (finessEJ, name, sector, department)"))
+            #expect(finess[0].text.hasPrefix("46 établissements complétés depuis FINESS (organisme gestionnaire, nom, secteur, département)"))
             #expect(finess[1].text == "organisme 310100011 ASSOCIATION OCCITANE AUTONOMIE : 48 ESSMS ouverts dans FINESS, département 31")
         }
     }

@@ -309,9 +309,14 @@ struct PageTests {
         try await withApp { client in
             let sources = text(try await client.execute(uri: "/sources", method: .get))
             #expect(sources.contains("<section id=\"s003\" class=\"source-document\">") && sources.contains("<dd>ARS Occitanie</dd>"))
+            #expect(sources.contains("<dt id=\"D6\">Décision D6 de la plateforme</dt><dd>Grappe mixte : à décider par l&#39;ARS, rangs comptés par nature.</dd>"))
             let campaigns = text(try await client.execute(uri: "/campagnes", method: .get))
             #expect(campaigns.contains("<a href=\"/sources#s002\">[002]</a>"))
             #expect(campaigns.contains("<a href=\"/sources\">Sources des règles</a>"))
+            // Values as a person reads them: tiers in euros, dates, codes in words; never raw JSON.
+            #expect(campaigns.contains("<td>de 1 à 49 ESSMS : 7 000 € par ESSMS ; à partir de 50 ESSMS : 2 000 € par ESSMS</td>"))
+            #expect(campaigns.contains("<td>17/05/2022</td>") && campaigns.contains("<td>référencé Ségur, candidat au référencement Ségur</td>"))
+            #expect(campaigns.contains("<td>4 186 783 €</td>") && !campaigns.contains("{&quot;") && !campaigns.contains("[&quot;"))
         }
     }
 

@@ -415,7 +415,11 @@ struct Cited {
         let citationHref: String?
     }
 
+    /// The platform's readings in words, then each `[00x]` of the rest: every one a link.
     init(_ source: String) {
-        parts = SourceDocument.parts(source).map { Part(text: $0.text, citationHref: $0.document.map { SiteURL.source($0.rawValue).path }) }
+        parts = PlatformReading.words(source).flatMap { piece -> [Part] in
+            if let reading = piece.reading { return [Part(text: piece.text, citationHref: SiteURL.reading(reading.anchor).path)] }
+            return SourceDocument.parts(piece.text).map { Part(text: $0.text, citationHref: $0.document.map { SiteURL.source($0.rawValue).path }) }
+        }
     }
 }

@@ -6,6 +6,14 @@ struct SourcesView: PageView {
     static let template = "sources"
     let layout = Layout(title: "Sources")
     let documents: [Document]
+    let readings: [Reading]
+
+    /// One of the platform's readings, where the sources are silent or a term needs a definition.
+    struct Reading {
+        let anchor: String
+        let label: String
+        let summary: String
+    }
 
     struct Document {
         let anchor: String
@@ -21,5 +29,6 @@ struct SourcesView: PageView {
         documents = SourceDocument.allCases.map { d in
             Document(anchor: "s\(d.rawValue)", citation: d.citation, title: d.title, issuer: d.issuer, date: d.date, covers: d.covers, file: d.file)
         }
+        readings = PlatformReading.all.map { Reading(anchor: $0.anchor, label: $0.label.prefix(1).uppercased() + $0.label.dropFirst(), summary: $0.summary) }
     }
 }
