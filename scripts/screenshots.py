@@ -5,46 +5,26 @@
 
 BINARY is a built `esms`; OUTDIR receives one PNG per page and width, and `report.txt`
 (axe violations and the number of tab stops per page). Needs Debian's chromium and
-chromedriver, and `pip install selenium axe-selenium-python`.
+chromium-driver, and `pip install selenium axe-selenium-python` (`scripts/browser.py`).
 """
-import json, os, subprocess, sys, tempfile, time, urllib.request
+import json, os, sys, time, urllib.request
 
-os.environ.setdefault("SE_OFFLINE", "true")
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
-from selenium.webdriver.common.by import By
-from selenium.webdriver.common.keys import Keys
-from selenium.webdriver.common.action_chains import ActionChains
-from axe_selenium_python import Axe
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from browser import ROOT as root, By, Keys, ActionChains, Axe, Server, chromium
 
 binary, out = sys.argv[1], sys.argv[2]
-root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 os.makedirs(out, exist_ok=True)
-work = tempfile.mkdtemp()
-port = "8097"
-base = f"http://127.0.0.1:{port}"
-env = dict(os.environ, ESMS_TODAY="2026-11-25")
+server = Server(binary, "8097", today="2026-11-25")
+base = server.base
 # A porteur of both example organismes, and its API token for the set-up through the API.
 email, password = "captures@esms.invalid", "mot-de-passe-captures"
-subprocess.run([binary, "users", "add", email, "--name", "Porteur des captures", "--role", "porteur:310000013",
-                "--role", "porteur:310100011", "--password-stdin", "--database", f"{work}/esms.sqlite"],
-               input=password + "\n", text=True, check=True, stdout=subprocess.DEVNULL)
-token = subprocess.run([binary, "users", "token", email, "--days", "1", "--database", f"{work}/esms.sqlite"],
-                       text=True, check=True, capture_output=True).stdout.strip().splitlines()[-1]
+server.user(email, password, "porteur:310000013", "porteur:310100011", name="Porteur des captures")
+token = server.token(email)
 # An instructor of the ARS Occitanie, to decide on a dossier through the API.
-subprocess.run([binary, "users", "add", "instructeur@esms.invalid", "--name", "ARS Occitanie", "--role", "instructeur:76",
-                "--password-stdin", "--database", f"{work}/esms.sqlite"], input=password + "\n", text=True, check=True, stdout=subprocess.DEVNULL)
-agent = subprocess.run([binary, "users", "token", "instructeur@esms.invalid", "--days", "1", "--database", f"{work}/esms.sqlite"],
-                       text=True, check=True, capture_output=True).stdout.strip().splitlines()[-1]
-server = subprocess.Popen([binary, "serve", "--port", port, "--database", f"{work}/esms.sqlite"],
-                          cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+server.user("instructeur@esms.invalid", password, "instructeur:76", name="ARS Occitanie")
+agent = server.token("instructeur@esms.invalid")
+server.start()
 try:
-    for _ in range(600):
-        try:
-            urllib.request.urlopen(base + "/health"); break
-        except Exception:
-            time.sleep(0.2)
-
     def api(path, body, method="POST", bearer=None, version=None):
         headers = {"Content-Type": "application/json", "Authorization": f"Bearer {bearer or token}"}
         if version is not None:
@@ -74,10 +54,7 @@ try:
     api(path + "/score", {"criteria": {"enjeux": 3, "equipe": 2, "planning": 2, "securite": 2, "interoperabilite": 3}}, method="PUT", bearer=agent, version=3)
     api(path + "/transitions", {"to": "accepte", "message": "Projet retenu : équipe et planning solides."}, bearer=agent, version=4)
 
-    options = webdriver.ChromeOptions()
-    for a in ["--headless=new", "--no-sandbox", "--disable-gpu", "--hide-scrollbars"]:
-        options.add_argument(a)
-    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    driver = chromium()
     report = []
 
     def shoot(name, path=None):
@@ -245,4 +222,4 @@ try:
     print("\n".join(report))
     driver.quit()
 finally:
-    server.terminate(); server.wait()
+    server.stop()

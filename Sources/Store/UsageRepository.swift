@@ -90,6 +90,40 @@ public struct UsageRepository: Sendable {
         return out
     }
 
+    /// A correction: a stored measure replaced by another value, with its establishment and month.
+    public struct Correction: Sendable, Equatable {
+        public let finessET: String
+        public let month: YearMonth
+        public let change: Change
+    }
+
+    /// The latest corrections (values replaced, not first entries) of these establishments, newest
+    /// first, at most `limit`; and how many there are in all.
+    public func corrections(for ets: [String], limit: Int = 100) async throws -> (latest: [Correction], total: Int) {
+        var all: [Correction] = []
+        for start in stride(from: 0, to: ets.count, by: 500) {
+            let chunk = Array(ets[start..<min(start + 500, ets.count)])
+            let rows = try await store.sql.select().columns("id", "finess_et", "month", "previous", "current", "changed_at", "changed_by", "source")
+                .from("usage_measure_history").where("finess_et", .in, SQLBind.group(chunk)).where(SQLColumn("previous"), .isNot, SQLLiteral.null)
+                .orderBy("id", .descending).limit(limit).all()
+            for row in rows {
+                guard let month = YearMonth(iso: try row.decode(column: "month", as: String.self)) else { continue }
+                all.append(Correction(finessET: try row.decode(column: "finess_et", as: String.self), month: month, change: Change(
+                    previous: try JSON.parse(try row.decode(column: "previous", as: String.self)), current: try JSON.parse(try row.decode(column: "current", as: String.self)),
+                    changedAt: try row.decode(column: "changed_at", as: String.self), changedBy: try row.decode(column: "changed_by", as: String.self),
+                    source: try row.decode(column: "source", as: String.self))))
+            }
+        }
+        var total = 0
+        for start in stride(from: 0, to: ets.count, by: 500) {
+            let chunk = Array(ets[start..<min(start + 500, ets.count)])
+            let row = try await store.sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from("usage_measure_history")
+                .where("finess_et", .in, SQLBind.group(chunk)).where(SQLColumn("previous"), .isNot, SQLLiteral.null).first()
+            total += try row?.decode(column: "n", as: Int.self) ?? 0
+        }
+        return (Array(all.sorted { $0.change.changedAt > $1.change.changedAt }.prefix(limit)), total)
+    }
+
     /// Every change of one measure, oldest first.
     public func history(finessET: String, month: YearMonth) async throws -> [Change] {
         let rows = try await store.sql.select().columns("previous", "current", "changed_at", "changed_by", "source").from("usage_measure_history")

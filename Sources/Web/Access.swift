@@ -78,7 +78,7 @@ enum AccessMatrix {
         allow(.post, .accountSecondFactor, .account)
         allow(.post, .accountSecondFactorConfirmation, .account)
         // Grappes: the porteur whose EJ owns them (access.md: « grappes … whose porteur is that EJ »).
-        for url: SiteURL in [.grappes, .grappe(id), .grappePrint(id), .grappePrintPDF(id), .establishmentsCSV(id), .amountsCSV(id), .usage(id), .usageTemplate(id), .usageReportCSV(id), .apiGrappes, .apiGrappe(id)] {
+        for url: SiteURL in [.grappes, .grappe(id), .grappePrint(id), .grappePrintPDF(id), .establishmentsCSV(id), .amountsCSV(id), .usage(id), .usageTemplate(id), .usageReportCSV(id), .usageReportXLSX(id), .apiGrappes, .apiGrappe(id)] {
             allow(.get, url, .porteur)
         }
         for url: SiteURL in [.grappes, .addFromSearch, .grappeSettings(id), .grappeEstablishments(id), .removeEstablishment(id, et: et),

@@ -36,6 +36,7 @@ enum SiteURL: Sendable {
     case usageTemplate(String)
     /// The usage report as the CSV of `usage.md` (what `esms usage report --format csv` prints).
     case usageReportCSV(String)
+    case usageReportXLSX(String)
     /// `SignInView`, `Templates/sign-in.mustache`
     case signIn
     /// The sign-in page, back to `retour` once signed in.
@@ -131,6 +132,7 @@ enum SiteURL: Sendable {
         case let .usageMeasures(id): return "/grappes/\(id)/usages/mesures"
         case let .usageTemplate(id): return "/grappes/\(id)/usages/modele.csv"
         case let .usageReportCSV(id): return "/grappes/\(id)/usages/rapport.csv"
+        case let .usageReportXLSX(id): return "/grappes/\(id)/usages/rapport.xlsx"
         case .signIn: return "/connexion"
         case let .signInReturning(to): return "/connexion?retour=\(to.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")"
         case .signOut: return "/deconnexion"

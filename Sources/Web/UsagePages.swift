@@ -20,22 +20,60 @@ public struct UsagePages: Sendable {
         routes.post(SiteURL.usageMeasures(id).path) { request, context in try await upload(try context.parameters.require("id"), request) }
         routes.get(SiteURL.usageTemplate(id).path) { _, context in try await template(try context.parameters.require("id")) }
         routes.get(SiteURL.usageReportCSV(id).path) { _, context in try await reportCSV(try context.parameters.require("id")) }
+        routes.get(SiteURL.usageReportXLSX(id).path) { _, context in try await reportXLSX(try context.parameters.require("id")) }
     }
 
     /// The report of the page as CSV, or the page saying why there is none.
     func reportCSV(_ id: String) async throws -> Response {
+        try await withReport(id) { report, _ in
+            Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"usages-\(id).csv\""],
+                     body: .init(byteBuffer: ByteBuffer(string: report.csv)))
+        }
+    }
+
+    /// The report as a workbook: the project's rates month by month, each establishment's, and the
+    /// corrections of the measures.
+    func reportXLSX(_ id: String) async throws -> Response {
+        try await withReport(id) { report, ets in
+            let corrections = try await usage.corrections(for: ets, limit: 10_000).latest
+            let data = try Self.workbook(report, corrections: corrections).xlsx()
+            return Response(status: .ok, headers: [.contentType: DocumentKind.xlsx.contentType, .contentDisposition: "attachment; filename=\"usages-\(id).xlsx\""],
+                            body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        }
+    }
+
+    static func workbook(_ report: UsageReport, corrections: [UsageRepository.Correction]) -> Workbook {
+        func rates(_ m: MonthRates) -> [Workbook.Cell] {
+            Indicator.allCases.map { i in m.rates[i]?.value.map(Workbook.Cell.percent) ?? .empty }
+        }
+        let names = Indicator.allCases.map { "\($0.french) (%)" }
+        return Workbook(sheets: [
+            .init(name: "Projet", columns: ["Mois"] + names + ["MSSanté et DMP mesurés sur (mois)"],
+                  rows: report.projectMonths.map { m in [.text(m.month.description)] + rates(m) + [.integer(m.nationalServicesMonths)] }),
+            .init(name: "Etablissements", columns: ["FINESS ET", "Nom", "Secteur", "Mois"] + names,
+                  rows: report.establishments.flatMap { e in e.months.map { m in [.text(e.finessET), .text(e.name), .text(e.sector.label), .text(m.month.description)] + rates(m) } }),
+            .init(name: "Corrections", columns: ["Le", "FINESS ET", "Mois", "Ce qui a changé", "Par", "Fichier"],
+                  rows: (UsageView.Corrections(corrections, total: corrections.count)?.rows ?? []).map { r in
+                      [.text(r.when), .text(r.finessET), .text(r.month), .text(r.changes), .text(r.by), .text(r.source)]
+                  }),
+        ])
+    }
+
+    /// The report of a grappe with measures, or the page saying why there is none.
+    func withReport(_ id: String, _ respond: (UsageReport, [String]) async throws -> Response) async throws -> Response {
         guard let grappe = try await site.visibleGrappe(id) else { return pages.notFound("Grappe inconnue.") }
+        let report: UsageReport, ets: [String]
         do {
             let (project, _) = try await site.assess(pages.evaluable(grappe.project))
             let dates = try UsageProject.dates(grappe.project, project: project)
-            let measures = try await usage.measures(for: project.establishments.compactMap(\.finessET))
+            ets = project.establishments.compactMap(\.finessET)
+            let measures = try await usage.measures(for: ets)
             guard !measures.isEmpty else { return try await page(id, message: "Pas de rapport : aucune mesure enregistrée.", status: .notFound) }
-            let report = try site.engine.usageReport(dates, measures: measures, asOf: site.today())
-            return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"usages-\(id).csv\""],
-                            body: .init(byteBuffer: ByteBuffer(string: report.csv)))
+            report = try site.engine.usageReport(dates, measures: measures, asOf: site.today())
         } catch {
             return try await page(id, message: "Pas de rapport : \(error).", status: .unprocessableContent)
         }
+        return try await respond(report, ets)
     }
 
     /// The measures file to fill in (`usage.md` columns, which the import reads): one line per
@@ -89,7 +127,10 @@ public struct UsagePages: Sendable {
         do {
             let (project, _) = try await site.assess(pages.evaluable(grappe.project))
             let dates = try UsageProject.dates(grappe.project, project: project)
-            let measures = try await usage.measures(for: project.establishments.compactMap(\.finessET))
+            let ets = project.establishments.compactMap(\.finessET)
+            let (latest, total) = try await usage.corrections(for: ets, limit: 100)
+            view.corrections = UsageView.Corrections(latest, total: total)
+            let measures = try await usage.measures(for: ets)
             if measures.isEmpty {
                 view.notice = "Aucune mesure enregistrée pour les établissements de cette grappe."
             } else {

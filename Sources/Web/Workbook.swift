@@ -13,6 +13,8 @@ struct Workbook {
         case integer(Int)
         case euros(Cents)
         case date(CalendarDate)
+        /// A rate as a fraction, shown as a percentage with two decimals (not money: a `Double`).
+        case percent(Double)
         case empty
 
         static func text(_ s: String?) -> Cell { s.map(Cell.text) ?? .empty }
@@ -37,6 +39,7 @@ struct Workbook {
             case let .integer(n): return "\(n)"
             case let .euros(c): return CSV.euros(c)
             case let .date(d): return d.french
+            case let .percent(v): return UsageReport.percent(v).replacingOccurrences(of: " %", with: "")
             case .empty: return ""
             }
         }
@@ -81,7 +84,7 @@ struct Workbook {
             <Relationship Id="rId\(sheets.count + 1)" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/>\
             </Relationships>
             """)
-        // Styles: 0 default, 1 header (bold), 2 euros, 3 date (JJ/MM/AAAA).
+        // Styles: 0 default, 1 header (bold), 2 euros, 3 date (JJ/MM/AAAA), 4 percentage (0.00 %).
         try add("xl/styles.xml", Self.header + """
             <styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">\
             <numFmts count="2"><numFmt numFmtId="164" formatCode="#,##0.00\\ &quot;€&quot;"/><numFmt numFmtId="165" formatCode="dd/mm/yyyy"/></numFmts>\
@@ -89,10 +92,11 @@ struct Workbook {
             <fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills>\
             <borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>\
             <cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>\
-            <cellXfs count="4"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>\
+            <cellXfs count="5"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>\
             <xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>\
             <xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>\
-            <xf numFmtId="165" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs>\
+            <xf numFmtId="165" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>\
+            <xf numFmtId="10" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs>\
             </styleSheet>
             """)
         for (i, sheet) in sheets.enumerated() { try add("xl/worksheets/sheet\(i + 1).xml", Self.sheetXML(sheet)) }
@@ -126,7 +130,8 @@ struct Workbook {
                     let rest = cents.magnitude % 100
                     out += "<c r=\"\(ref)\" s=\"2\"><v>\(cents < 0 ? "-" : "")\(cents.magnitude / 100).\(rest < 10 ? "0" : "")\(rest)</v></c>"
                 case let .date(d): out += "<c r=\"\(ref)\" s=\"3\"><v>\(serial(d))</v></c>"
-                case .empty: break
+                case let .percent(v) where v.isFinite: out += "<c r=\"\(ref)\" s=\"4\"><v>\(v)</v></c>"
+                case .percent, .empty: break
                 }
             }
             out += "</row>"

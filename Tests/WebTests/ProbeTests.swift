@@ -214,6 +214,27 @@ struct ProbeTests {
             let report = try await client.execute(uri: "/grappes/\(id)/usages/rapport.csv", method: .get, headers: browser)
             #expect(report.status == .ok && report.headers[.contentType] == "text/csv; charset=utf-8")
             #expect(text(report).contains("finessET;nom;mois;"))
+            // A corrected value: the page lists it with what changed, by whom, from which file;
+            // the XLSX report carries the rates as percentages and the corrections.
+            var measureLines = Self.usageMeasures.split(separator: "\n").map(String.init)
+            var fields = measureLines[1].split(separator: ";", omittingEmptySubsequences: false).map(String.init)
+            let column = measureLines[0].split(separator: ";").firstIndex(of: "mssMessagesSent")!
+            let before = fields[column]
+            fields[column] = String((Int(before) ?? 0) + 1)
+            measureLines[1] = fields.joined(separator: ";")
+            let (type2, corrected) = UsagePageTests().multipart([("measures", measureLines.joined(separator: "\n"))])
+            let second = text(try await client.execute(uri: "/grappes/\(id)/usages/mesures", method: .post, headers: [.contentType: type2, .cookie: browserCookie], body: corrected))
+            #expect(second.contains("<summary>Corrections des mesures (1)</summary>"))
+            #expect(second.contains("<td>documents envoyés par MSSanté : \(before) → \(Int(before)! + 1)</td>"))
+            let xlsx = try await client.execute(uri: "/grappes/\(id)/usages/rapport.xlsx", method: .get, headers: browser)
+            #expect(xlsx.status == .ok && xlsx.headers[.contentType] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+            let book = try XLSXBook(Array(xlsx.body.readableBytesView))
+            #expect(book.sheetNames == ["Projet", "Etablissements", "Corrections"])
+            let projet = book.sheets["Projet"] ?? []
+            #expect(projet.first?["A"]?.value == "Mois" && projet.count > 1)
+            #expect(projet.dropFirst().contains { $0["D"]?.style == "4" && Double($0["D"]?.value ?? "") != nil })
+            let corrections = book.sheets["Corrections"] ?? []
+            #expect(corrections.count == 2 && corrections[1]["D"]?.value == "documents envoyés par MSSanté : \(before) → \(Int(before)! + 1)")
         }
     }
 

@@ -309,7 +309,7 @@ struct PageTests {
         try await withApp { client in
             let sources = text(try await client.execute(uri: "/sources", method: .get))
             #expect(sources.contains("<section id=\"s003\" class=\"source-document\">") && sources.contains("<dd>ARS Occitanie</dd>"))
-            #expect(sources.contains("<dt id=\"D6\">Décision D6 de la plateforme</dt><dd>Grappe mixte : à décider par l&#39;ARS, rangs comptés par nature.</dd>"))
+            #expect(sources.contains("<li id=\"D6\"><strong>Décision D6 de la plateforme</strong> — Grappe mixte : à décider par l&#39;ARS, rangs comptés par nature.</li>"))
             let campaigns = text(try await client.execute(uri: "/campagnes", method: .get))
             #expect(campaigns.contains("<a href=\"/sources#s002\">[002]</a>"))
             #expect(campaigns.contains("<a href=\"/sources\">Sources des règles</a>"))

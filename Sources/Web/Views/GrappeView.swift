@@ -68,8 +68,10 @@ struct GrappeView: PageView {
             name = grappe.name
             campaigns = catalogue.campaigns.map { Option($0.id, "\($0.id) — \($0.label)", selected: string("campaign")) }
             kinds = ProjectKind.allCases.map { Option($0.rawValue, $0.french, selected: string("kind")) }
-            porteurs = [Option("", "— choisir —", selected: string("porteur"))]
-                + (project?.organismes ?? []).map { Option($0.finessEJ, "\($0.finessEJ) \($0.name)", selected: string("porteur")) }
+            // The porteur saved is offered even before an establishment brings its organisme's name.
+            let organismes = (project?.organismes ?? []).map { Option($0.finessEJ, "\($0.finessEJ) \($0.name)", selected: string("porteur")) }
+            let saved = string("porteur").flatMap { p in organismes.contains { $0.value == p } ? nil : Option(p, "FINESS EJ \(p)", selected: p) }
+            porteurs = [Option("", "— choisir —", selected: string("porteur"))] + organismes + (saved.map { [$0] } ?? [])
             solutionName = string("name", in: solution) ?? ""
             solutionEditor = string("editor", in: solution) ?? ""
             // A choice not made yet is offered as « — à choisir — », never preselected.

@@ -16,16 +16,46 @@ struct UsageView: PageView {
     let refused: [String]
     let dates: DatesForm
     let uploadAction: String
-    /// The columns of the measures file (`usage.md`), each with what it counts in French.
-    let columns = MeasuresFile.columns.map { name in
-        let labels = ["finessET": "numéro FINESS de l'établissement", "month": "mois, AAAA-MM", "persons": "personnes accompagnées",
-                      "activeRecords": "dossiers usagers actifs", "activeWithProjet": "dossiers actifs avec un projet personnalisé",
-                      "activeWithEvent": "dossiers actifs avec un événement d'agenda", "mssMessagesSent": "documents envoyés par MSSanté",
-                      "dmpFedPersons": "personnes dont le DMP est alimenté"]
-        return labels[name].map { "\(name) (\($0))" } ?? name
-    }.joined(separator: ", ")
+    /// What each column of the measures file (`usage.md`) counts, in French.
+    static let columnLabels = ["finessET": "numéro FINESS de l'établissement", "month": "mois, AAAA-MM", "persons": "personnes accompagnées",
+                               "activeRecords": "dossiers usagers actifs", "activeWithProjet": "dossiers actifs avec un projet personnalisé",
+                               "activeWithEvent": "dossiers actifs avec un événement d'agenda", "mssMessagesSent": "documents envoyés par MSSanté",
+                               "dmpFedPersons": "personnes dont le DMP est alimenté"]
+    /// The columns of the measures file, each with what it counts.
+    let columns = MeasuresFile.columns.map { name in Self.columnLabels[name].map { "\(name) (\($0))" } ?? name }.joined(separator: ", ")
     let templateHref: String
     let reportHref: String
+    let reportXLSXHref: String
+    /// The latest corrections of a stored measure (#14: the correction history visible).
+    var corrections: Corrections? = nil
+
+    struct Corrections {
+        let caption: String
+        let rows: [Row]
+
+        struct Row {
+            let when: String
+            let finessET: String
+            let month: String
+            let changes: String
+            let by: String
+            let source: String
+        }
+
+        /// nil when no measure was ever corrected.
+        init?(_ latest: [UsageRepository.Correction], total: Int) {
+            guard total > 0 else { return nil }
+            caption = total > latest.count ? "Corrections des mesures : les \(latest.count) dernières sur \(total)" : "Corrections des mesures (\(total))"
+            rows = latest.map { c in
+                let changed = MeasuresFile.columns.dropFirst(2).compactMap { column -> String? in
+                    guard let before = c.change.previous?[column], let after = c.change.current[column], before != after else { return nil }
+                    return "\(UsageView.columnLabels[column] ?? column) : \(before.rendered(indent: false)) → \(after.rendered(indent: false))"
+                }
+                return Row(when: FrenchTime.dateTime(c.change.changedAt), finessET: c.finessET, month: c.month.description,
+                           changes: changed.joined(separator: " ; "), by: c.change.changedBy, source: c.change.source)
+            }
+        }
+    }
     var notice: String? = nil
     var failure: String? = nil
     var report: Report? = nil
@@ -148,6 +178,7 @@ struct UsageView: PageView {
         uploadAction = SiteURL.usageMeasures(grappe.id).path
         templateHref = SiteURL.usageTemplate(grappe.id).path
         reportHref = SiteURL.usageReportCSV(grappe.id).path
+        reportXLSXHref = SiteURL.usageReportXLSX(grappe.id).path
     }
 }
 
