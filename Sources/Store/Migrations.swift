@@ -213,8 +213,23 @@ enum Migrations {
                     "CREATE INDEX dossier_history_to ON dossier_history (dossier, to_state)",
                     "CREATE INDEX dossier_avis_dossier ON dossier_avis (dossier)",
                 ]),
+            // payments.md: the conventions, the payment orders (proposed by one instructor, validated
+            // by another), the usage follow-up of the solde and the revisions of its deadline.
+            Migration(version: 11, name: "conventions, ordres de paiement et suivi du solde",
+                      sqlite: paymentTables(amount: "INTEGER", flag: "INTEGER", serial: "INTEGER PRIMARY KEY AUTOINCREMENT"),
+                      postgres: paymentTables(amount: "BIGINT", flag: "BOOLEAN", serial: "BIGSERIAL PRIMARY KEY")),
         ]
     }()
+
+    static func paymentTables(amount: String, flag: String, serial: String) -> [String] {
+        [
+            "CREATE TABLE dossier_conventions (dossier TEXT NOT NULL REFERENCES dossiers (id), kind TEXT NOT NULL, signed_at TEXT NOT NULL, document TEXT NOT NULL REFERENCES dossier_documents (id), recorded_by TEXT NOT NULL, recorded_at TEXT NOT NULL, PRIMARY KEY (dossier, kind))",
+            "CREATE TABLE dossier_payments (dossier TEXT NOT NULL REFERENCES dossiers (id), instalment TEXT NOT NULL, amount \(amount) NOT NULL, ordered_at TEXT NOT NULL, reference TEXT NOT NULL, proposed_by TEXT NOT NULL, proposed_at TEXT NOT NULL, validated_by TEXT, validated_at TEXT, cancelled TEXT, cancelled_by TEXT, cancelled_at TEXT, PRIMARY KEY (dossier, instalment))",
+            "CREATE TABLE dossier_followup (dossier TEXT PRIMARY KEY REFERENCES dossiers (id), vsr_date TEXT, deadline TEXT, expenses \(amount), expenses_declared_by TEXT, expenses_accepted \(flag), expenses_motivation TEXT, expenses_accepted_by TEXT)",
+            "CREATE TABLE dossier_deadlines (id \(serial), dossier TEXT NOT NULL REFERENCES dossiers (id), previous TEXT NOT NULL, deadline TEXT NOT NULL, motivation TEXT NOT NULL, changed_by TEXT NOT NULL, changed_at TEXT NOT NULL)",
+            "CREATE INDEX dossier_deadlines_dossier ON dossier_deadlines (dossier)",
+        ]
+    }
 
     static var latest: Int { all.last?.version ?? 0 }
 

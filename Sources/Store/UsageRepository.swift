@@ -29,46 +29,50 @@ public struct UsageRepository: Sendable {
 
     /// Stores the measures in one transaction; the same value again changes nothing.
     public func importMeasures(_ measures: [MonthlyMeasure], by author: String, source: String) async throws -> ImportCounts {
+        try await store.transaction(immediate: true) { try await write(measures, by: author, source: source) }
+    }
+
+    /// The writes of an import, inside the caller's transaction (a dossier's measures go with the
+    /// change of the dossier).
+    func write(_ measures: [MonthlyMeasure], by author: String, source: String) async throws -> ImportCounts {
         // Nothing the usage computation would refuse is ever stored.
         do { try MonthlyMeasure.checkPlausible(measures) } catch { throw StoreError(error.description) }
         let ets = Array(Set(measures.map(\.finessET)))
         let now = ISO8601DateFormatter().string(from: Date())
-        return try await store.transaction(immediate: true) {
-            var existing: [String: MonthlyMeasure] = [:]
-            for m in try await self.measures(for: ets) { existing["\(m.finessET)|\(m.month)"] = m }
-            var counts = ImportCounts()
-            for m in measures {
-                let previous = existing["\(m.finessET)|\(m.month)"]
-                if previous == m { counts.unchanged += 1; continue }
-                if previous == nil {
-                    counts.added += 1
-                    try await store.sql.insert(into: "usage_measure")
-                        .columns("finess_et", "month", "persons", "active_records", "active_with_projet", "active_with_event", "mss_messages_sent", "dmp_fed_persons", "changed_at", "changed_by")
-                        .values(SQLBind(m.finessET), SQLBind(m.month.description), SQLBind(m.persons), SQLBind(m.activeRecords), SQLBind(m.activeWithProjet),
-                                SQLBind(m.activeWithEvent), SQLBind(m.mssMessagesSent), SQLBind(m.dmpFedPersons), SQLBind(now), SQLBind(author))
-                        .run()
-                } else {
-                    counts.replaced += 1
-                    try await store.sql.update("usage_measure")
-                        .set("persons", to: SQLBind(m.persons)).set("active_records", to: SQLBind(m.activeRecords))
-                        .set("active_with_projet", to: SQLBind(m.activeWithProjet)).set("active_with_event", to: SQLBind(m.activeWithEvent))
-                        .set("mss_messages_sent", to: SQLBind(m.mssMessagesSent)).set("dmp_fed_persons", to: SQLBind(m.dmpFedPersons))
-                        .set("changed_at", to: SQLBind(now)).set("changed_by", to: SQLBind(author))
-                        .where("finess_et", .equal, SQLBind(m.finessET)).where("month", .equal, SQLBind(m.month.description))
-                        .run()
-                }
-                try await store.sql.insert(into: "usage_measure_history")
-                    .columns("finess_et", "month", "previous", "current", "changed_at", "changed_by", "source")
-                    .values(SQLBind(m.finessET), SQLBind(m.month.description), previous.map { SQLBind(Self.counts($0).rendered(indent: false)) } ?? SQLBind(String?.none),
-                            SQLBind(Self.counts(m).rendered(indent: false)), SQLBind(now), SQLBind(author), SQLBind(source))
+        var existing: [String: MonthlyMeasure] = [:]
+        for m in try await self.measures(for: ets) { existing["\(m.finessET)|\(m.month)"] = m }
+        var counts = ImportCounts()
+        for m in measures {
+            let previous = existing["\(m.finessET)|\(m.month)"]
+            if previous == m { counts.unchanged += 1; continue }
+            if previous == nil {
+                counts.added += 1
+                try await store.sql.insert(into: "usage_measure")
+                    .columns("finess_et", "month", "persons", "active_records", "active_with_projet", "active_with_event", "mss_messages_sent", "dmp_fed_persons", "changed_at", "changed_by")
+                    .values(SQLBind(m.finessET), SQLBind(m.month.description), SQLBind(m.persons), SQLBind(m.activeRecords), SQLBind(m.activeWithProjet),
+                            SQLBind(m.activeWithEvent), SQLBind(m.mssMessagesSent), SQLBind(m.dmpFedPersons), SQLBind(now), SQLBind(author))
+                    .run()
+            } else {
+                counts.replaced += 1
+                try await store.sql.update("usage_measure")
+                    .set("persons", to: SQLBind(m.persons)).set("active_records", to: SQLBind(m.activeRecords))
+                    .set("active_with_projet", to: SQLBind(m.activeWithProjet)).set("active_with_event", to: SQLBind(m.activeWithEvent))
+                    .set("mss_messages_sent", to: SQLBind(m.mssMessagesSent)).set("dmp_fed_persons", to: SQLBind(m.dmpFedPersons))
+                    .set("changed_at", to: SQLBind(now)).set("changed_by", to: SQLBind(author))
+                    .where("finess_et", .equal, SQLBind(m.finessET)).where("month", .equal, SQLBind(m.month.description))
                     .run()
             }
-            // Counts of the import only: the measures themselves stay in their history.
-            try await AuditLog(store: store).record(actor: author, action: "usage.import", object: "usage:\(source)", details: .object([
-                ("etablissements", .int(ets.count)), ("ajoutees", .int(counts.added)), ("corrigees", .int(counts.replaced)), ("inchangees", .int(counts.unchanged)),
-            ]))
-            return counts
+            try await store.sql.insert(into: "usage_measure_history")
+                .columns("finess_et", "month", "previous", "current", "changed_at", "changed_by", "source")
+                .values(SQLBind(m.finessET), SQLBind(m.month.description), previous.map { SQLBind(Self.counts($0).rendered(indent: false)) } ?? SQLBind(String?.none),
+                        SQLBind(Self.counts(m).rendered(indent: false)), SQLBind(now), SQLBind(author), SQLBind(source))
+                .run()
         }
+        // Counts of the import only: the measures themselves stay in their history.
+        try await AuditLog(store: store).record(actor: author, action: "usage.import", object: "usage:\(source)", details: .object([
+            ("etablissements", .int(ets.count)), ("ajoutees", .int(counts.added)), ("corrigees", .int(counts.replaced)), ("inchangees", .int(counts.unchanged)),
+        ]))
+        return counts
     }
 
     /// The stored measures of these establishments.

@@ -106,6 +106,18 @@ enum AccessMatrix {
         allow(.post, .apiDossierAvis(id), .roles([.instructeur]))
         allow(.get, .apiAvis, .roles([.expert]))
         allow(.put, .apiAvisAnswer(id), .roles([.expert]))
+        // payments.md: the schedule for all who see the dossier; the money by the instructor (two
+        // of them to pay); the porteur's measures, VSR and expenses.
+        allow(.get, .apiDossierPayments(id), readers)
+        allow(.post, .apiDossierPayments(id), .roles([.instructeur]))
+        allow(.post, .apiPaymentValidation(id, instalment: SiteURL.instalment), .roles([.instructeur]))
+        allow(.post, .apiPaymentCancellation(id, instalment: SiteURL.instalment), .roles([.instructeur]))
+        allow(.post, .apiDossierConventions(id), .roles([.instructeur]))
+        allow(.post, .apiDossierMeasures(id), sides)
+        allow(.put, .apiDossierVSR(id), sides)
+        allow(.put, .apiDossierExpenses(id), sides)
+        allow(.put, .apiDossierDeadline(id), .roles([.instructeur]))
+        allow(.get, .apiEnvelopes, .roles([.instructeur, .lecteur]))
         allow(.get, .dossiers, readers)
         allow(.post, .dossiers, .porteur)
         allow(.get, .dossier(id), readers)

@@ -122,6 +122,7 @@ func buildRoutes(site: Site, logger: Logger) -> Routes {
     UsagePages(site: site, pages: pages).register(on: routes)
     AccountPages(site: site).register(on: routes)
     DossierAPI(site: site).register(on: routes)
+    PaymentsAPI(site: site).register(on: routes)
     DossierPages(site: site).register(on: routes)
     return routes
 }

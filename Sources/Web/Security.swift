@@ -238,6 +238,8 @@ struct SecurityMiddleware: RouterMiddleware {
                 let type = Self.mediaType(request.headers[.contentType])
                 // A dossier's documents are files: multipart/form-data (dossiers.md).
                 if type == "multipart/form-data", request.uri.path.hasSuffix("/documents") { return try await next(request, context) }
+                // A dossier's measures are a CSV file, as the body or in a multipart form (payments.md).
+                if type == "text/csv" || type == "multipart/form-data", request.uri.path.hasSuffix("/measures") { return try await next(request, context) }
                 guard type == "application/json" else {
                     return Self.failure(request, status: .unsupportedMediaType, "corps attendu en JSON, envoyé avec Content-Type: application/json")
                 }

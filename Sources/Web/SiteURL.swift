@@ -96,6 +96,17 @@ enum SiteURL: Sendable {
     case apiDossierProject(String)
     case apiDossierTransitions(String)
     case apiDossierScore(String)
+    /// payments.md: the schedule and the payment orders, their validation and cancellation, the
+    /// conventions, the usage follow-up (measures, VSR, expenses, deadline), the envelopes.
+    case apiDossierPayments(String)
+    case apiPaymentValidation(String, instalment: String)
+    case apiPaymentCancellation(String, instalment: String)
+    case apiDossierConventions(String)
+    case apiDossierMeasures(String)
+    case apiDossierVSR(String)
+    case apiDossierExpenses(String)
+    case apiDossierDeadline(String)
+    case apiEnvelopes
     case apiDossierMessages(String)
     case apiDossierAnnotations(String)
     case apiDossierDocuments(String)
@@ -178,6 +189,15 @@ enum SiteURL: Sendable {
         case let .apiDossierProject(id): return "/api/v1/dossiers/\(id)/project"
         case let .apiDossierTransitions(id): return "/api/v1/dossiers/\(id)/transitions"
         case let .apiDossierScore(id): return "/api/v1/dossiers/\(id)/score"
+        case let .apiDossierPayments(id): return "/api/v1/dossiers/\(id)/payments"
+        case let .apiPaymentValidation(id, instalment): return "/api/v1/dossiers/\(id)/payments/\(instalment)/validation"
+        case let .apiPaymentCancellation(id, instalment): return "/api/v1/dossiers/\(id)/payments/\(instalment)/cancellation"
+        case let .apiDossierConventions(id): return "/api/v1/dossiers/\(id)/conventions"
+        case let .apiDossierMeasures(id): return "/api/v1/dossiers/\(id)/measures"
+        case let .apiDossierVSR(id): return "/api/v1/dossiers/\(id)/vsr"
+        case let .apiDossierExpenses(id): return "/api/v1/dossiers/\(id)/expenses"
+        case let .apiDossierDeadline(id): return "/api/v1/dossiers/\(id)/deadline"
+        case .apiEnvelopes: return "/api/v1/envelopes"
         case let .apiDossierMessages(id): return "/api/v1/dossiers/\(id)/messages"
         case let .apiDossierAnnotations(id): return "/api/v1/dossiers/\(id)/annotations"
         case let .apiDossierDocuments(id): return "/api/v1/dossiers/\(id)/documents"
@@ -192,7 +212,7 @@ enum SiteURL: Sendable {
     }
 
     /// The route pattern: `:id` and `:et` in place of the values.
-    static let id = ":id", et = ":et"
+    static let id = ":id", et = ":et", instalment = ":instalment"
 
     /// Where a page goes back to after sign-in: one of our own paths (`/…`, never `//host` nor a
     /// scheme), else the home page.

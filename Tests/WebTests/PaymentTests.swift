@@ -1,0 +1,187 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import Rules
+import SQLKit
+import Store
+import Testing
+import TestSupport
+import Web
+
+extension JSON {
+    /// An item of an array, for the tests' reading of answers.
+    subscript(index: Int) -> JSON? {
+        guard case let .array(items) = self, items.indices.contains(index) else { return nil }
+        return items[index]
+    }
+}
+
+/// `payments.md` through the API, on both databases: accept → conventions → the advance by two
+/// instructors → VSR and measures → expenses accepted below the threshold → the solde by two
+/// instructors; the envelope; the deadline revised with its history; every step an audit event.
+/// The dossier and its version, carried from one day's application to the next.
+final class Progress: @unchecked Sendable {
+    var id = ""
+    var version = 0
+}
+
+@Suite("Paiements : conventions, avance, solde, enveloppes")
+struct PaymentTests {
+    static let secondAgent = "esmss_" + String(repeating: "d4", count: 32)
+
+    /// The 46 ESSMS of the example, measured from August 2022 (VSR in July) to December 2022,
+    /// every rate above its target.
+    static func measures(bad: Bool = false) throws -> String {
+        let project = try JSON.parse(fromFiness)
+        guard case let .array(items)? = project["establishments"] else { return "" }
+        var lines = [MeasuresFile.columns.joined(separator: ";")]
+        for item in items {
+            guard case let .string(et)? = item["finessET"] else { continue }
+            for month in 8...12 { lines.append("\(et);2022-\(month < 10 ? "0" : "")\(month);100;95;92;92;80;75") }
+        }
+        if bad { lines[2] = lines[2].replacingOccurrences(of: ";95;92;", with: ";95;96;") }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    @Test(arguments: TestDatabase.available)
+    func fromAcceptanceToTheSolde(_ db: TestDatabase) async throws {
+        try await db.withStore { store in
+            try await DemoRegistry.importIfEmpty(into: store)
+            try await DossierTests.open(store, "porteur@d.test", "porteur:310100011", session: DossierTests.porteur)
+            try await DossierTests.open(store, "agent@ars-occitanie.test", "instructeur:76", session: DossierTests.agent)
+            try await DossierTests.open(store, "second@ars-occitanie.test", "instructeur:76", session: Self.secondAgent)
+            var logger = Logger(label: "esms.test")
+            logger.logLevel = TestLogging.level
+            func application(_ today: String) -> some ApplicationProtocol {
+                buildApplication(site: Site(store: store, today: CalendarDate(iso: today)), configuration: ServerConfiguration(database: store.location), logger: logger)
+            }
+            let s = Progress()
+            // 2 May 2022: filed, taken, scored, accepted (989 000 €).
+            try await application("2022-05-02").test(.router) { client in
+                func call(_ uri: String, _ method: HTTPRequest.Method, _ session: String, _ body: String? = nil, versioned: Bool = false) async throws -> TestResponse {
+                    let response = try await client.execute(uri: uri, method: method, headers: DossierTests.headers(session, version: versioned ? s.version : nil),
+                                                            body: body.map { ByteBuffer(string: $0) })
+                    if let tag = response.headers[.eTag], let v = Int(tag.trimmingCharacters(in: CharacterSet(charactersIn: "\""))) { s.version = v }
+                    return response
+                }
+                guard case let .string(created)? = try json(try await call("/api/v1/dossiers", .post, DossierTests.porteur, "{\"title\": \"Paiements\", \"project\": \(fromFiness)}"))["id"] else {
+                    Issue.record("dossier non créé"); return
+                }
+                s.id = created
+                for item in ["cadreReponse", "autodiagnosticSI", "planFinancement", "devis"] {
+                    let (h, body) = DossierTests.multipart(item: item, filename: "\(item).pdf", bytes: Array("%PDF-1.7 \(item)".utf8))
+                    _ = try await client.execute(uri: "/api/v1/dossiers/\(s.id)/documents", method: .post, headers: h, body: body)
+                }
+                #expect(try await call("/api/v1/dossiers/\(s.id)/transitions", .post, DossierTests.porteur, "{\"to\": \"depose\"}", versioned: true).status == .ok)
+                #expect(try await call("/api/v1/dossiers/\(s.id)/payments", .get, DossierTests.porteur).status == .conflict)
+                #expect(try await call("/api/v1/dossiers/\(s.id)/transitions", .post, DossierTests.agent, "{\"to\": \"enInstruction\"}", versioned: true).status == .ok)
+                _ = try await call("/api/v1/dossiers/\(s.id)/score", .put, DossierTests.agent,
+                                   "{\"criteria\": {\"enjeux\": 3, \"equipe\": 2, \"planning\": 2, \"securite\": 2, \"interoperabilite\": 3}}", versioned: true)
+                #expect(try await call("/api/v1/dossiers/\(s.id)/transitions", .post, DossierTests.agent, "{\"to\": \"accepte\"}", versioned: true).status == .ok)
+
+                // The schedule: the advance is half, rounded down; it waits for the funding convention.
+                var schedule = try json(try await call("/api/v1/dossiers/\(s.id)/payments", .get, DossierTests.porteur))
+                #expect(schedule["granted"] == .number("989000"))
+                #expect(schedule["instalments"]?[0]?["amount"] == .number("494500") && schedule["instalments"]?[1]?["amount"] == .number("494500"))
+                #expect(schedule["instalments"]?[0]?["status"] == .string("aVenir"))
+                #expect(schedule["instalments"]?[0]?["conditions"] == .array([.object([("rule", .string("P1")), ("condition", .string("conventionFinancement")),
+                    ("met", .bool(false)), ("detail", .string("convention de financement ARS–porteur non enregistrée"))])]))
+                // A single OG: no partnership convention asked, and none taken.
+                #expect(try await call("/api/v1/dossiers/\(s.id)/conventions", .post, DossierTests.agent,
+                                       "{\"kind\": \"partenariat\", \"signedAt\": \"2022-05-02\", \"document\": \"x\"}", versioned: true).status == .unprocessableContent)
+                // The signed convention: uploaded by the instructor, then recorded with its date.
+                var (h, body) = DossierTests.multipart(item: "conventionFinancement", filename: "convention.pdf", bytes: Array("%PDF-1.7 convention".utf8))
+                h[.authorization] = "Bearer \(DossierTests.agent)"
+                guard case let .string(document)? = try json(try await client.execute(uri: "/api/v1/dossiers/\(s.id)/documents", method: .post, headers: h, body: body))["id"] else {
+                    Issue.record("convention non déposée"); return
+                }
+                let future = try await call("/api/v1/dossiers/\(s.id)/conventions", .post, DossierTests.agent,
+                                            "{\"kind\": \"financement\", \"signedAt\": \"2022-05-03\", \"document\": \"\(document)\"}", versioned: true)
+                let futurePath = try json(future)["error"]?["path"]
+                #expect(future.status == .unprocessableContent && futurePath == .string("signedAt"))
+                #expect(try await call("/api/v1/dossiers/\(s.id)/conventions", .post, DossierTests.porteur,
+                                       "{\"kind\": \"financement\", \"signedAt\": \"2022-05-02\", \"document\": \"\(document)\"}", versioned: true).status == .forbidden)
+                schedule = try json(try await call("/api/v1/dossiers/\(s.id)/conventions", .post, DossierTests.agent,
+                                                   "{\"kind\": \"financement\", \"signedAt\": \"2022-05-02\", \"document\": \"\(document)\"}", versioned: true))
+                #expect(schedule["instalments"]?[0]?["status"] == .string("exigible"))
+                #expect(schedule["commitmentDate"] == .string("2022-05-02"))
+                #expect(schedule["instalments"]?[1]?["deadline"] == .string("2023-11-02"))
+                // The advance: the exact amount, proposed once, validated by another instructor.
+                let order = "{\"instalment\": \"avance\", \"amount\": %@, \"orderedAt\": \"2022-05-02\", \"reference\": \"MANDAT-2022-0042\"}"
+                let short = try await call("/api/v1/dossiers/\(s.id)/payments", .post, DossierTests.agent, String(format: order, "494499.99"), versioned: true)
+                #expect(short.status == .unprocessableContent && String(buffer: short.body).contains("494 499,99 € au lieu de 494 500 €"))
+                #expect(try await call("/api/v1/dossiers/\(s.id)/payments", .post, DossierTests.porteur, String(format: order, "494500"), versioned: true).status == .forbidden)
+                #expect(try await call("/api/v1/dossiers/\(s.id)/payments", .post, DossierTests.agent, String(format: order, "494500")).status == .preconditionRequired)
+                #expect(try await call("/api/v1/dossiers/\(s.id)/payments", .post, DossierTests.agent, String(format: order, "494500"), versioned: true).status == .ok)
+                #expect(try await call("/api/v1/dossiers/\(s.id)/payments", .post, DossierTests.agent, String(format: order, "494500"), versioned: true).status == .conflict)
+                let own = try await call("/api/v1/dossiers/\(s.id)/payments/avance/validation", .post, DossierTests.agent, "{}", versioned: true)
+                #expect(own.status == .forbidden && String(buffer: own.body).contains("deux personnes pour payer"))
+                schedule = try json(try await call("/api/v1/dossiers/\(s.id)/payments/avance/validation", .post, Self.secondAgent, "{}", versioned: true))
+                #expect(schedule["instalments"]?[0]?["status"] == .string("ordonne"))
+                #expect(schedule["instalments"]?[0]?["reference"] == .string("MANDAT-2022-0042"))
+                #expect(schedule["instalments"]?[0]?["validatedBy"] == .string("second@ars-occitanie.test"))
+            }
+            // 15 January 2023: the VSR, the measures, the expenses, the solde.
+            try await application("2023-01-15").test(.router) { client in
+                func call(_ uri: String, _ method: HTTPRequest.Method, _ session: String, _ body: String? = nil, versioned: Bool = false,
+                          type: String = "application/json") async throws -> TestResponse {
+                    var headers = DossierTests.headers(session, version: versioned ? s.version : nil)
+                    headers[.contentType] = type
+                    let response = try await client.execute(uri: uri, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) })
+                    if let tag = response.headers[.eTag], let v = Int(tag.trimmingCharacters(in: CharacterSet(charactersIn: "\""))) { s.version = v }
+                    return response
+                }
+                _ = try await call("/api/v1/dossiers/\(s.id)/payments", .get, DossierTests.porteur)
+                #expect(try await call("/api/v1/dossiers/\(s.id)/vsr", .put, DossierTests.porteur, "{\"vsrDate\": \"2022-07-15\"}", versioned: true).status == .ok)
+                let bad = try await call("/api/v1/dossiers/\(s.id)/measures", .post, DossierTests.porteur, try Self.measures(bad: true), versioned: true, type: "text/csv")
+                #expect(bad.status == .unprocessableContent && String(buffer: bad.body).contains("ligne 3"))
+                var schedule = try json(try await call("/api/v1/dossiers/\(s.id)/measures", .post, DossierTests.porteur, try Self.measures(), versioned: true, type: "text/csv"))
+                #expect(schedule["measuredEstablishments"] == .number("46"))
+                let solde = schedule["instalments"]?[1]
+                #expect(solde?["status"] == .string("aVenir"))
+                guard case let .array(conditions)? = solde?["conditions"] else { Issue.record("conditions du solde"); return }
+                #expect(conditions.map { $0["condition"] } == ["mss", "dmp", "activeRecords", "withProjet", "withEvent", "avance", "expenses"].map(JSON.string))
+                #expect(conditions.filter { $0["met"] == .bool(false) }.map { $0["condition"] } == [.string("expenses")])
+                #expect(conditions[0]["detail"] == .string("cible de 70 % atteinte (2022-12)"))
+                // Expenses below 80 % of the grant: the machine never accepts them, the instructor does.
+                schedule = try json(try await call("/api/v1/dossiers/\(s.id)/expenses", .put, DossierTests.porteur, "{\"amount\": 700000}", versioned: true))
+                #expect(schedule["instalments"]?[1]?["conditions"]?[6]?["detail"] == .string("dépenses déclarées : 700 000 € pour 989 000 € accordés, sous 80 % : à accepter explicitement par l'ARS"))
+                #expect(try await call("/api/v1/dossiers/\(s.id)/expenses", .put, DossierTests.porteur, "{\"accepted\": true, \"motivation\": \"Moi.\"}", versioned: true).status == .forbidden)
+                #expect(try await call("/api/v1/dossiers/\(s.id)/expenses", .put, DossierTests.agent, "{\"accepted\": true}", versioned: true).status == .unprocessableContent)
+                schedule = try json(try await call("/api/v1/dossiers/\(s.id)/expenses", .put, DossierTests.agent,
+                                                   "{\"accepted\": true, \"motivation\": \"Matériel mutualisé avec un autre projet.\"}", versioned: true))
+                #expect(schedule["instalments"]?[1]?["status"] == .string("exigible"))
+                // The deadline revised by the ARS: said revised, the former date kept.
+                schedule = try json(try await call("/api/v1/dossiers/\(s.id)/deadline", .put, DossierTests.agent,
+                                                   "{\"deadline\": \"2024-05-02\", \"motivation\": \"Changement d'éditeur.\"}", versioned: true))
+                #expect(schedule["instalments"]?[1]?["deadline"] == .string("2024-05-02") && schedule["instalments"]?[1]?["deadlineRevised"] == .bool(true))
+                #expect(schedule["instalments"]?[1]?["deadlineHistory"]?[0]?["previous"] == .string("2023-11-02"))
+                // A stale version changes nothing; then the solde by two instructors.
+                let stale = try await client.execute(uri: "/api/v1/dossiers/\(s.id)/payments", method: .post, headers: DossierTests.headers(DossierTests.agent, version: s.version - 1),
+                                                     body: ByteBuffer(string: "{\"instalment\": \"solde\", \"amount\": 494500, \"orderedAt\": \"2023-01-15\", \"reference\": \"MANDAT-2023-0007\"}"))
+                #expect(stale.status == .preconditionFailed)
+                #expect(try await call("/api/v1/dossiers/\(s.id)/payments", .post, DossierTests.agent,
+                                       "{\"instalment\": \"solde\", \"amount\": 494500, \"orderedAt\": \"2023-01-15\", \"reference\": \"MANDAT-2023-0007\"}", versioned: true).status == .ok)
+                schedule = try json(try await call("/api/v1/dossiers/\(s.id)/payments/solde/validation", .post, Self.secondAgent, "{}", versioned: true))
+                #expect(schedule["instalments"]?[1]?["status"] == .string("ordonne"))
+                // An order validated is never cancelled; a cancellation needs its motivation.
+                #expect(try await call("/api/v1/dossiers/\(s.id)/payments/solde/cancellation", .post, DossierTests.agent, "{}", versioned: true).status == .unprocessableContent)
+                let cancelled = try await call("/api/v1/dossiers/\(s.id)/payments/solde/cancellation", .post, DossierTests.agent, "{\"motivation\": \"Erreur.\"}", versioned: true)
+                #expect(cancelled.status == .conflict && String(buffer: cancelled.body).contains("déjà ordonné"))
+                // The envelope of the region: committed and ordered against 4 186 783 €.
+                let envelopes = try json(try await call("/api/v1/envelopes?campaign=2022-occitanie", .get, DossierTests.agent))
+                #expect(envelopes[0]?["scope"] == .string("76") && envelopes[0]?["envelope"] == .number("4186783"))
+                #expect(envelopes[0]?["committed"] == .number("989000") && envelopes[0]?["ordered"] == .number("989000"))
+                #expect(envelopes[0]?["remaining"] == .number("3197783") && envelopes[0]?["counts"]?["accepte"] == .number("1"))
+                #expect(try await call("/api/v1/envelopes?campaign=2022-occitanie", .get, DossierTests.porteur).status == .forbidden)
+            }
+            let actions = try await store.sql.raw("SELECT action FROM audit_events WHERE object = \(bind: "dossier:\(s.id)") ORDER BY id").all()
+                .map { try $0.decode(column: "action", as: String.self) }
+            for action in ["dossier.convention", "paiement.proposition", "paiement.validation", "dossier.vsr", "depenses.declaration", "depenses.acceptation", "echeance.revision"] {
+                #expect(actions.contains(action), "\(action) absent du journal")
+            }
+        }
+    }
+}
