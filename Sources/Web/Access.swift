@@ -133,6 +133,8 @@ enum AccessMatrix {
         allow(.post, .dossierMessages(id), sides)
         allow(.post, .dossierAnnotations(id), .roles([.instructeur]))
         allow(.post, .dossierDocuments(id), sides)
+        allow(.post, .dossierPayments(id), sides)
+        allow(.post, .dossierPaymentFiles(id), sides)
         allow(.get, .dossierDocument(id, document: ":document"), readers)
         return rules
     }()

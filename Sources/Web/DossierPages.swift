@@ -194,8 +194,13 @@ struct DossierPages: Sendable {
     /// A form's change against its `version` field; refusals shown on the dossier's page.
     func changing(_ request: Request, _ context: SiteContext,
                   _ change: (Dossier, Int, [String: String], Principal) async throws -> DossierChange) async throws -> Response {
-        let form = try await Form.read(request)
-        return try await withDossier(context) { d, principal in
+        try await changing(form: try await Form.read(request), context, change)
+    }
+
+    /// The same, for a form already read (a multipart one).
+    func changing(form: [String: String], _ context: SiteContext,
+                  _ change: (Dossier, Int, [String: String], Principal) async throws -> DossierChange) async throws -> Response {
+        try await withDossier(context) { d, principal in
             guard let version = form["version"].flatMap(Int.init) else {
                 return try await page(d, principal, message: Message(text: "Formulaire incomplet (version du dossier absente) : rien n'a été modifié.", refused: true), status: .badRequest)
             }
@@ -233,7 +238,8 @@ struct DossierPages: Sendable {
             annotations: sides.contains(.instructeur) ? try await dossiers.notes(d.id, kind: "annotation") : [],
             avis: sides.contains(.instructeur) || expert ? try await dossiers.avis(dossier: d.id) : [],
             history: try await dossiers.history(d.id), priorities: dossiers.priorities(d),
-            listedPriorities: site.engine.catalogue.campaign(d.campaign)?.rules(on: site.today()).grid.priorities ?? [])
+            listedPriorities: site.engine.catalogue.campaign(d.campaign)?.rules(on: site.today()).grid.priorities ?? [],
+            payments: d.state == .accepte ? try await dossiers.payments(d) : nil, deadlineHistory: try await dossiers.deadlineHistory(d.id))
         return DossierView(dossier: d, context, message: message, unmet: unmet).response(status: status)
     }
 

@@ -69,6 +69,10 @@ enum SiteURL: Sendable {
     case dossierAvis(String)
     case avisAnswer(String)
     case dossierConventionPDF(String)
+    /// The payments section's forms: `dossierPayments` (fields), `dossierPaymentFiles` (a signed
+    /// convention or a measures file, multipart).
+    case dossierPayments(String)
+    case dossierPaymentFiles(String)
     case dossierTransitions(String)
     case dossierScore(String)
     case dossierMessages(String)
@@ -163,6 +167,8 @@ enum SiteURL: Sendable {
         case let .dossierAvis(id): return "/dossiers/\(id)/avis"
         case let .avisAnswer(id): return "/avis/\(id)"
         case let .dossierConventionPDF(id): return "/dossiers/\(id)/convention.pdf"
+        case let .dossierPayments(id): return "/dossiers/\(id)/paiements"
+        case let .dossierPaymentFiles(id): return "/dossiers/\(id)/paiements/fichier"
         case let .dossierTransitions(id): return "/dossiers/\(id)/transitions"
         case let .dossierScore(id): return "/dossiers/\(id)/note"
         case let .dossierMessages(id): return "/dossiers/\(id)/messages"

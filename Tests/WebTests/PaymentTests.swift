@@ -184,4 +184,102 @@ struct PaymentTests {
             }
         }
     }
+    /// Files, takes, scores and accepts the example dossier through the API; its id.
+    static func accepted(_ client: some TestClientProtocol) async throws -> String {
+        func call(_ uri: String, _ method: HTTPRequest.Method, _ session: String, _ body: String? = nil, version: Int? = nil) async throws -> TestResponse {
+            try await client.execute(uri: uri, method: method, headers: DossierTests.headers(session, version: version), body: body.map { ByteBuffer(string: $0) })
+        }
+        guard case let .string(id)? = try json(try await call("/api/v1/dossiers", .post, DossierTests.porteur, "{\"title\": \"Paiements par les pages\", \"project\": \(fromFiness)}"))["id"] else {
+            throw TestFailure("dossier non créé")
+        }
+        for item in ["cadreReponse", "autodiagnosticSI", "planFinancement", "devis"] {
+            let (h, body) = DossierTests.multipart(item: item, filename: "\(item).pdf", bytes: Array("%PDF-1.7 \(item)".utf8))
+            _ = try await client.execute(uri: "/api/v1/dossiers/\(id)/documents", method: .post, headers: h, body: body)
+        }
+        _ = try await call("/api/v1/dossiers/\(id)/transitions", .post, DossierTests.porteur, "{\"to\": \"depose\"}", version: 1)
+        _ = try await call("/api/v1/dossiers/\(id)/transitions", .post, DossierTests.agent, "{\"to\": \"enInstruction\"}", version: 2)
+        _ = try await call("/api/v1/dossiers/\(id)/score", .put, DossierTests.agent, "{\"criteria\": {\"enjeux\": 3, \"equipe\": 2, \"planning\": 2, \"securite\": 2, \"interoperabilite\": 3}}", version: 3)
+        let accepted = try await call("/api/v1/dossiers/\(id)/transitions", .post, DossierTests.agent, "{\"to\": \"accepte\"}", version: 4)
+        guard accepted.status == .ok else { throw TestFailure("acceptation : \(accepted.status)") }
+        return id
+    }
+
+    /// The same scenario through the dossier's page: every step a form with the page's version.
+    @Test(arguments: TestDatabase.available)
+    func throughThePages(_ db: TestDatabase) async throws {
+        try await db.withStore { store in
+            try await DemoRegistry.importIfEmpty(into: store)
+            try await DossierTests.open(store, "porteur@d.test", "porteur:310100011", session: DossierTests.porteur)
+            try await DossierTests.open(store, "agent@ars-occitanie.test", "instructeur:76", session: DossierTests.agent)
+            try await DossierTests.open(store, "second@ars-occitanie.test", "instructeur:76", session: Self.secondAgent)
+            var logger = Logger(label: "esms.test")
+            logger.logLevel = TestLogging.level
+            func application(_ today: String) -> some ApplicationProtocol {
+                buildApplication(site: Site(store: store, today: CalendarDate(iso: today)), configuration: ServerConfiguration(database: store.location), logger: logger)
+            }
+            let s = Progress()
+            @Sendable func page(_ client: some TestClientProtocol, _ session: String) async throws -> String {
+                text(try await client.execute(uri: "/dossiers/\(s.id)", method: .get, headers: [.cookie: "esms_session=\(session)"]))
+            }
+            @Sendable func post(_ client: some TestClientProtocol, _ session: String, _ fields: String) async throws -> TestResponse {
+                let version = formVersion(try await page(client, session))
+                return try await client.execute(uri: "/dossiers/\(s.id)/paiements", method: .post,
+                                                headers: [.contentType: "application/x-www-form-urlencoded", .cookie: "esms_session=\(session)"],
+                                                body: ByteBuffer(string: "version=\(version)&\(fields)&csrf=\(testToken)"))
+            }
+            @Sendable func upload(_ client: some TestClientProtocol, _ session: String, _ fields: [(String, String)], file: String, filename: String) async throws -> TestResponse {
+                let version = formVersion(try await page(client, session))
+                var body = ""
+                for (name, value) in [("csrf", testToken), ("version", version)] + fields {
+                    body += "--b\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n"
+                }
+                body += "--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"\(filename)\"\r\n\r\n\(file)\r\n--b--\r\n"
+                return try await client.execute(uri: "/dossiers/\(s.id)/paiements/fichier", method: .post,
+                                                headers: [.contentType: "multipart/form-data; boundary=b", .cookie: "esms_session=\(session)"], body: ByteBuffer(string: body))
+            }
+            try await application("2022-05-02").test(.router) { client in
+                s.id = try await Self.accepted(client)
+                var shown = try await page(client, DossierTests.porteur)
+                #expect(shown.contains("<h2 id=\"paiements\">Paiements</h2>") && shown.contains("<a href=\"#paiements\">Paiements</a>"))
+                #expect(shown.contains("✗ <strong>Convention de financement (P1) : convention de financement ARS–porteur non enregistrée</strong>"))
+                #expect(!shown.contains("Enregistrer la convention") && !shown.contains("Proposer l'ordre"))
+                // The instructor records the signed convention (its PDF and date) from the page.
+                let recorded = try await upload(client, DossierTests.agent, [("action", "convention"), ("kind", "financement"), ("signedAt", "2022-05-02")],
+                                                file: "%PDF-1.7 convention signée", filename: "convention.pdf")
+                #expect(recorded.status == .seeOther)
+                shown = try await page(client, DossierTests.agent)
+                #expect(shown.contains("Convention de financement signée le 02/05/2022, enregistrée par agent@ars-occitanie.test"))
+                #expect(shown.contains("convention.pdf</a>") && shown.contains("Proposer l'ordre de paiement : Avance"))
+                // The advance: proposed by one, refused to the same, validated by the other.
+                #expect(try await post(client, DossierTests.agent, "action=ordre&instalment=avance&amount=494+500&orderedAt=2022-05-02&reference=MANDAT-42").status == .seeOther)
+                #expect(!(try await page(client, DossierTests.agent)).contains("Valider l'ordre de paiement"))
+                let own = try await post(client, DossierTests.agent, "action=validation&instalment=avance")
+                #expect(own.status == .forbidden && text(own).contains("Deux personnes pour payer"))
+                #expect(try await page(client, Self.secondAgent).contains("Valider l'ordre de paiement : Avance"))
+                #expect(try await post(client, Self.secondAgent, "action=validation&instalment=avance").status == .seeOther)
+                #expect(try await page(client, DossierTests.porteur).contains("Ordre MANDAT-42 du 02/05/2022, proposé par agent@ars-occitanie.test, validé par second@ars-occitanie.test"))
+            }
+            try await application("2023-01-15").test(.router) { client in
+                #expect(try await post(client, DossierTests.porteur, "action=vsr&vsrDate=2022-07-15").status == .seeOther)
+                let refused = try await upload(client, DossierTests.porteur, [("action", "mesures")], file: try Self.measures(bad: true), filename: "mesures.csv")
+                #expect(refused.status == .unprocessableContent && text(refused).contains("ligne 3"))
+                #expect(try await upload(client, DossierTests.porteur, [("action", "mesures")], file: try Self.measures(), filename: "mesures.csv").status == .seeOther)
+                #expect(try await post(client, DossierTests.porteur, "action=depenses&amount=700+000").status == .seeOther)
+                var shown = try await page(client, DossierTests.porteur)
+                #expect(shown.contains("✗ <strong>Dépenses (condition 3) (P2) : dépenses déclarées : 700 000 € pour 989 000 € accordés, sous 80 % : à accepter explicitement par l&#39;ARS</strong>"))
+                #expect(shown.contains("✓ Taux « MSSanté » (P2) : cible de 70 % atteinte (2022-12)") || shown.contains("✓ Taux"))
+                #expect(try await post(client, DossierTests.agent, "action=acceptation&motivation=Mat%C3%A9riel+mutualis%C3%A9.").status == .seeOther)
+                #expect(try await post(client, DossierTests.agent, "action=ordre&instalment=solde&amount=494500&orderedAt=2023-01-15&reference=MANDAT-43").status == .seeOther)
+                #expect(try await post(client, Self.secondAgent, "action=validation&instalment=solde").status == .seeOther)
+                shown = try await page(client, DossierTests.porteur)
+                #expect(shown.components(separatedBy: "<td>Ordonné<br>").count == 3, "\(shown.components(separatedBy: "Paiements</h2>").last?.prefix(1500) ?? "")")
+            }
+        }
+    }
+}
+
+/// A step of a scenario that could not be taken: the test stops there, saying which.
+struct TestFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }

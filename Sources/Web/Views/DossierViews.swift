@@ -132,6 +132,7 @@ struct DossierView: PageView {
     /// The decision letter, once the dossier is accepted or refused.
     let decisionHref: String?
     let conventionHref: String?
+    let payments: PaymentsSection?
     /// The sections of the page, linked at its top (keyboard: one tab stop each, no script).
     let tabs: [Tab]
     let project: ProjectPart?
@@ -315,6 +316,9 @@ struct DossierView: PageView {
         let history: [JSON]
         let priorities: [Priority]
         let listedPriorities: [Priority]
+        /// The accepted dossier's schedule (payments.md) and the revisions of its deadline.
+        let payments: DossierRepository.Payments?
+        let deadlineHistory: [JSON]
     }
 
     init(dossier d: Dossier, _ c: Context, message: Message? = nil, unmet: [String] = []) {
@@ -425,6 +429,8 @@ struct DossierView: PageView {
         } : []
         var tabs = [Tab(href: "#projet", label: "Projet"), Tab(href: "#pieces", label: "Pièces"), Tab(href: "#evaluation", label: "Évaluation")]
         if showAvis { tabs.append(Tab(href: "#avis", label: "Avis")) }
+        payments = c.payments.map { PaymentsSection(dossier: d, $0, documents: documents, history: c.deadlineHistory, sides: sides, viewer: c.viewer) }
+        if payments != nil { tabs.append(Tab(href: "#paiements", label: "Paiements")) }
         if sides.contains(.instructeur) { tabs.append(Tab(href: "#annotations", label: "Annotations privées")) }
         tabs += [Tab(href: "#messagerie", label: "Messagerie"), Tab(href: "#historique", label: "Historique")]
         self.tabs = tabs
