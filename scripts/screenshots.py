@@ -217,6 +217,7 @@ try:
     report.append(f"clavier, instructeur → avis demandé à un compte sans rôle expert : {refused[0].text if refused else 'accepté'}")
     shoot("instruction-dossier", f"/dossiers/{decided['id']}")
     shoot("classement", "/classement?campaign=2022&scope=76")
+    shoot("tableau-de-bord", "/tableau-de-bord?campaign=2022")
     shoot("convention", f"/dossiers/{decided['id']}/convention")
     open(f"{out}/report.txt", "w").write("\n".join(report) + "\n")
     print("\n".join(report))

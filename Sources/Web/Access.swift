@@ -134,6 +134,7 @@ enum AccessMatrix {
         allow(.post, .dossierAnnotations(id), .roles([.instructeur]))
         allow(.post, .dossierDocuments(id), sides)
         allow(.post, .dossierPayments(id), sides)
+        for url: SiteURL in [.dashboard, .dashboardCSV, .dashboardXLSX] { allow(.get, url, .roles([.instructeur, .lecteur])) }
         allow(.post, .dossierPaymentFiles(id), sides)
         allow(.get, .dossierDocument(id, document: ":document"), readers)
         return rules

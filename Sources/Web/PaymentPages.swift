@@ -17,6 +17,43 @@ struct PaymentPages: Sendable {
             try await pages.changing(request, context) { d, version, form, principal in try await change(d, version, form, principal) }
         }
         routes.post(SiteURL.dossierPaymentFiles(id).path) { request, context in try await file(request, context) }
+        routes.get(SiteURL.dashboard.path) { request, context in
+            try await withDashboard(request, context) { d in DashboardView(d, catalogue: site.engine.catalogue).response() }
+        }
+        routes.get(SiteURL.dashboardCSV.path) { request, context in
+            try await withDashboard(request, context) { d in
+                guard let table = Form.query(request)["table"].flatMap(DashboardTable.init(rawValue:)) else {
+                    return ErrorPage(heading: "Tableau inconnu", sentence: "Tableau attendu : \(DashboardTable.allCases.map(\.rawValue).joined(separator: ", ")).").response(status: .badRequest)
+                }
+                return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"tableau-de-bord-\(table.rawValue).csv\""],
+                                body: .init(byteBuffer: ByteBuffer(string: Workbook(sheets: [table.sheet(d)]).csv())))
+            }
+        }
+        routes.get(SiteURL.dashboardXLSX.path) { request, context in
+            try await withDashboard(request, context) { d in
+                let data = try Workbook(sheets: DashboardTable.allCases.map { $0.sheet(d) }).xlsx()
+                return Response(status: .ok, headers: [.contentType: DocumentKind.xlsx.contentType, .contentDisposition: "attachment; filename=\"tableau-de-bord.xlsx\""],
+                                body: .init(byteBuffer: ByteBuffer(bytes: data)))
+            }
+        }
+    }
+
+    /// The dashboard of the campaign asked (else the first of the caller's regions, else the first
+    /// of the catalogue) over the caller's scopes; a national reader sees every scope.
+    func withDashboard(_ request: Request, _ context: SiteContext, _ respond: (Dashboard) async throws -> Response) async throws -> Response {
+        guard let principal = context.principal else { throw HTTPError(.unauthorized) }
+        let catalogue = site.engine.catalogue
+        let scopes = Array(Set(principal.scopes(.instructeur) + principal.scopes(.lecteur))).sorted()
+        let every = principal.scopes(.lecteur).contains("national")
+        let asked = Form.query(request)["campaign"].flatMap { $0.isEmpty ? nil : $0 }
+        if let asked, catalogue.campaign(asked) == nil {
+            return ErrorPage(heading: "Campagne inconnue", sentence: "Campagne « \(Limits.quote(asked)) » inconnue ; campagnes : \(catalogue.campaigns.map(\.id).joined(separator: ", ")).").response(status: .notFound)
+        }
+        let id = asked ?? catalogue.campaigns.first { c in c.region.map(scopes.contains) ?? false }?.id ?? catalogue.campaigns.first?.id ?? ""
+        guard let dashboard = try await dossiers.dashboard(campaign: id, scopes: scopes.filter { $0 != "national" || !every }, every: every) else {
+            return ErrorPage(heading: "Aucune campagne", sentence: "Le catalogue des campagnes est vide.").response(status: .notFound)
+        }
+        return try await respond(dashboard)
     }
 
     static func requireInstructor(_ sides: Set<DossierSide>) throws {

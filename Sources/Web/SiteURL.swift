@@ -72,6 +72,10 @@ enum SiteURL: Sendable {
     /// The payments section's forms: `dossierPayments` (fields), `dossierPaymentFiles` (a signed
     /// convention or a measures file, multipart).
     case dossierPayments(String)
+    /// `DashboardView`, `Templates/dashboard.mustache`, and its exports.
+    case dashboard
+    case dashboardCSV
+    case dashboardXLSX
     case dossierPaymentFiles(String)
     case dossierTransitions(String)
     case dossierScore(String)
@@ -168,6 +172,9 @@ enum SiteURL: Sendable {
         case let .avisAnswer(id): return "/avis/\(id)"
         case let .dossierConventionPDF(id): return "/dossiers/\(id)/convention.pdf"
         case let .dossierPayments(id): return "/dossiers/\(id)/paiements"
+        case .dashboard: return "/tableau-de-bord"
+        case .dashboardCSV: return "/tableau-de-bord.csv"
+        case .dashboardXLSX: return "/tableau-de-bord.xlsx"
         case let .dossierPaymentFiles(id): return "/dossiers/\(id)/paiements/fichier"
         case let .dossierTransitions(id): return "/dossiers/\(id)/transitions"
         case let .dossierScore(id): return "/dossiers/\(id)/note"

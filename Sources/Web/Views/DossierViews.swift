@@ -21,6 +21,7 @@ struct DossierListView: PageView {
 
     struct Instruction {
         let ranking = SiteURL.ranking.path
+        let dashboard = SiteURL.dashboard.path
         let exportCSV = SiteURL.apiDossiersExportCSV.path
         let exportXLSX = SiteURL.apiDossiersExportXLSX.path
     }
