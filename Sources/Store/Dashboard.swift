@@ -51,30 +51,31 @@ extension DossierRepository {
         for row in funded where scope(try row.decode(column: "instruction", as: String?.self), try row.decode(column: "region", as: String?.self)).map(seen.contains) == true {
             fundedCount += try row.decode(column: "n", as: Int.self)
         }
-        let latest = try await store.sql.raw("""
-            SELECT d.instruction, d.region, m.persons, m.active_records, m.active_with_projet, m.active_with_event, m.mss_messages_sent, m.dmp_fed_persons
-            FROM usage_measure m
-            JOIN (SELECT u.finess_et, MAX(u.month) AS month FROM usage_measure u
-                  JOIN dossier_establishments e ON e.finess_et = u.finess_et
-                  JOIN dossiers d ON d.id = e.dossier AND d.state = \(bind: accepted) AND d.campaign = \(bind: id)
-                  GROUP BY u.finess_et) l ON l.finess_et = m.finess_et AND l.month = m.month
-            JOIN dossier_establishments e ON e.finess_et = m.finess_et
-            JOIN dossiers d ON d.id = e.dossier AND d.state = \(bind: accepted) AND d.campaign = \(bind: id)
-            """).all()
+        // The last month of each funded establishment, kept with the measures (`usage_latest`),
+        // counted in the database per scope: a target is met when numerator × 100 ≥ target ×
+        // denominator, as `Rate.meets` says it (a zero denominator meets nothing).
         let targets: [Indicator: Int] = [.mss: grid.targetMssante, .dmp: grid.targetDmp, .activeRecords: grid.targetDui, .withProjet: grid.targetDui, .withEvent: grid.targetDui]
+        func meets(_ numerator: String, _ denominator: String, _ indicator: Indicator) -> SQLQueryString {
+            "SUM(CASE WHEN m.\(unsafeRaw: denominator) > 0 AND CAST(m.\(unsafeRaw: numerator) AS BIGINT) * 100 >= CAST(m.\(unsafeRaw: denominator) AS BIGINT) * \(literal: targets[indicator] ?? 100) THEN 1 ELSE 0 END)"
+        }
+        let latest = try await store.sql.raw("""
+            SELECT d.instruction, d.region, COUNT(*) AS measured,
+                \(meets("mss_messages_sent", "persons", .mss)) AS mss, \(meets("dmp_fed_persons", "persons", .dmp)) AS dmp,
+                \(meets("active_records", "persons", .activeRecords)) AS active, \(meets("active_with_projet", "active_records", .withProjet)) AS projet,
+                \(meets("active_with_event", "active_records", .withEvent)) AS event
+            FROM dossier_establishments e
+            JOIN dossiers d ON d.id = e.dossier AND d.state = \(bind: accepted) AND d.campaign = \(bind: id)
+            JOIN usage_latest m ON m.finess_et = e.finess_et
+            GROUP BY d.instruction, d.region
+            """).all()
         var meeting: [Indicator: Int] = [:]
         var measured = 0
         for row in latest {
             guard scope(try row.decode(column: "instruction", as: String?.self), try row.decode(column: "region", as: String?.self)).map(seen.contains) == true else { continue }
-            func count(_ column: String) throws -> Int { try row.decode(column: column, as: Int.self) }
-            let persons = try count("persons"), active = try count("active_records")
-            let rates: [Indicator: Rate] = [
-                .mss: Rate(numerator: try count("mss_messages_sent"), denominator: persons), .dmp: Rate(numerator: try count("dmp_fed_persons"), denominator: persons),
-                .activeRecords: Rate(numerator: active, denominator: persons), .withProjet: Rate(numerator: try count("active_with_projet"), denominator: active),
-                .withEvent: Rate(numerator: try count("active_with_event"), denominator: active),
-            ]
-            measured += 1
-            for (indicator, rate) in rates where rate.meets(targets[indicator] ?? 100) == true { meeting[indicator, default: 0] += 1 }
+            measured += try row.decode(column: "measured", as: Int.self)
+            for (indicator, column) in [(Indicator.mss, "mss"), (.dmp, "dmp"), (.activeRecords, "active"), (.withProjet, "projet"), (.withEvent, "event")] {
+                meeting[indicator, default: 0] += try row.decode(column: column, as: Int?.self) ?? 0
+            }
         }
 
         // The accepted dossiers whose solde is not ordered, their deadline past or within three months.

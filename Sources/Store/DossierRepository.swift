@@ -292,6 +292,9 @@ public struct DossierRepository: Sendable {
             case .enInstruction:
                 if from == .depose { d.instructor = actor } else {
                     if message == nil { unmet.append("une motivation (message) est requise pour revenir sur une décision") }
+                    if from == .accepte, try await !orders(d.id).orders.isEmpty {
+                        unmet.append("un ordre de paiement a déjà été proposé : on ne revient sur la décision qu'avant tout paiement")
+                    }
                     d.granted = nil
                     d.decision = nil
                 }

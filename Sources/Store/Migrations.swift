@@ -218,8 +218,16 @@ enum Migrations {
             Migration(version: 11, name: "conventions, ordres de paiement et suivi du solde",
                       sqlite: paymentTables(amount: "INTEGER", flag: "INTEGER", serial: "INTEGER PRIMARY KEY AUTOINCREMENT"),
                       postgres: paymentTables(amount: "BIGINT", flag: "BOOLEAN", serial: "BIGSERIAL PRIMARY KEY")),
+            // The dashboard reads each establishment's last measured month from a row kept with the
+            // measures, never by walking its months.
+            Migration(version: 12, name: "dernier mois mesuré de chaque établissement", sqlite: latestMeasures, postgres: latestMeasures),
         ]
     }()
+
+    static let latestMeasures = [
+        "CREATE TABLE usage_latest (finess_et TEXT PRIMARY KEY, month TEXT NOT NULL, persons INTEGER NOT NULL, active_records INTEGER NOT NULL, active_with_projet INTEGER NOT NULL, active_with_event INTEGER NOT NULL, mss_messages_sent INTEGER NOT NULL, dmp_fed_persons INTEGER NOT NULL)",
+        "INSERT INTO usage_latest (finess_et, month, persons, active_records, active_with_projet, active_with_event, mss_messages_sent, dmp_fed_persons) SELECT m.finess_et, m.month, m.persons, m.active_records, m.active_with_projet, m.active_with_event, m.mss_messages_sent, m.dmp_fed_persons FROM usage_measure m WHERE m.month = (SELECT MAX(u.month) FROM usage_measure u WHERE u.finess_et = m.finess_et)",
+    ]
 
     static func paymentTables(amount: String, flag: String, serial: String) -> [String] {
         [

@@ -68,6 +68,20 @@ public struct UsageRepository: Sendable {
                         SQLBind(Self.counts(m).rendered(indent: false)), SQLBind(now), SQLBind(author), SQLBind(source))
                 .run()
         }
+        // The last month of each establishment of the import, kept for the dashboard.
+        var latest: [String: MonthlyMeasure] = [:]
+        for m in measures where latest[m.finessET].map({ $0.month < m.month }) ?? true { latest[m.finessET] = m }
+        for m in latest.values {
+            try await store.sql.raw("""
+                INSERT INTO usage_latest (finess_et, month, persons, active_records, active_with_projet, active_with_event, mss_messages_sent, dmp_fed_persons)
+                VALUES (\(bind: m.finessET), \(bind: m.month.description), \(bind: m.persons), \(bind: m.activeRecords), \(bind: m.activeWithProjet),
+                        \(bind: m.activeWithEvent), \(bind: m.mssMessagesSent), \(bind: m.dmpFedPersons))
+                ON CONFLICT (finess_et) DO UPDATE SET month = excluded.month, persons = excluded.persons, active_records = excluded.active_records,
+                    active_with_projet = excluded.active_with_projet, active_with_event = excluded.active_with_event,
+                    mss_messages_sent = excluded.mss_messages_sent, dmp_fed_persons = excluded.dmp_fed_persons
+                WHERE excluded.month >= usage_latest.month
+                """).run()
+        }
         // Counts of the import only: the measures themselves stay in their history.
         try await AuditLog(store: store).record(actor: author, action: "usage.import", object: "usage:\(source)", details: .object([
             ("etablissements", .int(ets.count)), ("ajoutees", .int(counts.added)), ("corrigees", .int(counts.replaced)), ("inchangees", .int(counts.unchanged)),

@@ -135,3 +135,11 @@ struct PaymentPages: Sendable {
         }
     }
 }
+
+/// The dashboard page as the server renders it, for `esms bench dashboard`.
+public enum DashboardPage {
+    /// The size of the page's HTML.
+    public static func bytes(_ dashboard: Dashboard, catalogue: CampaignCatalogue) -> Int {
+        DashboardView(dashboard, catalogue: catalogue).html.utf8.count
+    }
+}

@@ -1,4 +1,5 @@
 import Rules
+import SQLKit
 import Store
 import Testing
 import TestSupport
@@ -29,6 +30,26 @@ struct UsageRepositoryTests {
             #expect(history[1].current["activeRecords"] == .int(95))
             #expect(history[1].changedBy == "EHPAD Les Acacias")
             #expect(history[1].source == "correction.csv")
+        }
+    }
+
+    /// The last measured month of each establishment, kept for the dashboard: a correction of an
+    /// older month leaves it, a correction of it or a newer month replaces it.
+    @Test(arguments: TestDatabase.available)
+    func theLastMonthIsKeptWithTheMeasures(_ db: TestDatabase) async throws {
+        try await db.withStore { store in
+            let repository = UsageRepository(store: store)
+            func latest() async throws -> [String] {
+                try await store.sql.raw("SELECT finess_et, month, active_records FROM usage_latest ORDER BY finess_et").all().map {
+                    "\(try $0.decode(column: "finess_et", as: String.self)) \(try $0.decode(column: "month", as: String.self)) \(try $0.decode(column: "active_records", as: Int.self))"
+                }
+            }
+            _ = try await repository.importMeasures([measure("315000018", "2025-05"), measure("315000018", "2025-04"), measure("315000026", "2025-04")], by: "a", source: "a.csv")
+            #expect(try await latest() == ["315000018 2025-05 90", "315000026 2025-04 90"])
+            _ = try await repository.importMeasures([measure("315000018", "2025-04", active: 95)], by: "a", source: "b.csv")
+            #expect(try await latest() == ["315000018 2025-05 90", "315000026 2025-04 90"])
+            _ = try await repository.importMeasures([measure("315000018", "2025-05", active: 85), measure("315000026", "2025-06", active: 70)], by: "a", source: "c.csv")
+            #expect(try await latest() == ["315000018 2025-05 85", "315000026 2025-06 70"])
         }
     }
 }

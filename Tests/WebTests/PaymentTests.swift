@@ -122,6 +122,9 @@ struct PaymentTests {
                 #expect(schedule["instalments"]?[0]?["status"] == .string("ordonne"))
                 #expect(schedule["instalments"]?[0]?["reference"] == .string("MANDAT-2022-0042"))
                 #expect(schedule["instalments"]?[0]?["validatedBy"] == .string("second@ars-occitanie.test"))
+                // Once paid, the decision is not taken back.
+                let reopen = try await call("/api/v1/dossiers/\(s.id)/transitions", .post, DossierTests.agent, "{\"to\": \"enInstruction\", \"message\": \"Recours.\"}", versioned: true)
+                #expect(reopen.status == .unprocessableContent && String(buffer: reopen.body).contains("avant tout paiement"))
             }
             // 15 January 2023: the VSR, the measures, the expenses, the solde.
             try await application("2023-01-15").test(.router) { client in

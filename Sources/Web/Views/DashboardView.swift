@@ -17,7 +17,10 @@ struct DashboardView: PageView {
     let usageCaption: String
     let usage: [UsageLine]
     let late: [LateLine]
+    let lateCaption: String
     let exports: [Export]
+    /// The page lists the first ones; the CSV and the XLSX have them all.
+    static let lateShown = 100
 
     struct ScopeLine {
         let scope: String
@@ -71,7 +74,10 @@ struct DashboardView: PageView {
             return UsageLine(indicator: Show.sentenceCase(i.french), target: "\(d.targets[i] ?? 0) %", meeting: "\(n) sur \(d.measured)",
                              share: d.measured == 0 ? "non mesurable" : UsageReport.percent(Double(n) / Double(d.measured)))
         }
-        late = d.late.map { l in
+        lateCaption = d.late.count > Self.lateShown
+            ? "Dossiers acceptés sans solde ordonné, échéance passée ou dans moins de trois mois : les \(Self.lateShown) plus proches sur \(d.late.count) (tous dans l'export)"
+            : "Dossiers acceptés sans solde ordonné, échéance passée ou dans moins de trois mois (\(d.late.count))"
+        late = d.late.prefix(Self.lateShown).map { l in
             LateLine(href: SiteURL.dossier(l.id).path, title: l.title, scope: Self.scopeName(l.scope), deadline: l.deadline.french + (l.revised ? " (révisée)" : ""),
                      situation: l.past ? "échéance passée, solde non ordonné" : "échéance dans moins de trois mois")
         }
