@@ -355,6 +355,10 @@ extension DossierRepository {
         public var ordered: Cents = 0
         public var counts: [DossierState: Int] = [:]
 
+        public init(scope: String, campaign: String, envelope: Cents?) {
+            self.scope = scope; self.campaign = campaign; self.envelope = envelope
+        }
+
         public var remaining: Cents? { envelope.map { $0 - committed } }
 
         public var json: JSON {

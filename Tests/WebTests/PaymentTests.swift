@@ -30,6 +30,7 @@ final class Progress: @unchecked Sendable {
 @Suite("Paiements : conventions, avance, solde, enveloppes")
 struct PaymentTests {
     static let secondAgent = "esmss_" + String(repeating: "d4", count: 32)
+    static let reader = "esmss_" + String(repeating: "d5", count: 32)
 
     /// The 46 ESSMS of the example, measured from August 2022 (VSR in July) to December 2022,
     /// every rate above its target.
@@ -52,6 +53,7 @@ struct PaymentTests {
             try await DossierTests.open(store, "porteur@d.test", "porteur:310100011", session: DossierTests.porteur)
             try await DossierTests.open(store, "agent@ars-occitanie.test", "instructeur:76", session: DossierTests.agent)
             try await DossierTests.open(store, "second@ars-occitanie.test", "instructeur:76", session: Self.secondAgent)
+            try await DossierTests.open(store, "lecteur@cnsa.test", "lecteur:national", session: Self.reader)
             var logger = Logger(label: "esms.test")
             logger.logLevel = TestLogging.level
             func application(_ today: String) -> some ApplicationProtocol {
@@ -215,6 +217,7 @@ struct PaymentTests {
             try await DossierTests.open(store, "porteur@d.test", "porteur:310100011", session: DossierTests.porteur)
             try await DossierTests.open(store, "agent@ars-occitanie.test", "instructeur:76", session: DossierTests.agent)
             try await DossierTests.open(store, "second@ars-occitanie.test", "instructeur:76", session: Self.secondAgent)
+            try await DossierTests.open(store, "lecteur@cnsa.test", "lecteur:national", session: Self.reader)
             var logger = Logger(label: "esms.test")
             logger.logLevel = TestLogging.level
             func application(_ today: String) -> some ApplicationProtocol {
@@ -286,6 +289,11 @@ struct PaymentTests {
                 let xlsx = try await client.execute(uri: "/tableau-de-bord.xlsx?campaign=2022-occitanie", method: .get, headers: agentCookie)
                 #expect(try XLSXBook(Array(xlsx.body.readableBytesView)).sheetNames == ["Enveloppes", "Usages", "Retards"])
                 #expect(try await client.execute(uri: "/tableau-de-bord", method: .get, headers: [.cookie: "esms_session=\(DossierTests.porteur)"]).status == .forbidden)
+                // A national reader: one line per region, and their sum.
+                try await store.sql.raw("INSERT INTO dossiers (id, title, porteur, campaign, state, version, instruction, region, granted, created_at, updated_at, updated_by) VALUES ('en-idf', 'Autre région', '750000010', '2022-occitanie', 'accepte', 1, 'ARS', '11', '{\"total\": 100000}', '2022-04-01T00:00:00Z', '2022-04-01T00:00:00Z', 'test')").run()
+                let national = text(try await client.execute(uri: "/tableau-de-bord?campaign=2022-occitanie", method: .get, headers: [.cookie: "esms_session=\(Self.reader)"]))
+                #expect(national.contains("<th scope=\"row\">Île-de-France (11)</th>") && national.contains("<th scope=\"row\">Total</th><td class=\"num\">0</td><td class=\"num\">0</td><td class=\"num\">0</td><td class=\"num\">2</td>"))
+                #expect(national.contains("<td class=\"num\">1 089 000 €</td>"))
                 #expect(try await post(client, DossierTests.agent, "action=ordre&instalment=solde&amount=494500&orderedAt=2023-01-15&reference=MANDAT-43").status == .seeOther)
                 #expect(try await post(client, Self.secondAgent, "action=validation&instalment=solde").status == .seeOther)
                 shown = try await page(client, DossierTests.porteur)

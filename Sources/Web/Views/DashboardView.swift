@@ -62,8 +62,8 @@ struct DashboardView: PageView {
         campaignLabel = catalogue.campaign(d.campaign)?.label ?? ""
         campaigns = catalogue.campaigns.map { Option($0.id, "\($0.id) — \($0.label)", selected: d.campaign) }
         states = Self.shownStates.map { Show.sentenceCase($0.french) }
-        scopes = d.envelopes.map { e in
-            ScopeLine(scope: Self.scopeName(e.scope), counts: Self.shownStates.map { String(e.counts[$0] ?? 0) },
+        scopes = d.lines.map { e in
+            ScopeLine(scope: e.scope == DashboardTable.total ? "Total" : Self.scopeName(e.scope), counts: Self.shownStates.map { String(e.counts[$0] ?? 0) },
                       envelope: e.envelope.map(Money.format) ?? "sans enveloppe", committed: Money.format(e.committed), ordered: Money.format(e.ordered),
                       remaining: e.remaining.map(Money.format) ?? "—")
         }
@@ -86,9 +86,27 @@ struct DashboardView: PageView {
     }
 }
 
+extension Dashboard {
+    /// One line per scope and, over several, their sum (the national view sums the regions).
+    var lines: [DossierRepository.Envelope] {
+        guard envelopes.count > 1 else { return envelopes }
+        let amounts = envelopes.compactMap(\.envelope)
+        var total = DossierRepository.Envelope(scope: DashboardTable.total, campaign: campaign, envelope: amounts.isEmpty ? nil : amounts.reduce(0, +))
+        for e in envelopes {
+            total.committed += e.committed
+            total.ordered += e.ordered
+            for (state, n) in e.counts { total.counts[state, default: 0] += n }
+        }
+        return envelopes + [total]
+    }
+}
+
 /// The tables of the dashboard, each exported as CSV and as a sheet of the XLSX.
 enum DashboardTable: String, CaseIterable {
     case enveloppes, usages, retards
+
+    /// The scope of the sum line.
+    static let total = "total"
 
     var title: String {
         switch self {
@@ -102,8 +120,8 @@ enum DashboardTable: String, CaseIterable {
         switch self {
         case .enveloppes:
             return Workbook.Sheet(name: "Enveloppes", columns: ["Périmètre"] + DashboardView.shownStates.map { Show.sentenceCase($0.french) } + ["Enveloppe (€)", "Engagé (€)", "Ordonné (€)", "Restant (€)"],
-                                  rows: d.envelopes.map { e in
-                                      [.text(DashboardView.scopeName(e.scope))] + DashboardView.shownStates.map { .integer(e.counts[$0] ?? 0) }
+                                  rows: d.lines.map { e in
+                                      [.text(e.scope == Self.total ? "Total" : DashboardView.scopeName(e.scope))] + DashboardView.shownStates.map { .integer(e.counts[$0] ?? 0) }
                                           + [e.envelope.map(Workbook.Cell.euros) ?? .empty, .euros(e.committed), .euros(e.ordered), e.remaining.map(Workbook.Cell.euros) ?? .empty]
                                   })
         case .usages:
