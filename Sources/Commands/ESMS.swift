@@ -6,7 +6,7 @@ import Store
 /// The commands of this module, in the order of `esms --help`; the executable adds `serve` (and
 /// `bench serve`), which need the server module.
 public enum CommandList {
-    public static let commands: [any ParsableCommand.Type] = [Simulate.self, Campaigns.self, Finess.self, Usage.self, Users.self, Audit.self]
+    public static let commands: [any ParsableCommand.Type] = [Simulate.self, Campaigns.self, Finess.self, Usage.self, Users.self, Audit.self, DUICommand.self]
     /// `esms bench simulate`, `import`, `usage`.
     public static let benchmarks: [any ParsableCommand.Type] = [BenchSimulate.self, BenchImport.self, BenchUsage.self]
 }

@@ -221,8 +221,21 @@ enum Migrations {
             // The dashboard reads each establishment's last measured month from a row kept with the
             // measures, never by walking its months.
             Migration(version: 12, name: "dernier mois mesuré de chaque établissement", sqlite: latestMeasures, postgres: latestMeasures),
+            // dui.md: the persons of an establishment and the entries of their records (stays,
+            // projets, events, notes, documents, contacts), a document's PDF apart.
+            Migration(version: 13, name: "dossiers usagers informatisés", sqlite: duiTables(blob: "BLOB"), postgres: duiTables(blob: "BYTEA")),
         ]
     }()
+
+    static func duiTables(blob: String) -> [String] {
+        [
+            "CREATE TABLE dui_persons (id TEXT PRIMARY KEY, finess_et TEXT NOT NULL, version INTEGER NOT NULL, identity TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL, updated_by TEXT NOT NULL)",
+            "CREATE INDEX dui_persons_et ON dui_persons (finess_et)",
+            "CREATE TABLE dui_entries (id TEXT PRIMARY KEY, person TEXT NOT NULL REFERENCES dui_persons (id), kind TEXT NOT NULL, day TEXT, until TEXT, status TEXT, body TEXT NOT NULL, created_at TEXT NOT NULL, created_by TEXT NOT NULL)",
+            "CREATE INDEX dui_entries_person ON dui_entries (person)",
+            "CREATE TABLE dui_contents (id TEXT PRIMARY KEY REFERENCES dui_entries (id), content \(blob) NOT NULL)",
+        ]
+    }
 
     static let latestMeasures = [
         "CREATE TABLE usage_latest (finess_et TEXT PRIMARY KEY, month TEXT NOT NULL, persons INTEGER NOT NULL, active_records INTEGER NOT NULL, active_with_projet INTEGER NOT NULL, active_with_event INTEGER NOT NULL, mss_messages_sent INTEGER NOT NULL, dmp_fed_persons INTEGER NOT NULL)",

@@ -118,6 +118,15 @@ enum AccessMatrix {
         allow(.put, .apiDossierExpenses(id), sides)
         allow(.put, .apiDossierDeadline(id), .roles([.instructeur]))
         allow(.get, .apiEnvelopes, .roles([.instructeur, .lecteur]))
+        // dui.md: the persons of an establishment for its professionals and direction only; the
+        // measures (counts) also for the instructors and readers of a dossier containing it.
+        let keepers = Access.roles([.professionnel, .direction])
+        allow(.get, .apiEssmsPersons(":et"), keepers)
+        allow(.post, .apiEssmsPersons(":et"), keepers)
+        allow(.get, .apiPerson(id), keepers)
+        allow(.put, .apiPerson(id), keepers)
+        for (segment, _) in DUIAPI.segments { allow(.post, .apiPersonEntries(id, segment: segment), keepers) }
+        allow(.get, .apiEssmsMeasures(":et"), .roles([.professionnel, .direction, .instructeur, .lecteur]))
         allow(.get, .dossiers, readers)
         allow(.post, .dossiers, .porteur)
         allow(.get, .dossier(id), readers)

@@ -123,6 +123,7 @@ func buildRoutes(site: Site, logger: Logger) -> Routes {
     AccountPages(site: site).register(on: routes)
     DossierAPI(site: site).register(on: routes)
     PaymentsAPI(site: site).register(on: routes)
+    DUIAPI(site: site).register(on: routes)
     DossierPages(site: site).register(on: routes)
     PaymentPages(site: site).register(on: routes)
     return routes

@@ -115,6 +115,11 @@ enum SiteURL: Sendable {
     case apiDossierExpenses(String)
     case apiDossierDeadline(String)
     case apiEnvelopes
+    /// dui.md: an establishment's persons and measures, a person's record and its entries.
+    case apiEssmsPersons(String)
+    case apiEssmsMeasures(String)
+    case apiPerson(String)
+    case apiPersonEntries(String, segment: String)
     case apiDossierMessages(String)
     case apiDossierAnnotations(String)
     case apiDossierDocuments(String)
@@ -211,6 +216,10 @@ enum SiteURL: Sendable {
         case let .apiDossierExpenses(id): return "/api/v1/dossiers/\(id)/expenses"
         case let .apiDossierDeadline(id): return "/api/v1/dossiers/\(id)/deadline"
         case .apiEnvelopes: return "/api/v1/envelopes"
+        case let .apiEssmsPersons(et): return "/api/v1/essms/\(et)/persons"
+        case let .apiEssmsMeasures(et): return "/api/v1/essms/\(et)/measures"
+        case let .apiPerson(id): return "/api/v1/persons/\(id)"
+        case let .apiPersonEntries(id, segment): return "/api/v1/persons/\(id)/\(segment)"
         case let .apiDossierMessages(id): return "/api/v1/dossiers/\(id)/messages"
         case let .apiDossierAnnotations(id): return "/api/v1/dossiers/\(id)/annotations"
         case let .apiDossierDocuments(id): return "/api/v1/dossiers/\(id)/documents"

@@ -81,7 +81,10 @@ struct AccessMatrixTests {
             try await store.sql.raw("UPDATE dossiers SET state = 'enInstruction', instruction = 'ARS', region = '76' WHERE id = \(bind: dossier.id)").run()
             // The expert sees the dossier on which its opinion is asked.
             let avis = try await site.dossiers.askAvis(dossier.id, expert: "expert@m.test", question: "Le planning est-il tenable ?", dueDate: nil, by: "instructeur@m.test")
-            let objects = Objects(grappe: grappe.id, dossier: dossier.id, document: document.id, avis: avis.id)
+            let person = try await DUIRepository(store: store, today: { CalendarDate(iso: "2025-12-31")! }).createPerson(finessET: "315000018", try JSON.parse("""
+                {"birthName": "MATRICE", "firstNames": ["Camille"], "birthDate": "1940-02-03", "sex": "F", "birthPlace": "31555", "identityStatus": "provisoire"}
+                """), by: "professionnel@m.test")
+            let objects = Objects(grappe: grappe.id, dossier: dossier.id, document: document.id, avis: avis.id, person: person.id)
             var logger = Logger(label: "esms.test")
             logger.logLevel = TestLogging.level
             let routes = buildRoutes(site: site, logger: logger)
@@ -151,6 +154,13 @@ struct AccessMatrixTests {
         guard case let .roles(roles) = access else { return .allowed }
         if caller.roleSet.isDisjoint(with: roles) { return .forbidden }
         if key.path.contains("dossiers/:id") { return caller.seesDossier ? .allowed : .notFound }
+        // dui.md: the records of 315000018 for its professional and its OG's direction; its
+        // measures also for the instructor of the dossier that contains it.
+        if key.path.contains("/essms/") || key.path.contains("/persons/") {
+            let keeps = caller.roles.contains("professionnel:315000018") || caller.roles.contains("direction:310100011")
+            if key.path.hasSuffix("/measures") { return keeps || caller.roles.contains("instructeur:76") ? .allowed : .notFound }
+            return keeps ? .allowed : .notFound
+        }
         // A grappe named in the path, or in the form (adding from the search, filing a grappe as a dossier).
         let scoped = (key.path.contains(":id") && key.path.contains("grappes")) || key.path == SiteURL.addFromSearch.path
             || (key.method == .post && key.path == SiteURL.dossiers.path)
@@ -171,11 +181,13 @@ struct AccessMatrixTests {
         let dossier: String
         let document: String
         let avis: String
+        let person: String
     }
 
     static func call(_ client: any TestClientProtocol, _ key: AccessMatrix.Key, as caller: Caller?, _ objects: Objects) async throws -> TestResponse {
         let grappe = objects.grappe
-        let id = key.path.contains("campaigns") ? "2022" : (key.path.contains("dossiers") ? objects.dossier : (key.path.hasPrefix("/api/v1/avis/") || key.path.hasPrefix("/avis/") ? objects.avis : grappe))
+        let id = key.path.contains("campaigns") ? "2022" : key.path.contains("/persons/") ? objects.person
+            : (key.path.contains("dossiers") ? objects.dossier : (key.path.hasPrefix("/api/v1/avis/") || key.path.hasPrefix("/avis/") ? objects.avis : grappe))
         let uri = key.path.replacingOccurrences(of: ":id", with: id).replacingOccurrences(of: ":document", with: objects.document).replacingOccurrences(of: ":et", with: "315000018")
             .replacingOccurrences(of: ":file", with: "site.css").replacingOccurrences(of: ":number", with: "315000018")
         let api = uri.hasPrefix("/api/")

@@ -223,11 +223,11 @@ struct APITests {
             else if line.hasPrefix("components:") { current = nil }
             else if let path = current, let method = ["get", "post", "put", "delete"].first(where: { line == "    \($0):" }) { operations.append((path, method)) }
         }
-        #expect(operations.count == 41)
+        #expect(operations.count == 52)
         let routed = operations
         try await withApp { client in
             for (path, method) in routed {
-                let uri = path.replacingOccurrences(of: "{id}", with: "2022").replacingOccurrences(of: "{number}", with: "315000018").replacingOccurrences(of: "{document}", with: "x").replacingOccurrences(of: "{instalment}", with: "avance")
+                let uri = path.replacingOccurrences(of: "{id}", with: "2022").replacingOccurrences(of: "{number}", with: "315000018").replacingOccurrences(of: "{document}", with: "x").replacingOccurrences(of: "{instalment}", with: "avance").replacingOccurrences(of: "{finessET}", with: "315000018")
                 let m: HTTPRequest.Method = ["get": .get, "post": .post, "put": .put, "delete": .delete][method] ?? .get
                 try await client.api(uri: uri, method: m, headers: m == .get ? browser : jsonType, body: m == .get ? nil : ByteBuffer(string: "{}")) { response in
                     #expect(response.status != .notFound || path.contains("{id}"), "\(method) \(path) non routé")

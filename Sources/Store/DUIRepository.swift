@@ -1,0 +1,173 @@
+import Foundation
+import Rules
+import SQLKit
+
+/// The DUI records of establishments (`shared/spec/dui.md`): persons with their identity, and the
+/// entries of their records. Every read and change of a person's record is an audit event naming
+/// the person; the measures are counts, never a person.
+public struct DUIRepository: Sendable {
+    public let store: Store
+    let today: @Sendable () -> CalendarDate
+
+    public init(store: Store, today: @escaping @Sendable () -> CalendarDate) {
+        self.store = store
+        self.today = today
+    }
+
+    var audit: AuditLog { AuditLog(store: store) }
+
+    public struct Person: Sendable, Equatable {
+        public let id: String
+        public let finessET: String
+        public let version: Int
+        public let identity: JSON
+        public let updatedAt: String
+        public let updatedBy: String
+    }
+
+    public struct Entry: Sendable, Equatable {
+        public let id: String
+        public let person: String
+        public let kind: DUIInput.Kind
+        public let body: JSON
+        public let createdAt: String
+        public let createdBy: String
+
+        public var json: JSON {
+            .object([("id", .string(id))] + (body.objectPairs ?? []) + [("createdAt", .string(createdAt)), ("createdBy", .string(createdBy))])
+        }
+    }
+
+    static func now() -> String { ISO8601DateFormatter().string(from: Date()) }
+
+    static func person(_ row: any SQLRow) throws -> Person {
+        Person(id: try row.decode(column: "id", as: String.self), finessET: try row.decode(column: "finess_et", as: String.self),
+               version: try row.decode(column: "version", as: Int.self), identity: try JSON.parse(try row.decode(column: "identity", as: String.self)),
+               updatedAt: try row.decode(column: "updated_at", as: String.self), updatedBy: try row.decode(column: "updated_by", as: String.self))
+    }
+
+    /// A new person of the establishment; the identity checked (`DUIInput.person`).
+    public func createPerson(finessET: String, _ json: JSON, by actor: String) async throws -> Person {
+        let identity = try DUIInput.person(json, today: today())
+        let now = Self.now()
+        let person = Person(id: GrappeRepository.newID(), finessET: finessET, version: 1, identity: identity, updatedAt: now, updatedBy: actor)
+        try await store.transaction(immediate: true) {
+            try await store.sql.insert(into: "dui_persons").columns("id", "finess_et", "version", "identity", "created_at", "updated_at", "updated_by")
+                .values(SQLBind(person.id), SQLBind(finessET), SQLBind(1), SQLBind(identity.rendered(indent: false)), SQLBind(now), SQLBind(now), SQLBind(actor)).run()
+            try await audit.record(actor: actor, action: "dui.personne.creation", object: "personne:\(person.id)", details: .object([("etablissement", .string(finessET))]))
+        }
+        return person
+    }
+
+    /// The establishment's persons, each with its current stay (`stay`, null when none); the
+    /// list's reading is an audit event.
+    public func persons(finessET: String, by actor: String) async throws -> [(person: Person, stay: JSON?)] {
+        let people = try await store.sql.select().columns("id", "finess_et", "version", "identity", "updated_at", "updated_by").from("dui_persons")
+            .where("finess_et", .equal, SQLBind(finessET)).orderBy("id").all().map(Self.person)
+        let day = today().description
+        var stays: [String: JSON] = [:]
+        let rows = try await store.sql.select().columns(SQLColumn("person", table: "e"), SQLColumn("body", table: "e"))
+            .from(SQLAlias(SQLIdentifier("dui_entries"), as: SQLIdentifier("e")))
+            .join(SQLAlias(SQLIdentifier("dui_persons"), as: SQLIdentifier("p")), on: SQLColumn("id", table: "p"), .equal, SQLColumn("person", table: "e"))
+            .where(SQLColumn("finess_et", table: "p"), .equal, SQLBind(finessET)).where(SQLColumn("kind", table: "e"), .equal, SQLBind(DUIInput.Kind.stay.rawValue))
+            .where(SQLColumn("day", table: "e"), .lessThanOrEqual, SQLBind(day)).all()
+        for row in rows {
+            let body = try JSON.parse(try row.decode(column: "body", as: String.self))
+            if case let .string(end)? = body["end"], end < day { continue }
+            stays[try row.decode(column: "person", as: String.self)] = body
+        }
+        try await audit.record(actor: actor, action: "dui.personnes.lecture", object: "etablissement:\(finessET)", details: .object([("personnes", .int(people.count))]))
+        return people.map { ($0, stays[$0.id]) }
+    }
+
+    /// A person and every entry of the record; the reading is an audit event naming the person.
+    public func record(_ id: String, by actor: String) async throws -> (person: Person, entries: [Entry])? {
+        guard let person = try await find(id) else { return nil }
+        let entries = try await store.sql.select().columns("id", "person", "kind", "body", "created_at", "created_by").from("dui_entries")
+            .where("person", .equal, SQLBind(id)).orderBy("day").orderBy("created_at").orderBy("id").all().compactMap { row -> Entry? in
+                guard let kind = DUIInput.Kind(rawValue: try row.decode(column: "kind", as: String.self)) else { return nil }
+                return Entry(id: try row.decode(column: "id", as: String.self), person: id, kind: kind, body: try JSON.parse(try row.decode(column: "body", as: String.self)),
+                             createdAt: try row.decode(column: "created_at", as: String.self), createdBy: try row.decode(column: "created_by", as: String.self))
+            }
+        try await audit.record(actor: actor, action: "dui.personne.lecture", object: "personne:\(id)")
+        return (person, entries)
+    }
+
+    /// The person's row without its entries and without an audit event (access checks).
+    public func find(_ id: String) async throws -> Person? {
+        try await store.sql.select().columns("id", "finess_et", "version", "identity", "updated_at", "updated_by").from("dui_persons")
+            .where("id", .equal, SQLBind(id)).first().map(Self.person)
+    }
+
+    public enum Change: Sendable, Equatable {
+        case changed(Person)
+        case stale(current: Person)
+        case notFound
+    }
+
+    /// Replaces the identity at `version` (`If-Match`).
+    public func replaceIdentity(_ id: String, from version: Int, _ json: JSON, by actor: String) async throws -> Change {
+        let identity = try DUIInput.person(json, today: today())
+        return try await store.transaction(immediate: true) {
+            guard let current = try await find(id) else { return .notFound }
+            guard current.version == version else { return .stale(current: current) }
+            let now = Self.now()
+            try await store.sql.update("dui_persons").set("identity", to: SQLBind(identity.rendered(indent: false))).set("version", to: SQLBind(version + 1))
+                .set("updated_at", to: SQLBind(now)).set("updated_by", to: SQLBind(actor)).where("id", .equal, SQLBind(id)).run()
+            try await audit.record(actor: actor, action: "dui.personne.modification", object: "personne:\(id)")
+            return .changed(Person(id: id, finessET: current.finessET, version: version + 1, identity: identity, updatedAt: now, updatedBy: actor))
+        }
+    }
+
+    /// Appends an entry to a person's record (no `If-Match`: it overwrites nobody's work).
+    public func addEntry(_ person: String, _ kind: DUIInput.Kind, _ json: JSON, by actor: String) async throws -> Entry {
+        let entry = try DUIInput.entry(kind, json, today: today())
+        let id = GrappeRepository.newID(), now = Self.now()
+        try await store.transaction(immediate: true) {
+            try await store.sql.insert(into: "dui_entries").columns("id", "person", "kind", "day", "until", "status", "body", "created_at", "created_by")
+                .values(SQLBind(id), SQLBind(person), SQLBind(kind.rawValue), SQLBind(entry.day?.description), SQLBind(entry.until?.description), SQLBind(entry.status),
+                        SQLBind(entry.json.rendered(indent: false)), SQLBind(now), SQLBind(actor)).run()
+            if let content = entry.content {
+                try await store.sql.insert(into: "dui_contents").columns("id", "content").values(SQLBind(id), SQLBind(Data(content))).run()
+            }
+            try await audit.record(actor: actor, action: "dui.\(kind.rawValue).ajout", object: "personne:\(person)", details: .object([("entree", .string(id))]))
+        }
+        return Entry(id: id, person: person, kind: kind, body: entry.json, createdAt: now, createdBy: actor)
+    }
+
+    /// The monthly measures of `usage.md` for the establishment, computed from its records by the
+    /// definitions of `dui.md` (`DUIMeasures`). Counts only: no audit of a person.
+    public func measures(finessET: String, from: YearMonth, to: YearMonth) async throws -> [MonthlyMeasure] {
+        let rows = try await store.sql.select().columns(SQLColumn("person", table: "e"), SQLColumn("kind", table: "e"), SQLColumn("day", table: "e"),
+                                                        SQLColumn("until", table: "e"), SQLColumn("status", table: "e"))
+            .from(SQLAlias(SQLIdentifier("dui_entries"), as: SQLIdentifier("e")))
+            .join(SQLAlias(SQLIdentifier("dui_persons"), as: SQLIdentifier("p")), on: SQLColumn("id", table: "p"), .equal, SQLColumn("person", table: "e"))
+            .where(SQLColumn("finess_et", table: "p"), .equal, SQLBind(finessET)).all()
+        var records: [String: DUIRecord] = [:]
+        for row in rows {
+            guard let kind = DUIInput.Kind(rawValue: try row.decode(column: "kind", as: String.self)),
+                  let day = try row.decode(column: "day", as: String?.self).flatMap(CalendarDate.init(iso:)) else { continue }
+            let person = try row.decode(column: "person", as: String.self)
+            let until = try row.decode(column: "until", as: String?.self).flatMap(CalendarDate.init(iso:))
+            let status = try row.decode(column: "status", as: String?.self)
+            var r = records[person] ?? DUIRecord()
+            switch kind {
+            case .stay: r.stays.append(.init(start: day, end: until))
+            case .note, .document: r.entries.append(day)
+            case .event: r.events.append((day, status.flatMap(DUIRecord.EventStatus.init(rawValue:)) ?? .prevu))
+            case .projet: if let until { r.projets.append(.init(elaboratedOn: day, nextReview: until, agreed: status == DUIInput.ProjetStatus.valide.rawValue)) }
+            case .contact: break
+            }
+            records[person] = r
+        }
+        return DUIMeasures.monthly(finessET: finessET, records: Array(records.values), from: from, to: to)
+    }
+}
+
+extension JSON {
+    /// The pairs of an object; nil for anything else.
+    public var objectPairs: [(String, JSON)]? {
+        if case let .object(pairs) = self { return pairs }
+        return nil
+    }
+}

@@ -1,0 +1,149 @@
+import Foundation
+import Hummingbird
+import Rules
+import SQLKit
+import Store
+
+/// The DUI's JSON API (`shared/spec/dui.md`): an establishment's persons and their records for
+/// its `professionnel` and `direction` (or its OG's `direction`) only; the measures, counts only,
+/// also for the instructor or reader of a dossier containing the establishment. Outside, a person
+/// or an establishment answers 404, as if it did not exist.
+struct DUIAPI: Sendable {
+    let site: Site
+    var records: DUIRepository { DUIRepository(store: site.store, today: { [site] in site.today() }) }
+
+    /// The path segment of each kind of entry (`POST /persons/{id}/stays`…).
+    static let segments: [(segment: String, kind: DUIInput.Kind)] = [
+        ("contacts", .contact), ("stays", .stay), ("projets", .projet), ("events", .event), ("notes", .note), ("documents", .document),
+    ]
+
+    func register(on routes: Routes) {
+        let id = SiteURL.id
+        routes.post(SiteURL.apiEssmsPersons(":et").path) { request, context in
+            try await withEstablishment(context) { et, principal in
+                let person = try await records.createPerson(finessET: et, try await API.readJSON(request), by: principal.email)
+                return Self.tagged(.created, Self.json(person, entries: []), person)
+            }
+        }
+        routes.get(SiteURL.apiEssmsPersons(":et").path) { _, context in
+            try await withEstablishment(context) { et, principal in
+                let list = try await records.persons(finessET: et, by: principal.email)
+                return JSONResponse.make(.ok, .array(list.map { item in
+                    .object([("id", .string(item.person.id)), ("version", .int(item.person.version))] + (item.person.identity.objectPairs ?? []) + [("stay", item.stay ?? .null)])
+                }))
+            }
+        }
+        routes.get(SiteURL.apiPerson(id).path) { _, context in
+            try await withPerson(context) { person, principal in
+                guard let (p, entries) = try await records.record(person.id, by: principal.email) else { return Self.unknownPerson(person.id) }
+                return Self.tagged(.ok, Self.json(p, entries: entries), p)
+            }
+        }
+        routes.put(SiteURL.apiPerson(id).path) { request, context in
+            try await withPerson(context) { person, principal in
+                let version: Int
+                switch API.ifMatch(request.headers[.ifMatch]) {
+                case let .failure(e): return e.response
+                case let .success(v): version = v
+                }
+                switch try await records.replaceIdentity(person.id, from: version, try await API.readJSON(request), by: principal.email) {
+                case .notFound: return Self.unknownPerson(person.id)
+                case let .stale(current):
+                    return Self.tagged(.preconditionFailed, JSONResponse.errorJSON(.preconditionFailed, path: "If-Match",
+                        "la personne a été modifiée depuis la version \(version) : elle est à la version \(current.version), modifiée le \(FrenchTime.dateTime(current.updatedAt)) par \(current.updatedBy) ; rien n'a été enregistré"), current)
+                case let .changed(changed): return Self.tagged(.ok, Self.json(changed, entries: []), changed)
+                }
+            }
+        }
+        for (segment, kind) in Self.segments {
+            routes.post(SiteURL.apiPersonEntries(id, segment: segment).path) { request, context in
+                try await withPerson(context) { person, principal in
+                    let entry = try await records.addEntry(person.id, kind, try await API.readJSON(request), by: principal.email)
+                    return JSONResponse.make(.created, entry.json)
+                }
+            }
+        }
+        routes.get(SiteURL.apiEssmsMeasures(":et").path) { request, context in try await measures(request, context) }
+    }
+
+    static func json(_ p: DUIRepository.Person, entries: [DUIRepository.Entry]) -> JSON {
+        var fields: [(String, JSON)] = [("id", .string(p.id)), ("finessET", .string(p.finessET)), ("version", .int(p.version))]
+        fields += p.identity.objectPairs ?? []
+        for (segment, kind) in segments { fields.append((segment, .array(entries.filter { $0.kind == kind }.map(\.json)))) }
+        return .object(fields)
+    }
+
+    static func tagged(_ status: HTTPResponse.Status, _ json: JSON, _ p: DUIRepository.Person) -> Response {
+        var response = JSONResponse.make(status, json)
+        response.headers[.eTag] = "\"\(p.version)\""
+        return response
+    }
+
+    static func unknownPerson(_ id: String) -> Response { JSONResponse.error(.notFound, path: "id", "personne inconnue « \(Limits.quote(id)) »") }
+
+    /// Whether the principal keeps the records of this establishment: its `professionnel` or
+    /// `direction`, or the `direction` of its OG.
+    func keepsRecords(_ principal: Principal, _ et: String) async throws -> Bool {
+        if principal.scopes(.professionnel).contains(et) || principal.scopes(.direction).contains(et) { return true }
+        let directions = principal.scopes(.direction)
+        guard !directions.isEmpty, let ej = try await site.finess.establishment(et)?.finessEJ else { return false }
+        return directions.contains(ej)
+    }
+
+    func refused(_ error: Error) -> Response? {
+        if let e = error as? InputError { return JSONResponse.error(.unprocessableContent, path: e.path.isEmpty ? nil : e.path, e.reason) }
+        if let e = error as? API.ErrorResponse { return e.response }
+        return nil
+    }
+
+    func withEstablishment(_ context: SiteContext, _ body: (String, Principal) async throws -> Response) async throws -> Response {
+        guard let principal = context.principal else { throw HTTPError(.unauthorized) }
+        let et = try context.parameters.require("et")
+        guard FinessNumber.isValid(et), try await keepsRecords(principal, et) else {
+            return JSONResponse.error(.notFound, path: "finessET", "établissement « \(Limits.quote(et)) » inconnu ou hors de vos établissements")
+        }
+        do { return try await body(et, principal) } catch { if let r = refused(error) { return r }; throw error }
+    }
+
+    func withPerson(_ context: SiteContext, _ body: (DUIRepository.Person, Principal) async throws -> Response) async throws -> Response {
+        guard let principal = context.principal else { throw HTTPError(.unauthorized) }
+        let id = try context.parameters.require("id")
+        guard let person = try await records.find(id), try await keepsRecords(principal, person.finessET) else { return Self.unknownPerson(id) }
+        do { return try await body(person, principal) } catch { if let r = refused(error) { return r }; throw error }
+    }
+
+    /// The measures: for whoever keeps the records, and for the instructor or reader of a dossier
+    /// (filed) that contains the establishment — counts only.
+    func measures(_ request: Request, _ context: SiteContext) async throws -> Response {
+        guard let principal = context.principal else { throw HTTPError(.unauthorized) }
+        let et = try context.parameters.require("et")
+        guard FinessNumber.isValid(et) else { return JSONResponse.error(.notFound, path: "finessET", "établissement « \(Limits.quote(et)) » inconnu") }
+        var allowed = try await keepsRecords(principal, et)
+        if !allowed {
+            let rows = try await site.store.sql.select().column(SQLColumn("instruction", table: "d")).column(SQLColumn("region", table: "d"))
+                .from(SQLAlias(SQLIdentifier("dossier_establishments"), as: SQLIdentifier("e")))
+                .join(SQLAlias(SQLIdentifier("dossiers"), as: SQLIdentifier("d")), on: SQLColumn("id", table: "d"), .equal, SQLColumn("dossier", table: "e"))
+                .where(SQLColumn("finess_et", table: "e"), .equal, SQLBind(et)).where(SQLColumn("state", table: "d"), .notEqual, SQLBind(DossierState.brouillon.rawValue)).all()
+            let scopes = Set(principal.scopes(.instructeur) + principal.scopes(.lecteur))
+            for row in rows {
+                let instruction = try row.decode(column: "instruction", as: String?.self), region = try row.decode(column: "region", as: String?.self)
+                let scope = instruction == "CNSA" ? "national" : region
+                if principal.scopes(.lecteur).contains("national") || scope.map(scopes.contains) == true { allowed = true }
+            }
+        }
+        guard allowed else { return JSONResponse.error(.notFound, path: "finessET", "établissement « \(Limits.quote(et)) » inconnu ou hors de vos périmètres") }
+        let query = Form.query(request)
+        let today = YearMonth(site.today())
+        guard let from = YearMonth(iso: query["from"] ?? today.adding(-11).description) else {
+            return JSONResponse.error(.badRequest, path: "from", "mois attendu au format AAAA-MM")
+        }
+        guard let to = YearMonth(iso: query["to"] ?? today.description) else { return JSONResponse.error(.badRequest, path: "to", "mois attendu au format AAAA-MM") }
+        guard from <= to, to < from.adding(240) else { return JSONResponse.error(.badRequest, path: "to", "de « from » à « to » : 1 à 240 mois") }
+        let rows = try await records.measures(finessET: et, from: from, to: to)
+        return JSONResponse.make(.ok, .array(rows.map { m in
+            .object([("finessET", .string(m.finessET)), ("month", .string(m.month.description)), ("persons", .int(m.persons)), ("activeRecords", .int(m.activeRecords)),
+                     ("activeWithProjet", .int(m.activeWithProjet)), ("activeWithEvent", .int(m.activeWithEvent)), ("mssMessagesSent", .int(m.mssMessagesSent)),
+                     ("dmpFedPersons", .int(m.dmpFedPersons))])
+        }))
+    }
+}
