@@ -121,8 +121,10 @@ struct DossierAPI: Sendable {
         do { return try await body(d, principal) } catch let e as DossierError { return Self.response(e) } catch let e as API.ErrorResponse { return e.response }
     }
 
-    /// A change against the version of `If-Match`: 428 without it, 412 when stale.
-    func changing(_ request: Request, _ context: SiteContext, _ change: (Dossier, Int, Principal) async throws -> DossierChange) async throws -> Response {
+    /// A change against the version of `If-Match`: 428 without it, 412 when stale; the answer is
+    /// the dossier (`view`) or what `answer` makes of it, with its new `ETag`.
+    func changing(_ request: Request, _ context: SiteContext, answer: ((Dossier, Principal) async throws -> JSON)? = nil,
+                  _ change: (Dossier, Int, Principal) async throws -> DossierChange) async throws -> Response {
         try await withDossier(context) { d, principal in
             let version: Int
             switch API.ifMatch(request.headers[.ifMatch]) {
@@ -134,7 +136,9 @@ struct DossierAPI: Sendable {
             case let .stale(current):
                 return Self.tagged(.preconditionFailed, JSONResponse.errorJSON(.preconditionFailed, path: "If-Match",
                     "le dossier a été modifié depuis la version \(version) que vous aviez : il est à la version \(current.version), modifié le \(FrenchTime.dateTime(current.updatedAt)) par \(current.updatedBy) ; rien n'a été enregistré"), current)
-            case let .changed(changed): return Self.tagged(.ok, try await view(changed, for: principal), changed)
+            case let .changed(changed):
+                let json = if let answer { try await answer(changed, principal) } else { try await view(changed, for: principal) }
+                return Self.tagged(.ok, json, changed)
             }
         }
     }

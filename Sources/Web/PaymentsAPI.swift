@@ -89,24 +89,12 @@ struct PaymentsAPI: Sendable {
     /// is the schedule with the dossier's new `ETag`.
     func changing(_ request: Request, _ context: SiteContext, side: DossierSide?, _ refusal: String,
                   _ change: @escaping (Dossier, Int, Principal) async throws -> DossierChange) async throws -> Response {
-        try await api.withDossier(context) { d, principal in
+        try await api.changing(request, context, answer: { d, _ in try await Self.schedule(d, dossiers) ?? .null }) { d, version, principal in
             let sides = DossierRepository.sides(principal, d)
             if let side { guard sides.contains(side) else { throw DossierError.forbidden(refusal) } } else {
                 guard !sides.isEmpty else { throw DossierError.forbidden("réservé au porteur et à l'instructeur du dossier") }
             }
-            let version: Int
-            switch API.ifMatch(request.headers[.ifMatch]) {
-            case let .failure(e): return e.response
-            case let .success(v): version = v
-            }
-            switch try await change(d, version, principal) {
-            case .notFound: return JSONResponse.error(.notFound, path: "id", "dossier inconnu")
-            case let .stale(current):
-                return DossierAPI.tagged(.preconditionFailed, JSONResponse.errorJSON(.preconditionFailed, path: "If-Match",
-                    "le dossier a été modifié depuis la version \(version) que vous aviez : il est à la version \(current.version), modifié le \(FrenchTime.dateTime(current.updatedAt)) par \(current.updatedBy) ; rien n'a été enregistré"), current)
-            case let .changed(changed):
-                return DossierAPI.tagged(.ok, try await Self.schedule(changed, dossiers) ?? .null, changed)
-            }
+            return try await change(d, version, principal)
         }
     }
 

@@ -36,29 +36,7 @@ struct BenchDashboard: AsyncParsableCommand {
             guard (1...20_000).contains(dossiers), (1...100).contains(establishments), (1...120).contains(months), (5...1_000).contains(runs) else {
                 throw UserFacingError("--dossiers 1…20000, --establishments 1…100, --months 1…120, --runs 5…1000")
             }
-            let path = FileManager.default.temporaryDirectory.appendingPathComponent("esms-bench-dashboard-\(UUID().uuidString.prefix(8)).sqlite").path
-            defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
-            let sqlite = try await Store.open(.sqlite(path: path))
-            do { try await measure(sqlite, label: "SQLite") } catch { try? await sqlite.close(); throw error }
-            try await sqlite.close()
-            if let postgres {
-                let base = try DatabaseLocation.parse(postgres)
-                guard case let .postgres(host, port, user, password, database, _) = base else { throw UserFacingError("--postgres : adresse postgres:// attendue") }
-                let schema = "esms_bench_\(UUID().uuidString.prefix(8).lowercased())"
-                let admin = try await Store.open(base, migrate: false)
-                try await admin.sql.raw("CREATE SCHEMA \(unsafeRaw: schema)").run()
-                do {
-                    let store = try await Store.open(.postgres(host: host, port: port, user: user, password: password, database: database, schema: schema))
-                    do { try await measure(store, label: "PostgreSQL") } catch { try? await store.close(); throw error }
-                    try await store.close()
-                } catch {
-                    try? await admin.sql.raw("DROP SCHEMA \(unsafeRaw: schema) CASCADE").run()
-                    try? await admin.close()
-                    throw error
-                }
-                try await admin.sql.raw("DROP SCHEMA \(unsafeRaw: schema) CASCADE").run()
-                try await admin.close()
-            }
+            try await BenchStores.each("dashboard", postgres: postgres) { store, label in try await measure(store, label: label) }
         }
     }
 

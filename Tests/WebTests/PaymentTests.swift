@@ -46,19 +46,28 @@ struct PaymentTests {
         return lines.joined(separator: "\n") + "\n"
     }
 
+    /// The demo registry and the accounts of the scenarios: the porteur, two instructors of the
+    /// region, a national reader.
+    static func accounts(_ store: Store) async throws {
+        try await DemoRegistry.importIfEmpty(into: store)
+        try await DossierTests.open(store, "porteur@d.test", "porteur:310100011", session: DossierTests.porteur)
+        try await DossierTests.open(store, "agent@ars-occitanie.test", "instructeur:76", session: DossierTests.agent)
+        try await DossierTests.open(store, "second@ars-occitanie.test", "instructeur:76", session: Self.secondAgent)
+        try await DossierTests.open(store, "lecteur@cnsa.test", "lecteur:national", session: Self.reader)
+    }
+
+    /// The application on `store` with `today` as the server's date.
+    static func application(_ store: Store, _ today: String) -> some ApplicationProtocol {
+        var logger = Logger(label: "esms.test")
+        logger.logLevel = TestLogging.level
+        return buildApplication(site: Site(store: store, today: CalendarDate(iso: today)), configuration: ServerConfiguration(database: store.location), logger: logger)
+    }
+
     @Test(arguments: TestDatabase.available)
     func fromAcceptanceToTheSolde(_ db: TestDatabase) async throws {
         try await db.withStore { store in
-            try await DemoRegistry.importIfEmpty(into: store)
-            try await DossierTests.open(store, "porteur@d.test", "porteur:310100011", session: DossierTests.porteur)
-            try await DossierTests.open(store, "agent@ars-occitanie.test", "instructeur:76", session: DossierTests.agent)
-            try await DossierTests.open(store, "second@ars-occitanie.test", "instructeur:76", session: Self.secondAgent)
-            try await DossierTests.open(store, "lecteur@cnsa.test", "lecteur:national", session: Self.reader)
-            var logger = Logger(label: "esms.test")
-            logger.logLevel = TestLogging.level
-            func application(_ today: String) -> some ApplicationProtocol {
-                buildApplication(site: Site(store: store, today: CalendarDate(iso: today)), configuration: ServerConfiguration(database: store.location), logger: logger)
-            }
+            try await Self.accounts(store)
+            func application(_ today: String) -> some ApplicationProtocol { Self.application(store, today) }
             let s = Progress()
             // 2 May 2022: filed, taken, scored, accepted (989 000 €).
             try await application("2022-05-02").test(.router) { client in
@@ -213,16 +222,8 @@ struct PaymentTests {
     @Test(arguments: TestDatabase.available)
     func throughThePages(_ db: TestDatabase) async throws {
         try await db.withStore { store in
-            try await DemoRegistry.importIfEmpty(into: store)
-            try await DossierTests.open(store, "porteur@d.test", "porteur:310100011", session: DossierTests.porteur)
-            try await DossierTests.open(store, "agent@ars-occitanie.test", "instructeur:76", session: DossierTests.agent)
-            try await DossierTests.open(store, "second@ars-occitanie.test", "instructeur:76", session: Self.secondAgent)
-            try await DossierTests.open(store, "lecteur@cnsa.test", "lecteur:national", session: Self.reader)
-            var logger = Logger(label: "esms.test")
-            logger.logLevel = TestLogging.level
-            func application(_ today: String) -> some ApplicationProtocol {
-                buildApplication(site: Site(store: store, today: CalendarDate(iso: today)), configuration: ServerConfiguration(database: store.location), logger: logger)
-            }
+            try await Self.accounts(store)
+            func application(_ today: String) -> some ApplicationProtocol { Self.application(store, today) }
             let s = Progress()
             @Sendable func page(_ client: some TestClientProtocol, _ session: String) async throws -> String {
                 text(try await client.execute(uri: "/dossiers/\(s.id)", method: .get, headers: [.cookie: "esms_session=\(session)"]))
