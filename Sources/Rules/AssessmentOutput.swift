@@ -68,7 +68,7 @@ extension Assessment {
         case .SONS?: who = " — pas de projet ESMS numérique : éditeur financé par le SONS"
         case nil: break
         }
-        if let pivotRegion { who += " (région pivot \(pivotRegion.code))" }
+        if let pivotRegion { who += " (région pivot : \(pivotRegion.name) (\(pivotRegion.code)))" }
         lines.append("Résultat : \(outcomeText)\(who)")
         lines.append("Grille : \(campaignLabel), version des règles \(ruleSetVersion)")
         lines.append("\(eligibleEstablishments) établissement\(eligibleEstablishments > 1 ? "s" : "") éligible\(eligibleEstablishments > 1 ? "s" : "") sur \(establishments)")

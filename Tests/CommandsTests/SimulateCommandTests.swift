@@ -59,7 +59,7 @@ struct SimulateCommandTests {
     @Test func readsStandardInput() throws {
         let run = try runESMS(["simulate", "-", "--format", "text"], stdin: example)
         #expect(run.status == 0)
-        #expect(run.stdout.contains("Résultat : RECEVABLE — instruit par l'ARS Occitanie (région pivot 76)"))
+        #expect(run.stdout.contains("Résultat : RECEVABLE — instruit par l'ARS Occitanie (région pivot : Occitanie (76))"))
         #expect(run.stdout.contains("Financement ESMS numérique : 989 000 €"))
         #expect(run.stdout.contains("Avance 50 % : 494 500 €"))
         #expect(run.stdout.contains("✗ 310002001 EHPAD Le Capitole : a déjà reçu un financement ESMS numérique"))

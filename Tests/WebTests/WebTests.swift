@@ -462,7 +462,7 @@ struct PageTests {
             }
             let page = text(try await client.execute(uri: location, method: .get, headers: browser))
             #expect(page.contains("<span class=\"badge ok\">Recevable</span>"))
-            #expect(page.contains("Instruction par l&#39;ARS Occitanie (région pivot 76)"))
+            #expect(page.contains("Instruction par l&#39;ARS Occitanie — région pivot : Occitanie (76)"))
             #expect(page.contains("Financement ESMS numérique : 989 000 €"))
             #expect(page.contains("46 × 7 000 € = 322 000 €"))
             #expect(page.contains("Établissements de la grappe (46)"))

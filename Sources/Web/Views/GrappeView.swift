@@ -364,7 +364,7 @@ struct AssessmentModel {
         case .aDeciderParARS: (badge, badgeClass, sentence) = ("À décider par l'ARS", "ars", "La recevabilité ou les montants dépendent d'une décision de l'ARS : voir les points d'attention.")
         }
         switch a.instruction {
-        case .ARS?: instruction = "Instruction par l'ARS \(a.pivotRegion.map { "\($0.name) (région pivot \($0.code))" } ?? "")"
+        case .ARS?: instruction = "Instruction par l'ARS \(a.pivotRegion.map { "\($0.name) — région pivot : \($0.name) (\($0.code))" } ?? "")"
         case .CNSA?: instruction = "Instruction par la CNSA (appel à projets national)"
         case .SONS?: instruction = "Pas de projet ESMS numérique : l'éditeur est financé par la Prestation Ségur (SONS)"
         case nil: instruction = "Pas d'instruction"
