@@ -19,7 +19,26 @@ public enum DUIInput {
     }
 
     public enum Kind: String, CaseIterable, Sendable {
-        case contact, stay, projet, event, note, document
+        case contact, stay, projet, event, note, document, admission
+    }
+
+    /// An admission request's statuses: `recue` → `enEtude` → `acceptee` / `refusee` (with a
+    /// reason) → `admise` / `annulee`; the waiting list is the requests `recue`, `enEtude`,
+    /// `acceptee`.
+    public enum AdmissionStatus: String, CaseIterable, Sendable {
+        case recue, enEtude, acceptee, refusee, admise, annulee
+
+        public var waiting: Bool { self == .recue || self == .enEtude || self == .acceptee }
+
+        /// The statuses a request may take next (itself excepted).
+        public var next: [AdmissionStatus] {
+            switch self {
+            case .recue: return [.enEtude, .annulee]
+            case .enEtude: return [.acceptee, .refusee, .annulee]
+            case .acceptee: return [.admise, .annulee]
+            case .refusee, .admise, .annulee: return []
+            }
+        }
     }
 
     public enum StayMode: String, CaseIterable, Sendable { case hebergementPermanent, hebergementTemporaire, accueilDeJour, domicile, milieuOuvert }
@@ -168,6 +187,18 @@ public enum DUIInput {
             return Entry(kind: kind, day: date, until: nil, status: nil,
                          json: .object([("date", .string(date.description)), ("category", .string(category.rawValue)), ("text", .string(try text(try root.required("text"))))]),
                          content: nil)
+        case .admission:
+            let received = try day(try root.required("receivedOn"), today: today)
+            let status = try root.required("status").enumValue(AdmissionStatus.self)
+            var out: [(String, JSON)] = [("person", .string(try text(try root.required("person"), max: 64))), ("receivedOn", .string(received.description)),
+                                         ("status", .string(status.rawValue)), ("waiting", .bool(status.waiting))]
+            if let f = try root.optional("origin"), !f.isNull { out.append(("origin", .string(try text(f, max: 500)))) }
+            if status == .refusee {
+                out.append(("reason", .string(try text(try root.required("reason"), max: 2_000))))
+            } else if let f = try root.optional("reason"), !f.isNull {
+                out.append(("reason", .string(try text(f, max: 2_000))))
+            }
+            return Entry(kind: kind, day: received, until: nil, status: status.rawValue, json: .object(out), content: nil)
         case .document:
             let date = try day(try root.required("date"), today: today)
             let type = try root.required("type").enumValue(DocumentType.self)

@@ -30,12 +30,22 @@ public struct DUIRepository: Sendable {
         public let person: String
         public let kind: DUIInput.Kind
         public let body: JSON
+        public let version: Int
         public let createdAt: String
         public let createdBy: String
 
         public var json: JSON {
-            .object([("id", .string(id))] + (body.objectPairs ?? []) + [("createdAt", .string(createdAt)), ("createdBy", .string(createdBy))])
+            .object([("id", .string(id)), ("version", .int(version))] + (body.objectPairs ?? []) + [("createdAt", .string(createdAt)), ("createdBy", .string(createdBy))])
         }
+    }
+
+    static let entryColumns = ["id", "person", "kind", "body", "version", "created_at", "created_by"]
+
+    static func entry(_ row: any SQLRow) throws -> Entry? {
+        guard let kind = DUIInput.Kind(rawValue: try row.decode(column: "kind", as: String.self)) else { return nil }
+        return Entry(id: try row.decode(column: "id", as: String.self), person: try row.decode(column: "person", as: String.self), kind: kind,
+                     body: try JSON.parse(try row.decode(column: "body", as: String.self)), version: try row.decode(column: "version", as: Int.self),
+                     createdAt: try row.decode(column: "created_at", as: String.self), createdBy: try row.decode(column: "created_by", as: String.self))
     }
 
     static func now() -> String { ISO8601DateFormatter().string(from: Date()) }
@@ -83,12 +93,8 @@ public struct DUIRepository: Sendable {
     /// A person and every entry of the record; the reading is an audit event naming the person.
     public func record(_ id: String, by actor: String) async throws -> (person: Person, entries: [Entry])? {
         guard let person = try await find(id) else { return nil }
-        let entries = try await store.sql.select().columns("id", "person", "kind", "body", "created_at", "created_by").from("dui_entries")
-            .where("person", .equal, SQLBind(id)).orderBy("day").orderBy("created_at").orderBy("id").all().compactMap { row -> Entry? in
-                guard let kind = DUIInput.Kind(rawValue: try row.decode(column: "kind", as: String.self)) else { return nil }
-                return Entry(id: try row.decode(column: "id", as: String.self), person: id, kind: kind, body: try JSON.parse(try row.decode(column: "body", as: String.self)),
-                             createdAt: try row.decode(column: "created_at", as: String.self), createdBy: try row.decode(column: "created_by", as: String.self))
-            }
+        let entries = try await store.sql.select().columns(Self.entryColumns).from("dui_entries")
+            .where("person", .equal, SQLBind(id)).orderBy("day").orderBy("created_at").orderBy("id").all().compactMap(Self.entry)
         try await audit.record(actor: actor, action: "dui.personne.lecture", object: "personne:\(id)")
         return (person, entries)
     }
@@ -132,7 +138,62 @@ public struct DUIRepository: Sendable {
             }
             try await audit.record(actor: actor, action: "dui.\(kind.rawValue).ajout", object: "personne:\(person)", details: .object([("entree", .string(id))]))
         }
-        return Entry(id: id, person: person, kind: kind, body: entry.json, createdAt: now, createdBy: actor)
+        return Entry(id: id, person: person, kind: kind, body: entry.json, version: 1, createdAt: now, createdBy: actor)
+    }
+
+    /// An entry and the establishment of its person (for the access check), without audit.
+    public func findEntry(_ id: String) async throws -> (entry: Entry, finessET: String)? {
+        guard let entry = try await store.sql.select().columns(Self.entryColumns).from("dui_entries").where("id", .equal, SQLBind(id)).first().flatMap(Self.entry),
+              let person = try await find(entry.person) else { return nil }
+        return (entry, person.finessET)
+    }
+
+    /// An admission request of the establishment for one of its persons.
+    public func addAdmission(finessET: String, _ json: JSON, by actor: String) async throws -> Entry {
+        guard case let .string(person)? = json["person"], let found = try await find(person), found.finessET == finessET else {
+            throw InputError(path: "person", reason: "personne inconnue de cet établissement : enregistrez-la d'abord (POST /essms/\(finessET)/persons)")
+        }
+        return try await addEntry(person, .admission, json, by: actor)
+    }
+
+    /// The establishment's admission requests, the waiting ones first, oldest first.
+    public func admissions(finessET: String, by actor: String) async throws -> [Entry] {
+        let list = try await store.sql.select().columns(Self.entryColumns.map { SQLColumn($0, table: "e") })
+            .from(SQLAlias(SQLIdentifier("dui_entries"), as: SQLIdentifier("e")))
+            .join(SQLAlias(SQLIdentifier("dui_persons"), as: SQLIdentifier("p")), on: SQLColumn("id", table: "p"), .equal, SQLColumn("person", table: "e"))
+            .where(SQLColumn("finess_et", table: "p"), .equal, SQLBind(finessET)).where(SQLColumn("kind", table: "e"), .equal, SQLBind(DUIInput.Kind.admission.rawValue))
+            .orderBy(SQLColumn("day", table: "e")).orderBy(SQLColumn("id", table: "e")).all().compactMap(Self.entry)
+        try await audit.record(actor: actor, action: "dui.admissions.lecture", object: "etablissement:\(finessET)", details: .object([("demandes", .int(list.count))]))
+        return list.filter { $0.body["waiting"] == .bool(true) } + list.filter { $0.body["waiting"] != .bool(true) }
+    }
+
+    public enum EntryChange: Sendable, Equatable {
+        case changed(Entry)
+        case stale(current: Entry)
+        case notFound
+    }
+
+    /// Replaces a stay, a projet or an admission request at `version` (`If-Match`); an admission
+    /// moves only along its statuses and stays the same person's.
+    public func replaceEntry(_ id: String, _ kind: DUIInput.Kind, from version: Int, _ json: JSON, by actor: String) async throws -> EntryChange {
+        let entry = try DUIInput.entry(kind, json, today: today())
+        return try await store.transaction(immediate: true) {
+            guard let current = try await store.sql.select().columns(Self.entryColumns).from("dui_entries").where("id", .equal, SQLBind(id)).first().flatMap(Self.entry),
+                  current.kind == kind else { return .notFound }
+            guard current.version == version else { return .stale(current: current) }
+            if kind == .admission {
+                guard entry.json["person"] == .string(current.person) else { throw InputError(path: "person", reason: "une demande d'admission reste celle de sa personne") }
+                if case let .string(was)? = current.body["status"], let from = DUIInput.AdmissionStatus(rawValue: was),
+                   let to = entry.status.flatMap(DUIInput.AdmissionStatus.init(rawValue:)), to != from, !from.next.contains(to) {
+                    throw InputError(path: "status", reason: "« \(from.rawValue) » → « \(to.rawValue) » impossible ; depuis « \(from.rawValue) » : \(from.next.isEmpty ? "aucun" : from.next.map(\.rawValue).joined(separator: ", "))")
+                }
+            }
+            try await store.sql.update("dui_entries").set("day", to: SQLBind(entry.day?.description)).set("until", to: SQLBind(entry.until?.description))
+                .set("status", to: SQLBind(entry.status)).set("body", to: SQLBind(entry.json.rendered(indent: false))).set("version", to: SQLBind(version + 1))
+                .where("id", .equal, SQLBind(id)).run()
+            try await audit.record(actor: actor, action: "dui.\(kind.rawValue).modification", object: "personne:\(current.person)", details: .object([("entree", .string(id))]))
+            return .changed(Entry(id: id, person: current.person, kind: kind, body: entry.json, version: version + 1, createdAt: current.createdAt, createdBy: current.createdBy))
+        }
     }
 
     /// The monthly measures of `usage.md` for the establishment, computed from its records by the
@@ -156,7 +217,7 @@ public struct DUIRepository: Sendable {
             case .note, .document: r.entries.append(day)
             case .event: r.events.append((day, status.flatMap(DUIRecord.EventStatus.init(rawValue:)) ?? .prevu))
             case .projet: if let until { r.projets.append(.init(elaboratedOn: day, nextReview: until, agreed: status == DUIInput.ProjetStatus.valide.rawValue)) }
-            case .contact: break
+            case .contact, .admission: break
             }
             records[person] = r
         }

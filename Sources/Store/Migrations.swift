@@ -224,8 +224,15 @@ enum Migrations {
             // dui.md: the persons of an establishment and the entries of their records (stays,
             // projets, events, notes, documents, contacts), a document's PDF apart.
             Migration(version: 13, name: "dossiers usagers informatisés", sqlite: duiTables(blob: "BLOB"), postgres: duiTables(blob: "BYTEA")),
+            // dui.md: a stay, a projet or an admission request is replaced against its version.
+            Migration(version: 14, name: "versions des entrées du DUI", sqlite: entryVersions, postgres: entryVersions),
         ]
     }()
+
+    static let entryVersions = [
+        "ALTER TABLE dui_entries ADD COLUMN version INTEGER NOT NULL DEFAULT 1",
+        "CREATE INDEX dui_entries_kind ON dui_entries (kind, status)",
+    ]
 
     static func duiTables(blob: String) -> [String] {
         [

@@ -127,6 +127,9 @@ enum AccessMatrix {
         allow(.put, .apiPerson(id), keepers)
         for (segment, _) in DUIAPI.segments { allow(.post, .apiPersonEntries(id, segment: segment), keepers) }
         allow(.get, .apiEssmsMeasures(":et"), .roles([.professionnel, .direction, .instructeur, .lecteur]))
+        allow(.get, .apiEssmsAdmissions(":et"), keepers)
+        allow(.post, .apiEssmsAdmissions(":et"), keepers)
+        for url: SiteURL in [.apiAdmission(id), .apiStay(id), .apiProjet(id)] { allow(.put, url, keepers) }
         allow(.get, .dossiers, readers)
         allow(.post, .dossiers, .porteur)
         allow(.get, .dossier(id), readers)

@@ -64,12 +64,52 @@ struct DUIAPI: Sendable {
             }
         }
         routes.get(SiteURL.apiEssmsMeasures(":et").path) { request, context in try await measures(request, context) }
+        routes.post(SiteURL.apiEssmsAdmissions(":et").path) { request, context in
+            try await withEstablishment(context) { et, principal in
+                JSONResponse.make(.created, try await records.addAdmission(finessET: et, try await API.readJSON(request), by: principal.email).json)
+            }
+        }
+        routes.get(SiteURL.apiEssmsAdmissions(":et").path) { _, context in
+            try await withEstablishment(context) { et, principal in
+                JSONResponse.make(.ok, .array(try await records.admissions(finessET: et, by: principal.email).map(\.json)))
+            }
+        }
+        for (url, kind) in [(SiteURL.apiAdmission(id), DUIInput.Kind.admission), (SiteURL.apiStay(id), .stay), (SiteURL.apiProjet(id), .projet)] {
+            routes.put(url.path) { request, context in try await replacing(request, context, kind) }
+        }
+    }
+
+    /// A stay, a projet or an admission replaced against its version (`If-Match`).
+    func replacing(_ request: Request, _ context: SiteContext, _ kind: DUIInput.Kind) async throws -> Response {
+        guard let principal = context.principal else { throw HTTPError(.unauthorized) }
+        let id = try context.parameters.require("id")
+        guard let (entry, et) = try await records.findEntry(id), entry.kind == kind, try await keepsRecords(principal, et) else {
+            return JSONResponse.error(.notFound, path: "id", "entrée inconnue « \(Limits.quote(id)) »")
+        }
+        let version: Int
+        switch API.ifMatch(request.headers[.ifMatch]) {
+        case let .failure(e): return e.response
+        case let .success(v): version = v
+        }
+        do {
+            switch try await records.replaceEntry(entry.id, kind, from: version, try await API.readJSON(request), by: principal.email) {
+            case .notFound: return JSONResponse.error(.notFound, path: "id", "entrée inconnue")
+            case let .stale(current):
+                var response = JSONResponse.error(.preconditionFailed, path: "If-Match", "l'entrée a été modifiée depuis la version \(version) : elle est à la version \(current.version) ; rien n'a été enregistré")
+                response.headers[.eTag] = "\"\(current.version)\""
+                return response
+            case let .changed(changed):
+                var response = JSONResponse.make(.ok, changed.json)
+                response.headers[.eTag] = "\"\(changed.version)\""
+                return response
+            }
+        } catch { if let r = refused(error) { return r }; throw error }
     }
 
     static func json(_ p: DUIRepository.Person, entries: [DUIRepository.Entry]) -> JSON {
         var fields: [(String, JSON)] = [("id", .string(p.id)), ("finessET", .string(p.finessET)), ("version", .int(p.version))]
         fields += p.identity.objectPairs ?? []
-        for (segment, kind) in segments { fields.append((segment, .array(entries.filter { $0.kind == kind }.map(\.json)))) }
+        for (segment, kind) in segments + [("admissions", .admission)] { fields.append((segment, .array(entries.filter { $0.kind == kind }.map(\.json)))) }
         return .object(fields)
     }
 

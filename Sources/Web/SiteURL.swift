@@ -120,6 +120,10 @@ enum SiteURL: Sendable {
     case apiEssmsMeasures(String)
     case apiPerson(String)
     case apiPersonEntries(String, segment: String)
+    case apiEssmsAdmissions(String)
+    case apiAdmission(String)
+    case apiStay(String)
+    case apiProjet(String)
     case apiDossierMessages(String)
     case apiDossierAnnotations(String)
     case apiDossierDocuments(String)
@@ -220,6 +224,10 @@ enum SiteURL: Sendable {
         case let .apiEssmsMeasures(et): return "/api/v1/essms/\(et)/measures"
         case let .apiPerson(id): return "/api/v1/persons/\(id)"
         case let .apiPersonEntries(id, segment): return "/api/v1/persons/\(id)/\(segment)"
+        case let .apiEssmsAdmissions(et): return "/api/v1/essms/\(et)/admissions"
+        case let .apiAdmission(id): return "/api/v1/admissions/\(id)"
+        case let .apiStay(id): return "/api/v1/stays/\(id)"
+        case let .apiProjet(id): return "/api/v1/projets/\(id)"
         case let .apiDossierMessages(id): return "/api/v1/dossiers/\(id)/messages"
         case let .apiDossierAnnotations(id): return "/api/v1/dossiers/\(id)/annotations"
         case let .apiDossierDocuments(id): return "/api/v1/dossiers/\(id)/documents"

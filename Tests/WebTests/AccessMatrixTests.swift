@@ -84,7 +84,12 @@ struct AccessMatrixTests {
             let person = try await DUIRepository(store: store, today: { CalendarDate(iso: "2025-12-31")! }).createPerson(finessET: "315000018", try JSON.parse("""
                 {"birthName": "MATRICE", "firstNames": ["Camille"], "birthDate": "1940-02-03", "sex": "F", "birthPlace": "31555", "identityStatus": "provisoire"}
                 """), by: "professionnel@m.test")
-            let objects = Objects(grappe: grappe.id, dossier: dossier.id, document: document.id, avis: avis.id, person: person.id)
+            let records = DUIRepository(store: store, today: { CalendarDate(iso: "2025-12-31")! })
+            let stay = try await records.addEntry(person.id, .stay, try JSON.parse("{\"start\": \"2025-01-02\", \"end\": null, \"mode\": \"hebergementPermanent\"}"), by: "professionnel@m.test")
+            let projet = try await records.addEntry(person.id, .projet, try JSON.parse("{\"elaboratedOn\": \"2025-02-01\", \"nextReview\": \"2026-01-31\", \"status\": \"enCours\"}"), by: "professionnel@m.test")
+            let admission = try await records.addAdmission(finessET: "315000018", try JSON.parse("{\"person\": \"\(person.id)\", \"receivedOn\": \"2024-12-01\", \"status\": \"admise\"}"), by: "professionnel@m.test")
+            let objects = Objects(grappe: grappe.id, dossier: dossier.id, document: document.id, avis: avis.id, person: person.id,
+                                  entries: ["/admissions/": admission.id, "/stays/": stay.id, "/projets/": projet.id])
             var logger = Logger(label: "esms.test")
             logger.logLevel = TestLogging.level
             let routes = buildRoutes(site: site, logger: logger)
@@ -156,7 +161,7 @@ struct AccessMatrixTests {
         if key.path.contains("dossiers/:id") { return caller.seesDossier ? .allowed : .notFound }
         // dui.md: the records of 315000018 for its professional and its OG's direction; its
         // measures also for the instructor of the dossier that contains it.
-        if key.path.contains("/essms/") || key.path.contains("/persons/") {
+        if ["/essms/", "/persons/", "/admissions/", "/stays/", "/projets/"].contains(where: key.path.contains) {
             let keeps = caller.roles.contains("professionnel:315000018") || caller.roles.contains("direction:310100011")
             if key.path.hasSuffix("/measures") { return keeps || caller.roles.contains("instructeur:76") ? .allowed : .notFound }
             return keeps ? .allowed : .notFound
@@ -182,11 +187,14 @@ struct AccessMatrixTests {
         let document: String
         let avis: String
         let person: String
+        /// An admission request, a stay and a projet of that person.
+        let entries: [String: String]
     }
 
     static func call(_ client: any TestClientProtocol, _ key: AccessMatrix.Key, as caller: Caller?, _ objects: Objects) async throws -> TestResponse {
         let grappe = objects.grappe
-        let id = key.path.contains("campaigns") ? "2022" : key.path.contains("/persons/") ? objects.person
+        let entry = ["/admissions/", "/stays/", "/projets/"].first { key.path.hasPrefix("/api/v1" + $0) }.flatMap { objects.entries[$0] }
+        let id = key.path.contains("campaigns") ? "2022" : key.path.contains("/persons/") ? objects.person : entry != nil ? entry!
             : (key.path.contains("dossiers") ? objects.dossier : (key.path.hasPrefix("/api/v1/avis/") || key.path.hasPrefix("/avis/") ? objects.avis : grappe))
         let uri = key.path.replacingOccurrences(of: ":id", with: id).replacingOccurrences(of: ":document", with: objects.document).replacingOccurrences(of: ":et", with: "315000018")
             .replacingOccurrences(of: ":file", with: "site.css").replacingOccurrences(of: ":number", with: "315000018")

@@ -82,6 +82,27 @@ struct DUIAPITests {
                 #expect(rows.map { $0["activeRecords"] } == [.number("0"), .number("1"), .number("0")])
                 #expect(rows.map { $0["activeWithProjet"] } == [.number("0"), .number("1"), .number("0")])
                 #expect(rows.map { $0["activeWithEvent"] } == [.number("0"), .number("1"), .number("0")])
+                // The waiting list: a request moves along its statuses only, a refusal needs its reason.
+                let request = try await call("/api/v1/essms/315000018/admissions", .post, "{\"person\": \"\(id)\", \"receivedOn\": \"2024-12-01\", \"origin\": \"MDPH 31-2024-0042\", \"status\": \"recue\"}")
+                #expect(request.status == .created)
+                guard case let .string(admission)? = try json(request)["id"] else { Issue.record("demande"); return }
+                let strangerRequest = try await call("/api/v1/essms/315000018/admissions", .post, "{\"person\": \"inconnue\", \"receivedOn\": \"2024-12-01\", \"status\": \"recue\"}")
+                let strangerPath = try path(strangerRequest)
+                #expect(strangerRequest.status == .unprocessableContent && strangerPath == .string("person"))
+                let jump = try await call("/api/v1/admissions/\(admission)", .put, "{\"person\": \"\(id)\", \"receivedOn\": \"2024-12-01\", \"status\": \"admise\"}", version: 1)
+                #expect(jump.status == .unprocessableContent && String(buffer: jump.body).contains("« recue » → « admise » impossible ; depuis « recue » : enEtude, annulee"))
+                let noReason = try await call("/api/v1/admissions/\(admission)", .put, "{\"person\": \"\(id)\", \"receivedOn\": \"2024-12-01\", \"status\": \"refusee\"}", version: 1)
+                let noReasonPath = try path(noReason)
+                #expect(noReason.status == .unprocessableContent && noReasonPath == .string("reason"))
+                #expect(try await call("/api/v1/admissions/\(admission)", .put, "{\"person\": \"\(id)\", \"receivedOn\": \"2024-12-01\", \"status\": \"enEtude\"}", version: 1).status == .ok)
+                #expect(try await call("/api/v1/admissions/\(admission)", .put, "{\"person\": \"\(id)\", \"receivedOn\": \"2024-12-01\", \"status\": \"acceptee\"}", version: 1).status == .preconditionFailed)
+                let waiting = try json(try await call("/api/v1/essms/315000018/admissions", .get))
+                #expect(waiting[0]?["status"] == .string("enEtude") && waiting[0]?["waiting"] == .bool(true) && waiting[0]?["version"] == .number("2"))
+                // A stay closed by replacing it: March no longer counts the person.
+                guard case let .string(stay)? = record["stays"]?[0]?["id"] else { Issue.record("séjour"); return }
+                #expect(try await call("/api/v1/stays/\(stay)", .put, "{\"start\": \"2025-01-15\", \"end\": \"2025-02-28\", \"mode\": \"hebergementPermanent\"}", version: 1).status == .ok)
+                let closed = try json(try await call("/api/v1/essms/315000018/measures?from=2025-02&to=2025-03", .get))
+                #expect(closed[0]?["persons"] == .number("1") && closed[1]?["persons"] == .number("0"))
                 // Nobody else sees a person; another region's instructor not even the counts.
                 #expect(try await call("/api/v1/persons/\(id)", .get, as: DossierTests.porteur).status == .forbidden)
                 #expect(try await call("/api/v1/essms/315000018/measures", .get, as: Self.otherRegion).status == .notFound)
