@@ -221,7 +221,59 @@ public struct DUIRepository: Sendable {
             }
             records[person] = r
         }
+        // The successful sendings (MSSanté) and submissions (DMP) of the establishment's documents.
+        let sent = try await store.sql.select().columns(SQLColumn("person", table: "e"), SQLColumn("channel", table: "s"), SQLColumn("day", table: "s"))
+            .from(SQLAlias(SQLIdentifier("dui_sendings"), as: SQLIdentifier("s")))
+            .join(SQLAlias(SQLIdentifier("dui_entries"), as: SQLIdentifier("e")), on: SQLColumn("id", table: "e"), .equal, SQLColumn("document", table: "s"))
+            .join(SQLAlias(SQLIdentifier("dui_persons"), as: SQLIdentifier("p")), on: SQLColumn("id", table: "p"), .equal, SQLColumn("person", table: "e"))
+            .where(SQLColumn("finess_et", table: "p"), .equal, SQLBind(finessET)).where(SQLColumn("outcome", table: "s"), .equal, SQLBind(Sending.Outcome.ok.rawValue)).all()
+        for row in sent {
+            guard let day = CalendarDate(iso: try row.decode(column: "day", as: String.self)),
+                  let channel = Sending.Channel(rawValue: try row.decode(column: "channel", as: String.self)) else { continue }
+            let person = try row.decode(column: "person", as: String.self)
+            var r = records[person] ?? DUIRecord()
+            if channel == .dmp { r.dmpSubmitted.append(day) } else { r.mssSent.append(day) }
+            records[person] = r
+        }
         return DUIMeasures.monthly(finessET: finessET, records: Array(records.values), from: from, to: to)
+    }
+
+    /// A sending of a document by MSSanté or its submission to the DMP, with its outcome.
+    public struct Sending: Sendable, Equatable {
+        public enum Channel: String, Sendable { case mssante, dmp }
+        public enum Outcome: String, Sendable { case ok, echec }
+        public let id: String
+        public let document: String
+        public let channel: Channel
+        public let recipient: String?
+        public let day: CalendarDate
+        public let outcome: Outcome
+        public let detail: String?
+
+        public var json: JSON {
+            .object([("id", .string(id)), ("document", .string(document)), ("channel", .string(channel.rawValue)), ("recipient", recipient.map(JSON.string) ?? .null),
+                     ("day", .string(day.description)), ("outcome", .string(outcome.rawValue)), ("detail", detail.map(JSON.string) ?? .null)])
+        }
+    }
+
+    /// A document of a person's record with its PDF, and the person (for an outgoing document).
+    public func document(_ id: String) async throws -> (entry: Entry, person: Person, pdf: [UInt8])? {
+        guard let (entry, _) = try await findEntry(id), entry.kind == .document, let person = try await find(entry.person),
+              let row = try await store.sql.select().column("content").from("dui_contents").where("id", .equal, SQLBind(id)).first() else { return nil }
+        return (entry, person, Array(try row.decode(column: "content", as: Data.self)))
+    }
+
+    /// Records a sending or a submission, dated on the server's today; an audit event naming the person.
+    public func recordSending(document: Entry, channel: Sending.Channel, recipient: String?, outcome: Sending.Outcome, detail: String?, by actor: String) async throws -> Sending {
+        let sending = Sending(id: GrappeRepository.newID(), document: document.id, channel: channel, recipient: recipient, day: today(), outcome: outcome, detail: detail)
+        try await store.transaction(immediate: true) {
+            try await store.sql.insert(into: "dui_sendings").columns("id", "document", "channel", "recipient", "day", "outcome", "detail", "at", "by_user")
+                .values(SQLBind(sending.id), SQLBind(document.id), SQLBind(channel.rawValue), SQLBind(recipient), SQLBind(sending.day.description),
+                        SQLBind(outcome.rawValue), SQLBind(detail), SQLBind(Self.now()), SQLBind(actor)).run()
+            try await audit.record(actor: actor, action: "dui.document.\(channel.rawValue)", object: "personne:\(document.person)",
+                                   details: .object([("document", .string(document.id)), ("resultat", .string(outcome.rawValue))]))
+        }
+        return sending
     }
 }
 

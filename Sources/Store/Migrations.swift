@@ -226,8 +226,15 @@ enum Migrations {
             Migration(version: 13, name: "dossiers usagers informatisés", sqlite: duiTables(blob: "BLOB"), postgres: duiTables(blob: "BYTEA")),
             // dui.md: a stay, a projet or an admission request is replaced against its version.
             Migration(version: 14, name: "versions des entrées du DUI", sqlite: entryVersions, postgres: entryVersions),
+            // dui.md: each sending of a document (MSSanté) or submission (DMP), with its outcome.
+            Migration(version: 15, name: "envois MSSanté et versements au DMP", sqlite: sendings, postgres: sendings),
         ]
     }()
+
+    static let sendings = [
+        "CREATE TABLE dui_sendings (id TEXT PRIMARY KEY, document TEXT NOT NULL REFERENCES dui_entries (id), channel TEXT NOT NULL, recipient TEXT, day TEXT NOT NULL, outcome TEXT NOT NULL, detail TEXT, at TEXT NOT NULL, by_user TEXT NOT NULL)",
+        "CREATE INDEX dui_sendings_document ON dui_sendings (document)",
+    ]
 
     static let entryVersions = [
         "ALTER TABLE dui_entries ADD COLUMN version INTEGER NOT NULL DEFAULT 1",

@@ -130,6 +130,7 @@ enum AccessMatrix {
         allow(.get, .apiEssmsAdmissions(":et"), keepers)
         allow(.post, .apiEssmsAdmissions(":et"), keepers)
         for url: SiteURL in [.apiAdmission(id), .apiStay(id), .apiProjet(id)] { allow(.put, url, keepers) }
+        allow(.post, .apiDocumentDMP(id), keepers)
         allow(.get, .dossiers, readers)
         allow(.post, .dossiers, .porteur)
         allow(.get, .dossier(id), readers)

@@ -17,14 +17,17 @@ public struct Site: Sendable {
     public let dossiers: DossierRepository
     /// The address people reach the site at (`ESMS_PUBLIC_URL`); https makes the session cookie `Secure`.
     public let publicURL: String?
+    /// Where the DMP connector writes (`ESMS_DMP_OUTBOX`); nil: no submission is possible.
+    public let dmpOutbox: String?
     let metrics: PrometheusCollectorRegistry
 
     /// Today in Europe/Paris, or the day `ESMS_TODAY` names (trials, replays, tests).
     public let today: @Sendable () -> CalendarDate
 
     public init(store: Store, engine: Engine = Engine(), today: CalendarDate? = nil, requireSecondFactor: Set<Role> = [],
-                publicURL: String? = nil) {
+                publicURL: String? = nil, dmpOutbox: String? = nil) {
         self.store = store
+        self.dmpOutbox = dmpOutbox
         self.sessions = SessionRepository(store: store, requireSecondFactor: requireSecondFactor)
         self.publicURL = publicURL
         self.engine = engine

@@ -24,6 +24,8 @@ public struct ServerConfiguration: Sendable {
     public var requireSecondFactor: Set<Role> = []
     /// `ESMS_PUBLIC_URL`: the address people reach the site at; https makes the session cookie `Secure`.
     public var publicURL: String?
+    /// `ESMS_DMP_OUTBOX`: the directory the DMP connector writes its CDA documents to (`dui.md`).
+    public var dmpOutbox: String?
 
     public init(host: String = "127.0.0.1", port: Int = 8080, database: DatabaseLocation = .defaultFile, logLevel: Logger.Level = .info, demo: Bool = true) {
         self.host = host; self.port = port; self.database = database; self.logLevel = logLevel; self.demo = demo
@@ -61,6 +63,12 @@ public struct ServerConfiguration: Sendable {
         if let url = environment["ESMS_PUBLIC_URL"], !url.isEmpty {
             if url.hasPrefix("https://") || url.hasPrefix("http://") { configuration.publicURL = url } else {
                 problems.append("ESMS_PUBLIC_URL invalide « \(Limits.quote(url)) » (attendu https://… ou http://…)")
+            }
+        }
+        if let outbox = environment["ESMS_DMP_OUTBOX"], !outbox.isEmpty {
+            var directory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: outbox, isDirectory: &directory), directory.boolValue { configuration.dmpOutbox = outbox } else {
+                problems.append("ESMS_DMP_OUTBOX « \(Limits.quote(outbox)) » : répertoire absent")
             }
         }
         if !problems.isEmpty { throw StoreError("configuration invalide :\n  " + problems.joined(separator: "\n  ")) }

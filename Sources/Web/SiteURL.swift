@@ -124,6 +124,7 @@ enum SiteURL: Sendable {
     case apiAdmission(String)
     case apiStay(String)
     case apiProjet(String)
+    case apiDocumentDMP(String)
     case apiDossierMessages(String)
     case apiDossierAnnotations(String)
     case apiDossierDocuments(String)
@@ -228,6 +229,7 @@ enum SiteURL: Sendable {
         case let .apiAdmission(id): return "/api/v1/admissions/\(id)"
         case let .apiStay(id): return "/api/v1/stays/\(id)"
         case let .apiProjet(id): return "/api/v1/projets/\(id)"
+        case let .apiDocumentDMP(id): return "/api/v1/documents/\(id)/dmp"
         case let .apiDossierMessages(id): return "/api/v1/dossiers/\(id)/messages"
         case let .apiDossierAnnotations(id): return "/api/v1/dossiers/\(id)/annotations"
         case let .apiDossierDocuments(id): return "/api/v1/dossiers/\(id)/documents"

@@ -63,7 +63,7 @@ struct Serve: AsyncParsableCommand {
             }
             logger.info("esms sur http://\(configuration.host):\(configuration.port) — base \(configuration.database)")
             let app = buildApplication(site: Site(store: store, engine: Engine(catalogue: catalogue), today: configuration.today, requireSecondFactor: configuration.requireSecondFactor,
-                                                         publicURL: configuration.publicURL), configuration: configuration, logger: logger)
+                                                         publicURL: configuration.publicURL, dmpOutbox: configuration.dmpOutbox), configuration: configuration, logger: logger)
             do {
                 try await app.runService()
             } catch {

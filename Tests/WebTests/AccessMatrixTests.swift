@@ -88,8 +88,9 @@ struct AccessMatrixTests {
             let stay = try await records.addEntry(person.id, .stay, try JSON.parse("{\"start\": \"2025-01-02\", \"end\": null, \"mode\": \"hebergementPermanent\"}"), by: "professionnel@m.test")
             let projet = try await records.addEntry(person.id, .projet, try JSON.parse("{\"elaboratedOn\": \"2025-02-01\", \"nextReview\": \"2026-01-31\", \"status\": \"enCours\"}"), by: "professionnel@m.test")
             let admission = try await records.addAdmission(finessET: "315000018", try JSON.parse("{\"person\": \"\(person.id)\", \"receivedOn\": \"2024-12-01\", \"status\": \"admise\"}"), by: "professionnel@m.test")
+            let pdf = try await records.addEntry(person.id, .document, try JSON.parse("{\"type\": \"dlu\", \"title\": \"DLU\", \"date\": \"2025-02-20\", \"content\": \"\(Data("%PDF-1.7".utf8).base64EncodedString())\"}"), by: "professionnel@m.test")
             let objects = Objects(grappe: grappe.id, dossier: dossier.id, document: document.id, avis: avis.id, person: person.id,
-                                  entries: ["/admissions/": admission.id, "/stays/": stay.id, "/projets/": projet.id])
+                                  entries: ["/admissions/": admission.id, "/stays/": stay.id, "/projets/": projet.id, "/documents/": pdf.id])
             var logger = Logger(label: "esms.test")
             logger.logLevel = TestLogging.level
             let routes = buildRoutes(site: site, logger: logger)
@@ -161,7 +162,7 @@ struct AccessMatrixTests {
         if key.path.contains("dossiers/:id") { return caller.seesDossier ? .allowed : .notFound }
         // dui.md: the records of 315000018 for its professional and its OG's direction; its
         // measures also for the instructor of the dossier that contains it.
-        if ["/essms/", "/persons/", "/admissions/", "/stays/", "/projets/"].contains(where: key.path.contains) {
+        if ["/essms/", "/persons/", "/admissions/", "/stays/", "/projets/", "/api/v1/documents/"].contains(where: key.path.contains) {
             let keeps = caller.roles.contains("professionnel:315000018") || caller.roles.contains("direction:310100011")
             if key.path.hasSuffix("/measures") { return keeps || caller.roles.contains("instructeur:76") ? .allowed : .notFound }
             return keeps ? .allowed : .notFound
@@ -193,7 +194,7 @@ struct AccessMatrixTests {
 
     static func call(_ client: any TestClientProtocol, _ key: AccessMatrix.Key, as caller: Caller?, _ objects: Objects) async throws -> TestResponse {
         let grappe = objects.grappe
-        let entry = ["/admissions/", "/stays/", "/projets/"].first { key.path.hasPrefix("/api/v1" + $0) }.flatMap { objects.entries[$0] }
+        let entry = ["/admissions/", "/stays/", "/projets/", "/documents/"].first { key.path.hasPrefix("/api/v1" + $0) }.flatMap { objects.entries[$0] }
         let id = key.path.contains("campaigns") ? "2022" : key.path.contains("/persons/") ? objects.person : entry != nil ? entry!
             : (key.path.contains("dossiers") ? objects.dossier : (key.path.hasPrefix("/api/v1/avis/") || key.path.hasPrefix("/avis/") ? objects.avis : grappe))
         let uri = key.path.replacingOccurrences(of: ":id", with: id).replacingOccurrences(of: ":document", with: objects.document).replacingOccurrences(of: ":et", with: "315000018")

@@ -27,7 +27,10 @@ struct DUIAPITests {
             try await DossierTests.open(store, "porteur@d.test", "porteur:310100011", session: DossierTests.porteur)
             var logger = Logger(label: "esms.test")
             logger.logLevel = TestLogging.level
-            let app = buildApplication(site: Site(store: store, today: CalendarDate(iso: "2025-03-31")), configuration: ServerConfiguration(database: store.location), logger: logger)
+            let outbox = FileManager.default.temporaryDirectory.appendingPathComponent("esms-dmp-\(UUID().uuidString)").path
+            try FileManager.default.createDirectory(atPath: outbox, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: outbox) }
+            let app = buildApplication(site: Site(store: store, today: CalendarDate(iso: "2025-03-31"), dmpOutbox: outbox), configuration: ServerConfiguration(database: store.location), logger: logger)
             try await app.test(.router) { client in
                 func call(_ uri: String, _ method: HTTPRequest.Method, _ body: String? = nil, as session: String = Self.professional, version: Int? = nil) async throws -> TestResponse {
                     try await client.execute(uri: uri, method: method, headers: DossierTests.headers(session, version: version), body: body.map { ByteBuffer(string: $0) })
@@ -98,6 +101,23 @@ struct DUIAPITests {
                 #expect(try await call("/api/v1/admissions/\(admission)", .put, "{\"person\": \"\(id)\", \"receivedOn\": \"2024-12-01\", \"status\": \"acceptee\"}", version: 1).status == .preconditionFailed)
                 let waiting = try json(try await call("/api/v1/essms/315000018/admissions", .get))
                 #expect(waiting[0]?["status"] == .string("enEtude") && waiting[0]?["waiting"] == .bool(true) && waiting[0]?["version"] == .number("2"))
+                // The DMP: only for a qualified identity; the CDA and its metadata in the outbox, the
+                // submission counted in March's dmpFedPersons.
+                guard case let .string(document)? = record["documents"]?[0]?["id"] else { Issue.record("document"); return }
+                let unqualifiedDMP = try await call("/api/v1/documents/\(document)/dmp", .post, "{}")
+                let unqualifiedDMPPath = try path(unqualifiedDMP)
+                #expect(unqualifiedDMP.status == .unprocessableContent && unqualifiedDMPPath == .string("identityStatus"))
+                #expect(try await call("/api/v1/persons/\(id)", .put, "{\(identity), \"ins\": {\"nir\": \"\(nir)\", \"oid\": \"1.2.250.1.213.1.4.8\"}, \"identityStatus\": \"qualifiee\", \"identityDocument\": {\"type\": \"passeport\", \"checkedOn\": \"2025-03-01\"}}", version: 2).status == .ok)
+                let submitted = try await call("/api/v1/documents/\(document)/dmp", .post, "{}")
+                let outcome = try json(submitted)["outcome"]
+                #expect(submitted.status == .created && outcome == .string("ok"))
+                let files = try FileManager.default.contentsOfDirectory(atPath: outbox).sorted()
+                #expect(files == ["dmp-\(document)-2025-03-31.json", "dmp-\(document)-2025-03-31.xml"])
+                let cda = try String(contentsOfFile: "\(outbox)/dmp-\(document)-2025-03-31.xml", encoding: .utf8)
+                #expect(cda.contains("<id root=\"1.2.250.1.213.1.4.8\" extension=\"\(nir)\"/>") && cda.contains("<family qualifier=\"BR\">DUPONT</family><given>Jeanne</given><given>Marie</given>"))
+                #expect(cda.contains("representation=\"B64\">\(Data("%PDF-1.7 dlu".utf8).base64EncodedString())</text>") && cda.contains("extension=\"1315000018\""))
+                let fed = try json(try await call("/api/v1/essms/315000018/measures?from=2025-03&to=2025-03", .get))
+                #expect(fed[0]?["persons"] == .number("1") && fed[0]?["dmpFedPersons"] == .number("1"))
                 // A stay closed by replacing it: March no longer counts the person.
                 guard case let .string(stay)? = record["stays"]?[0]?["id"] else { Issue.record("séjour"); return }
                 #expect(try await call("/api/v1/stays/\(stay)", .put, "{\"start\": \"2025-01-15\", \"end\": \"2025-02-28\", \"mode\": \"hebergementPermanent\"}", version: 1).status == .ok)
