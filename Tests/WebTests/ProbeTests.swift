@@ -502,13 +502,16 @@ struct ServerConfigurationTests {
         let set = try ServerConfiguration.resolve(host: nil, port: nil, database: "x.sqlite", logLevel: nil, demo: false,
                                                   environment: ["ESMS_TODAY": "2025-12-31"])
         #expect(set.today == CalendarDate(iso: "2025-12-31"))
+        let outbox = FileManager.default.temporaryDirectory.path
+        #expect(try ServerConfiguration.resolve(host: nil, port: nil, database: "x.sqlite", logLevel: nil, demo: false, environment: ["ESMS_DMP_OUTBOX": outbox]).dmpOutbox == outbox)
         #expect(try ServerConfiguration.resolve(host: nil, port: nil, database: "x.sqlite", logLevel: nil, demo: false, environment: [:]).today == nil)
         do {
             _ = try ServerConfiguration.resolve(host: nil, port: "0", database: nil, logLevel: "bavard", demo: false,
-                                                environment: ["ESMS_TODAY": "2025-13-01"])
+                                                environment: ["ESMS_TODAY": "2025-13-01", "ESMS_DMP_OUTBOX": "/nulle/part"])
             Issue.record("configuration invalide acceptée")
         } catch {
             let message = "\(error)"
+            #expect(message.contains("ESMS_DMP_OUTBOX « /nulle/part » : répertoire absent"))
             #expect(message.contains("port invalide « 0 »"))
             #expect(message.contains("niveau de journal inconnu « bavard »"))
             #expect(message.contains("ESMS_TODAY invalide « 2025-13-01 » (attendu AAAA-MM-JJ)"))
