@@ -46,6 +46,9 @@ struct Serve: AsyncParsableCommand {
             if configuration.demo, try await DemoRegistry.importIfEmpty(into: store) {
                 logger.info("registre FINESS vide : registre de démonstration importé")
             }
+            if configuration.demo, try await DemoDUI.createIfEmpty(in: store, today: configuration.today ?? CalendarDate(parisDayOf: Date())) > 0 {
+                logger.info("DUI de démonstration créé : 40 personnes fictives de l'EHPAD \(DemoDUI.establishment), une année de dossiers")
+            }
             if configuration.demo {
                 let accounts = try await DemoAccounts.createIfNone(in: store)
                 if !accounts.isEmpty {

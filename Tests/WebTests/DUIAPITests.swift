@@ -131,3 +131,23 @@ struct DUIAPITests {
         }
     }
 }
+
+/// #13: the demo DUI — a year of fictitious records whose measures move month by month and read
+/// as `usage.md` rows; created once.
+@Suite("DUI de démonstration")
+struct DemoDUITests {
+    @Test func aYearOfRecordsMakesMovingIndicators() async throws {
+        try await TestDatabase.sqlite.withStore { store in
+            let today = CalendarDate(iso: "2026-11-25")!
+            #expect(try await DemoDUI.createIfEmpty(in: store, today: today) == 40)
+            #expect(try await DemoDUI.createIfEmpty(in: store, today: today) == 0)
+            let rows = try await DUIRepository(store: store, today: { today }).measures(finessET: DemoDUI.establishment, from: YearMonth(iso: "2025-12")!, to: YearMonth(iso: "2026-11")!)
+            #expect(rows.count == 12)
+            #expect((try? MonthlyMeasure.checkPlausible(rows)) != nil)
+            #expect(rows.allSatisfy { $0.persons >= 28 && $0.persons <= 40 })
+            // More records are active at the end of the year than at its start, and some PP are in force.
+            #expect(rows[11].activeRecords > rows[0].activeRecords && rows[11].activeWithProjet > 0)
+            #expect(rows.reduce(0) { $0 + $1.mssMessagesSent } == 20)
+        }
+    }
+}
