@@ -28,23 +28,7 @@ public enum CDA {
         }
     }
 
-    static func escaped(_ s: String) -> String {
-        var out = ""
-        for c in s.unicodeScalars {
-            switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&apos;"
-            default:
-                // XML 1.0 has no place for the other control characters.
-                if c.value < 0x20, c != "\t", c != "\n", c != "\r" { continue }
-                out.unicodeScalars.append(c)
-            }
-        }
-        return out
-    }
+    static func escaped(_ s: String) -> String { XMLText.escaped(s) }
 
     static func day(_ d: CalendarDate) -> String { d.description.replacingOccurrences(of: "-", with: "") }
 
@@ -78,5 +62,27 @@ public enum CDA {
             </ClinicalDocument>
 
             """
+    }
+}
+
+/// Text and attribute values in XML 1.0: the five characters escaped, the control characters XML
+/// cannot carry left out (the CDA documents, the XLSX parts).
+public enum XMLText {
+    public static func escaped(_ s: String) -> String {
+        var out = ""
+        out.reserveCapacity(s.utf8.count)
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&apos;"
+            case "\t", "\n", "\r": out.unicodeScalars.append(scalar)
+            case let c where c.value < 0x20 || (0xFFFE...0xFFFF).contains(c.value): continue
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
     }
 }

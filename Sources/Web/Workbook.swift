@@ -164,20 +164,5 @@ struct Workbook {
     }
 
     /// XML text: the five entities escaped, and the characters XML 1.0 forbids dropped.
-    static func escaped(_ s: String) -> String {
-        var out = ""
-        out.reserveCapacity(s.utf8.count)
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "\t", "\n", "\r": out.unicodeScalars.append(scalar)
-            case let c where c.value < 0x20 || (0xFFFE...0xFFFF).contains(c.value): continue
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out
-    }
+    static func escaped(_ s: String) -> String { XMLText.escaped(s) }
 }

@@ -49,4 +49,15 @@ struct DUITests {
         #expect((try? MonthlyMeasure.checkPlausible(rows)) != nil)
         #expect(DUIMeasures.monthly(finessET: "315000018", records: [a], from: YearMonth(iso: "2025-05")!, to: YearMonth(iso: "2025-04")!).isEmpty)
     }
+
+    /// The CDA carries any name: escaped, and the characters XML cannot hold left out.
+    @Test func theCDAEscapesWhatItCarries() {
+        #expect(XMLText.escaped("<DUPONT & \"FILS\" l'aîné>\u{1}\n") == "&lt;DUPONT &amp; &quot;FILS&quot; l&apos;aîné&gt;\n")
+        let document = CDA.Document(id: "d1", title: "Lettre <urgente>", date: day("2025-03-31"), nir: "238043155500137", insOID: "1.2.250.1.213.1.4.8",
+                                    birthName: "O'NEIL", firstNames: ["Anne"], birthDate: day("1938-04-12"), sex: "F", author: "soignant@ehpad.test",
+                                    finessET: "315000018", establishment: "EHPAD LES ACACIAS", pdf: Array("%PDF".utf8))
+        let xml = CDA.xml(document)
+        #expect(xml.contains("<title>Lettre &lt;urgente&gt;</title>") && xml.contains("<family qualifier=\"BR\">O&apos;NEIL</family>"))
+        #expect(xml.contains("<effectiveTime value=\"20250331\"/>") && xml.contains("<birthTime value=\"19380412\"/>") && xml.contains(">JVBERg==</text>"))
+    }
 }
