@@ -238,6 +238,18 @@ public struct DUIRepository: Sendable {
         return DUIMeasures.monthly(finessET: finessET, records: Array(records.values), from: from, to: to)
     }
 
+    /// Those of these establishments whose DUI runs on the platform (at least one person).
+    public func establishmentsWithRecords(_ ets: [String]) async throws -> Set<String> {
+        var found: Set<String> = []
+        for start in stride(from: 0, to: ets.count, by: 500) {
+            let chunk = Array(ets[start..<min(start + 500, ets.count)])
+            for row in try await store.sql.select().distinct().column("finess_et").from("dui_persons").where("finess_et", .in, SQLBind.group(chunk)).all() {
+                found.insert(try row.decode(column: "finess_et", as: String.self))
+            }
+        }
+        return found
+    }
+
     /// A sending of a document by MSSanté or its submission to the DMP, with its outcome.
     public struct Sending: Sendable, Equatable {
         public enum Channel: String, Sendable { case mssante, dmp }

@@ -41,6 +41,8 @@ extension DossierRepository {
         public let usage: UsageReport?
         /// The measured ESSMS among the project's.
         public let measured: Int
+        /// Where each measured ESSMS's rows come from: `records` (its DUI on the platform) or `upload`.
+        public let origins: [String: String]
         public let cancellations: [Assessment.Instalment: String]
         /// The deadline in force is past and the solde is still to come.
         public let late: Bool
@@ -117,10 +119,23 @@ extension DossierRepository {
         input.cancelled = Set(cancelled.keys)
         var report: UsageReport? = nil
         var measured = 0
+        var origins: [String: String] = [:]
         if let funding {
             let ets = project.establishments.compactMap(\.finessET)
-            let measures = try await UsageRepository(store: store).measures(for: ets)
+            var measures = try await UsageRepository(store: store).measures(for: ets)
+            // An ESSMS whose DUI runs on the platform uploads nothing: its rows come from its
+            // records (dui.md), from the commitment's month to the last month completed.
+            let dui = DUIRepository(store: store, today: today)
+            let onPlatform = try await dui.establishmentsWithRecords(ets)
+            if !onPlatform.isEmpty {
+                measures.removeAll { onPlatform.contains($0.finessET) }
+                let last = YearMonth(day).adding(-1)
+                if YearMonth(funding) <= last {
+                    for et in onPlatform.sorted() { measures += try await dui.measures(finessET: et, from: YearMonth(funding), to: last) }
+                }
+            }
             measured = Set(measures.map(\.finessET)).count
+            origins = Dictionary(uniqueKeysWithValues: Set(measures.map(\.finessET)).map { ($0, onPlatform.contains($0) ? "records" : "upload") })
             // The usage decision of usage.md on the frozen project; condition 3 is the schedule's.
             let usage = UsageProject(project: project, commitmentDate: funding, vsrDate: followUp.vsrDate, expenses: nil)
             do { report = try engine.usageReport(usage, measures: measures, asOf: day) } catch { throw StoreError("suivi des usages du dossier \(d.id) : \(error.description)") }
@@ -135,7 +150,7 @@ extension DossierRepository {
         let schedule = Schedule(input)
         let solde = schedule[.solde]
         let late = solde.status == .aVenir && solde.deadline.map { $0 < day } == true
-        return Payments(schedule: schedule, conventions: conventions, followUp: followUp, usage: report, measured: measured,
+        return Payments(schedule: schedule, conventions: conventions, followUp: followUp, usage: report, measured: measured, origins: origins,
                         cancellations: cancelled, late: late)
     }
 

@@ -159,6 +159,7 @@ struct PaymentsAPI: Sendable {
             ("expenses", f.expenses.map { .object([("amount", .euros($0)), ("accepted", .bool(f.expensesAccepted)),
                                                    ("motivation", f.expensesMotivation.map(JSON.string) ?? .null)]) } ?? .null),
             ("measuredEstablishments", .int(p.measured)),
+            ("measures", .array(p.origins.keys.sorted().map { et in .object([("finessET", .string(et)), ("origin", .string(p.origins[et] ?? "upload"))]) })),
         ])
     }
 }

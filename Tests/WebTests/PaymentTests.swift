@@ -148,11 +148,25 @@ struct PaymentTests {
                     return response
                 }
                 _ = try await call("/api/v1/dossiers/\(s.id)/payments", .get, DossierTests.porteur)
+                // EHPAD 315000018 keeps its DUI on the platform: its rows come from its records, not from a file.
+                let dui = DUIRepository(store: store, today: { CalendarDate(iso: "2023-01-15")! })
+                let resident = try await dui.createPerson(finessET: "315000018", try JSON.parse("""
+                    {"birthName": "DEMO", "firstNames": ["Alix"], "birthDate": "1935-05-05", "sex": "F", "birthPlace": "31555", "identityStatus": "provisoire"}
+                    """), by: "soignant@ehpad.test")
+                for (kind, body) in [(DUIInput.Kind.stay, "{\"start\": \"2022-06-01\", \"end\": null, \"mode\": \"hebergementPermanent\"}"),
+                                     (.note, "{\"date\": \"2022-12-05\", \"category\": \"soin\", \"text\": \"Visite.\"}"),
+                                     (.event, "{\"start\": \"2022-12-10\", \"type\": \"atelier\", \"status\": \"realise\"}"),
+                                     (.projet, "{\"elaboratedOn\": \"2022-09-01\", \"nextReview\": \"2023-08-31\", \"status\": \"valide\", \"agreedOn\": \"2022-09-01\"}")] {
+                    _ = try await dui.addEntry(resident.id, kind, try JSON.parse(body), by: "soignant@ehpad.test")
+                }
                 #expect(try await call("/api/v1/dossiers/\(s.id)/vsr", .put, DossierTests.porteur, "{\"vsrDate\": \"2022-07-15\"}", versioned: true).status == .ok)
                 let bad = try await call("/api/v1/dossiers/\(s.id)/measures", .post, DossierTests.porteur, try Self.measures(bad: true), versioned: true, type: "text/csv")
                 #expect(bad.status == .unprocessableContent && String(buffer: bad.body).contains("ligne 3"))
                 var schedule = try json(try await call("/api/v1/dossiers/\(s.id)/measures", .post, DossierTests.porteur, try Self.measures(), versioned: true, type: "text/csv"))
                 #expect(schedule["measuredEstablishments"] == .number("46"))
+                guard case let .array(origins)? = schedule["measures"] else { Issue.record("origines des mesures"); return }
+                #expect(origins.filter { $0["origin"] == .string("records") }.map { $0["finessET"] } == [.string("315000018")])
+                #expect(origins.filter { $0["origin"] == .string("upload") }.count == 45)
                 let solde = schedule["instalments"]?[1]
                 #expect(solde?["status"] == .string("aVenir"))
                 guard case let .array(conditions)? = solde?["conditions"] else { Issue.record("conditions du solde"); return }

@@ -90,7 +90,8 @@ struct PaymentsSection {
         var facts: [String] = []
         if let deadline = solde.deadline { facts.append("Échéance des cibles : \(deadline.french)\(solde.deadlineRevised ? " (révisée par l'ARS)" : "") (P3)") }
         facts.append(p.followUp.vsrDate.map { "VSR le \($0.french) : les mesures comptent à partir du mois suivant" } ?? "VSR non renseignée")
-        facts.append("Établissements mesurés : \(p.measured)")
+        let fromRecords = p.origins.values.filter { $0 == "records" }.count
+        facts.append("Établissements mesurés : \(p.measured)" + (fromRecords > 0 ? ", dont \(fromRecords) par leurs dossiers DUI sur la plateforme (sans envoi de fichier)" : ""))
         if let expenses = p.followUp.expenses {
             facts.append("Dépenses déclarées : \(Money.format(expenses))" + (p.followUp.expensesAccepted ? ", acceptées par l'ARS : \(p.followUp.expensesMotivation ?? "")" : ""))
         }
