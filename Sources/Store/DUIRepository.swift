@@ -199,26 +199,43 @@ public struct DUIRepository: Sendable {
     /// The monthly measures of `usage.md` for the establishment, computed from its records by the
     /// definitions of `dui.md` (`DUIMeasures`). Counts only: no audit of a person.
     public func measures(finessET: String, from: YearMonth, to: YearMonth) async throws -> [MonthlyMeasure] {
-        let rows = try await store.sql.select().columns(SQLColumn("person", table: "e"), SQLColumn("kind", table: "e"), SQLColumn("day", table: "e"),
-                                                        SQLColumn("until", table: "e"), SQLColumn("status", table: "e"))
+        var records: [String: DUIRecord] = [:]
+        // Stays and projets: a few per person, read whole.
+        let spans = try await store.sql.select().columns(SQLColumn("person", table: "e"), SQLColumn("kind", table: "e"), SQLColumn("day", table: "e"),
+                                                         SQLColumn("until", table: "e"), SQLColumn("status", table: "e"))
             .from(SQLAlias(SQLIdentifier("dui_entries"), as: SQLIdentifier("e")))
             .join(SQLAlias(SQLIdentifier("dui_persons"), as: SQLIdentifier("p")), on: SQLColumn("id", table: "p"), .equal, SQLColumn("person", table: "e"))
-            .where(SQLColumn("finess_et", table: "p"), .equal, SQLBind(finessET)).all()
-        var records: [String: DUIRecord] = [:]
-        for row in rows {
-            guard let kind = DUIInput.Kind(rawValue: try row.decode(column: "kind", as: String.self)),
-                  let day = try row.decode(column: "day", as: String?.self).flatMap(CalendarDate.init(iso:)) else { continue }
+            .where(SQLColumn("finess_et", table: "p"), .equal, SQLBind(finessET))
+            .where(SQLColumn("kind", table: "e"), .in, SQLBind.group([DUIInput.Kind.stay.rawValue, DUIInput.Kind.projet.rawValue])).all()
+        for row in spans {
+            guard let day = try row.decode(column: "day", as: String?.self).flatMap(CalendarDate.init(iso:)) else { continue }
             let person = try row.decode(column: "person", as: String.self)
             let until = try row.decode(column: "until", as: String?.self).flatMap(CalendarDate.init(iso:))
-            let status = try row.decode(column: "status", as: String?.self)
             var r = records[person] ?? DUIRecord()
-            switch kind {
-            case .stay: r.stays.append(.init(start: day, end: until))
-            case .note, .document: r.entries.append(day)
-            case .event: r.events.append((day, status.flatMap(DUIRecord.EventStatus.init(rawValue:)) ?? .prevu))
-            case .projet: if let until { r.projets.append(.init(elaboratedOn: day, nextReview: until, agreed: status == DUIInput.ProjetStatus.valide.rawValue)) }
-            case .contact, .admission: break
+            if try row.decode(column: "kind", as: String.self) == DUIInput.Kind.stay.rawValue {
+                r.stays.append(.init(start: day, end: until))
+            } else if let until {
+                r.projets.append(.init(elaboratedOn: day, nextReview: until, agreed: try row.decode(column: "status", as: String?.self) == DUIInput.ProjetStatus.valide.rawValue))
             }
+            records[person] = r
+        }
+        // Notes, documents and events: only whether a person has one in a month matters — counted
+        // in the database, one row per person and month (not per entry).
+        let active = "e.kind IN ('note', 'document') OR (e.kind = 'event' AND e.status <> 'annule')"
+        let months = try await store.sql.raw("""
+            SELECT e.person, substr(e.day, 1, 7) AS month,
+                MAX(CASE WHEN \(unsafeRaw: active) THEN 1 ELSE 0 END) AS active,
+                MAX(CASE WHEN e.kind = 'event' AND e.status <> 'annule' THEN 1 ELSE 0 END) AS event
+            FROM dui_entries e JOIN dui_persons p ON p.id = e.person
+            WHERE p.finess_et = \(bind: finessET) AND e.kind IN ('note', 'document', 'event')
+              AND e.day >= \(bind: from.description + "-01") AND e.day <= \(bind: to.description + "-31")
+            GROUP BY e.person, substr(e.day, 1, 7)
+            """).all()
+        for row in months {
+            guard let month = YearMonth(iso: try row.decode(column: "month", as: String.self)), let first = CalendarDate(iso: month.description + "-01") else { continue }
+            let person = try row.decode(column: "person", as: String.self)
+            var r = records[person] ?? DUIRecord()
+            if try row.decode(column: "event", as: Int.self) == 1 { r.events.append((first, .realise)) } else if try row.decode(column: "active", as: Int.self) == 1 { r.entries.append(first) }
             records[person] = r
         }
         // The successful sendings (MSSanté) and submissions (DMP) of the establishment's documents.

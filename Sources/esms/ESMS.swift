@@ -14,6 +14,6 @@ struct ESMS: AsyncParsableCommand {
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Mesures de performance (à lancer en build release).",
-        subcommands: CommandList.benchmarks + [BenchServe.self, BenchInstruction.self, BenchDashboard.self]
+        subcommands: CommandList.benchmarks + [BenchServe.self, BenchInstruction.self, BenchDashboard.self, BenchDUI.self]
     )
 }
