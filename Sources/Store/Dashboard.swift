@@ -37,7 +37,7 @@ extension DossierRepository {
         let grid = campaign.rules(on: day).grid
         let envelopes = try await envelopes(campaign: id, scopes: scopes, every: every)
         let seen = Set(envelopes.map(\.scope))
-        func scope(_ instruction: String?, _ region: String?) -> String? { instruction == "CNSA" ? "national" : region }
+        func scope(_ instruction: String?, _ region: String?) -> String? { Dossier.scope(instruction: instruction, region: region) }
         let accepted = DossierState.accepte.rawValue
 
         // The funded establishments and the last measured month of each.

@@ -389,7 +389,7 @@ extension DossierRepository {
         guard let campaign = engine.catalogue.campaign(id) else { return [] }
         let amount = campaign.rules(on: today()).grid.envelope
         var byScope: [String: Envelope] = [:]
-        func scope(_ instruction: String?, _ region: String?) -> String? { instruction == "CNSA" ? "national" : region }
+        func scope(_ instruction: String?, _ region: String?) -> String? { Dossier.scope(instruction: instruction, region: region) }
         for s in scopes { byScope[s] = Envelope(scope: s, campaign: id, envelope: amount) }
         if every, let region = campaign.region { byScope[region] = byScope[region] ?? Envelope(scope: region, campaign: id, envelope: amount) }
         let rows = try await store.sql.select().columns("state", "granted", "instruction", "region").from("dossiers")

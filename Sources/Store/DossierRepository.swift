@@ -27,7 +27,10 @@ public struct Dossier: Sendable, Equatable {
     public var updatedBy: String
 
     /// The routing scope: `national` for the CNSA, else the region.
-    public var scope: String? { instruction == "CNSA" ? "national" : region }
+    public var scope: String? { Self.scope(instruction: instruction, region: region) }
+
+    /// The routing scope of a dossier's row: `national` for the CNSA, else its region.
+    public static func scope(instruction: String?, region: String?) -> String? { instruction == "CNSA" ? "national" : region }
 }
 
 /// Why a change to a dossier is refused: the state does not allow it (409), conditions are

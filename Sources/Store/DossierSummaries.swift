@@ -26,7 +26,7 @@ public struct DossierSummary: Sendable, Equatable {
     public let createdAt: String
     public let updatedAt: String
 
-    public var scope: String? { instruction == "CNSA" ? "national" : region }
+    public var scope: String? { Dossier.scope(instruction: instruction, region: region) }
     public var scoreTotal: Int? { score?["total"].flatMap { json -> Int? in if case let .number(n) = json { return Int(n) } else { return nil } } }
 }
 

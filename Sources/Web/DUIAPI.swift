@@ -215,7 +215,7 @@ struct DUIAPI: Sendable {
             let scopes = Set(principal.scopes(.instructeur) + principal.scopes(.lecteur))
             for row in rows {
                 let instruction = try row.decode(column: "instruction", as: String?.self), region = try row.decode(column: "region", as: String?.self)
-                let scope = instruction == "CNSA" ? "national" : region
+                let scope = Dossier.scope(instruction: instruction, region: region)
                 if principal.scopes(.lecteur).contains("national") || scope.map(scopes.contains) == true { allowed = true }
             }
         }

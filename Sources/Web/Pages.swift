@@ -327,13 +327,15 @@ struct Pages: Sendable {
     /// everything is chosen.
     static func missingChoices(_ project: JSON) -> [String] {
         let solution = project["solution"] ?? .object([])
-        func chosen(_ value: JSON?) -> Bool {
-            if case let .string(s)? = value { return !s.trimmingCharacters(in: .whitespaces).isEmpty }
-            return false
-        }
         return [(solution["name"], "le nom de la solution DUI"), (solution["editor"], "son éditeur"),
                 (solution["referencing"], "son référencement"), (project["procurement"], "la procédure d'achat")]
-            .filter { !chosen($0.0) }.map(\.1)
+            .filter { chosen($0.0) == nil }.map(\.1)
+    }
+
+    /// A choice the porteur made: a non-blank text; nil otherwise.
+    static func chosen(_ value: JSON?) -> String? {
+        if case let .string(s)? = value, !s.trimmingCharacters(in: .whitespaces).isEmpty { return s }
+        return nil
     }
 
     /// The sentence said in place of the verdict while choices are missing.
@@ -350,10 +352,7 @@ struct Pages: Sendable {
         var project = project
         if !Self.missingChoices(project).isEmpty {
             let solution = project["solution"] ?? .object([])
-            func chosen(_ value: JSON?, else neutral: String) -> JSON {
-                if case let .string(s)? = value, !s.trimmingCharacters(in: .whitespaces).isEmpty { return .string(s) }
-                return .string(neutral)
-            }
+            func chosen(_ value: JSON?, else neutral: String) -> JSON { .string(Self.chosen(value) ?? neutral) }
             project = project.setting("solution", .object([("name", chosen(solution["name"], else: "—")), ("editor", chosen(solution["editor"], else: "—")),
                                                            ("referencing", chosen(solution["referencing"], else: Referencing.segur.rawValue))]))
             project = project.setting("procurement", chosen(project["procurement"], else: Project.Procurement.sad.rawValue))
