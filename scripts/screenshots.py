@@ -218,6 +218,18 @@ try:
     shoot("instruction-dossier", f"/dossiers/{decided['id']}")
     shoot("classement", "/classement?campaign=2022&scope=76")
     shoot("tableau-de-bord", "/tableau-de-bord?campaign=2022")
+    # Keyboard alone: the dashboard's campaign chosen; the accepted dossier's VSR entered.
+    driver.set_window_size(1280, 900)
+    driver.get(base + "/tableau-de-bord")
+    tab_to("dashboard-campaign").send_keys("2022" + Keys.TAB + Keys.ENTER)
+    time.sleep(0.5)
+    report.append(f"clavier, tableau de bord → campagne : {driver.find_element(By.CSS_SELECTOR, 'main p').text[:60]}")
+    driver.get(f"{base}/dossiers/{decided['id']}")
+    tab_to("vsr-date").send_keys("01012026" + Keys.ENTER)  # a date field takes Tab between its parts; Enter sends the form
+    time.sleep(0.5)
+    vsr = [li.text for li in driver.find_elements(By.CSS_SELECTOR, "#paiements ~ ul li") if li.text.startswith("VSR")]
+    report.append(f"clavier, dossier accepté → VSR : {vsr[0] if vsr else 'non enregistrée'}")
+    shoot("paiements-vsr")
     shoot("convention", f"/dossiers/{decided['id']}/convention")
     open(f"{out}/report.txt", "w").write("\n".join(report) + "\n")
     print("\n".join(report))
