@@ -267,24 +267,6 @@ public struct DUIRepository: Sendable {
         return found
     }
 
-    /// A sending of a document by MSSanté or its submission to the DMP, with its outcome.
-    public struct Sending: Sendable, Equatable {
-        public enum Channel: String, Sendable { case mssante, dmp }
-        public enum Outcome: String, Sendable { case ok, echec }
-        public let id: String
-        public let document: String
-        public let channel: Channel
-        public let recipient: String?
-        public let day: CalendarDate
-        public let outcome: Outcome
-        public let detail: String?
-
-        public var json: JSON {
-            .object([("id", .string(id)), ("document", .string(document)), ("channel", .string(channel.rawValue)), ("recipient", recipient.map(JSON.string) ?? .null),
-                     ("day", .string(day.description)), ("outcome", .string(outcome.rawValue)), ("detail", detail.map(JSON.string) ?? .null)])
-        }
-    }
-
     /// A document of a person's record with its PDF, and the person (for an outgoing document).
     public func document(_ id: String) async throws -> (entry: Entry, person: Person, pdf: [UInt8])? {
         guard let (entry, _) = try await findEntry(id), entry.kind == .document, let person = try await find(entry.person),
@@ -294,11 +276,12 @@ public struct DUIRepository: Sendable {
 
     /// Records a sending or a submission, dated on the server's today; an audit event naming the person.
     public func recordSending(document: Entry, channel: Sending.Channel, recipient: String?, outcome: Sending.Outcome, detail: String?, by actor: String) async throws -> Sending {
-        let sending = Sending(id: GrappeRepository.newID(), document: document.id, channel: channel, recipient: recipient, day: today(), outcome: outcome, detail: detail)
+        let sending = Sending(id: GrappeRepository.newID(), document: document.id, channel: channel, recipient: recipient, day: today(), outcome: outcome,
+                              detail: detail, attempts: 1, nextAttempt: nil)
         try await store.transaction(immediate: true) {
             try await store.sql.insert(into: "dui_sendings").columns("id", "document", "channel", "recipient", "day", "outcome", "detail", "at", "by_user")
                 .values(SQLBind(sending.id), SQLBind(document.id), SQLBind(channel.rawValue), SQLBind(recipient), SQLBind(sending.day.description),
-                        SQLBind(outcome.rawValue), SQLBind(detail), SQLBind(Self.now()), SQLBind(actor)).run()
+                        SQLBind(outcome.rawValue), SQLBind(detail), SQLBind(Self.preciseNow()), SQLBind(actor)).run()
             try await audit.record(actor: actor, action: "dui.document.\(channel.rawValue)", object: "personne:\(document.person)",
                                    details: .object([("document", .string(document.id)), ("resultat", .string(outcome.rawValue))]))
         }

@@ -228,12 +228,22 @@ enum Migrations {
             Migration(version: 14, name: "versions des entrées du DUI", sqlite: entryVersions, postgres: entryVersions),
             // dui.md: each sending of a document (MSSanté) or submission (DMP), with its outcome.
             Migration(version: 15, name: "envois MSSanté et versements au DMP", sqlite: sendings, postgres: sendings),
+            // dui.md: an MSSanté sending is queued, tried, retried with backoff, never lost; the
+            // establishment's MSSanté address.
+            Migration(version: 16, name: "file des envois MSSanté", sqlite: sendingQueue, postgres: sendingQueue),
         ]
     }()
 
     static let sendings = [
         "CREATE TABLE dui_sendings (id TEXT PRIMARY KEY, document TEXT NOT NULL REFERENCES dui_entries (id), channel TEXT NOT NULL, recipient TEXT, day TEXT NOT NULL, outcome TEXT NOT NULL, detail TEXT, at TEXT NOT NULL, by_user TEXT NOT NULL)",
         "CREATE INDEX dui_sendings_document ON dui_sendings (document)",
+    ]
+
+    static let sendingQueue = [
+        "ALTER TABLE dui_sendings ADD COLUMN attempts INTEGER NOT NULL DEFAULT 1",
+        "ALTER TABLE dui_sendings ADD COLUMN next_attempt TEXT",
+        "CREATE INDEX dui_sendings_due ON dui_sendings (outcome, next_attempt)",
+        "CREATE TABLE dui_establishments (finess_et TEXT PRIMARY KEY, mssante_address TEXT NOT NULL, updated_at TEXT NOT NULL, updated_by TEXT NOT NULL)",
     ]
 
     static let entryVersions = [

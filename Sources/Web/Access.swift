@@ -131,6 +131,8 @@ enum AccessMatrix {
         allow(.post, .apiEssmsAdmissions(":et"), keepers)
         for url: SiteURL in [.apiAdmission(id), .apiStay(id), .apiProjet(id)] { allow(.put, url, keepers) }
         allow(.post, .apiDocumentDMP(id), keepers)
+        allow(.post, .apiDocumentMSSante(id), keepers)
+        allow(.put, .apiEssmsMSSante(":et"), .roles([.direction]))
         allow(.get, .dossiers, readers)
         allow(.post, .dossiers, .porteur)
         allow(.get, .dossier(id), readers)

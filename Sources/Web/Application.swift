@@ -19,15 +19,18 @@ public struct Site: Sendable {
     public let publicURL: String?
     /// Where the DMP connector writes (`ESMS_DMP_OUTBOX`); nil: no submission is possible.
     public let dmpOutbox: String?
+    /// Where MSSanté messages leave (`ESMS_MSSANTE_SMTP_URL`); nil: no sending is possible.
+    public let mssante: MSSanteSettings?
     let metrics: PrometheusCollectorRegistry
 
     /// Today in Europe/Paris, or the day `ESMS_TODAY` names (trials, replays, tests).
     public let today: @Sendable () -> CalendarDate
 
     public init(store: Store, engine: Engine = Engine(), today: CalendarDate? = nil, requireSecondFactor: Set<Role> = [],
-                publicURL: String? = nil, dmpOutbox: String? = nil) {
+                publicURL: String? = nil, dmpOutbox: String? = nil, mssante: MSSanteSettings? = nil) {
         self.store = store
         self.dmpOutbox = dmpOutbox
+        self.mssante = mssante
         self.sessions = SessionRepository(store: store, requireSecondFactor: requireSecondFactor)
         self.publicURL = publicURL
         self.engine = engine
@@ -40,6 +43,11 @@ public struct Site: Sendable {
         self.grappes = GrappeRepository(store: store)
         self.dossiers = DossierRepository(store: store, engine: engine, today: self.today)
         self.metrics = PrometheusCollectorRegistry()
+    }
+
+    /// The MSSanté sender and its queue, when a server is configured.
+    public var mssanteSender: MSSanteSender? {
+        mssante.map { MSSanteSender(settings: $0, records: DUIRepository(store: store, today: today), finess: finess) }
     }
 
     /// A project in the contract of `simulation.md`, completed from the registry when it gives

@@ -36,7 +36,7 @@ struct DUIAPI: Sendable {
         routes.get(SiteURL.apiPerson(id).path) { _, context in
             try await withPerson(context) { person, principal in
                 guard let (p, entries) = try await records.record(person.id, by: principal.email) else { return Self.unknownPerson(person.id) }
-                return Self.tagged(.ok, Self.json(p, entries: entries), p)
+                return Self.tagged(.ok, Self.json(p, entries: entries, sendings: try await records.sendings(person: p.id)), p)
             }
         }
         routes.put(SiteURL.apiPerson(id).path) { request, context in
@@ -78,6 +78,41 @@ struct DUIAPI: Sendable {
             routes.put(url.path) { request, context in try await replacing(request, context, kind) }
         }
         routes.post(SiteURL.apiDocumentDMP(id).path) { _, context in try await submitToDMP(context) }
+        routes.post(SiteURL.apiDocumentMSSante(id).path) { request, context in try await sendByMSSante(request, context) }
+        routes.put(SiteURL.apiEssmsMSSante(":et").path) { request, context in
+            try await withEstablishment(context) { et, principal in
+                let ej = try await site.finess.establishment(et)?.finessEJ ?? ""
+                guard principal.scopes(.direction).contains(et) || principal.scopes(.direction).contains(ej) else {
+                    return JSONResponse.error(.forbidden, path: nil, "seule la direction de l'établissement ou de son organisme gestionnaire fixe son adresse MSSanté")
+                }
+                guard case let .string(address)? = try await API.readJSON(request)["address"], MSSanteSettings.isMSSanteAddress(address) else {
+                    return JSONResponse.error(.unprocessableContent, path: "address", "adresse MSSanté attendue (…@…mssante.fr)")
+                }
+                try await records.setMSSanteAddress(finessET: et, address, by: principal.email)
+                return JSONResponse.make(.ok, .object([("finessET", .string(et)), ("address", .string(address))]))
+            }
+        }
+    }
+
+    /// MSSanté: the sending queued, tried at once; its outcome (`ok`, `echec`, or `enAttente` with
+    /// its next attempt) recorded and answered.
+    func sendByMSSante(_ request: Request, _ context: SiteContext) async throws -> Response {
+        guard let principal = context.principal else { throw HTTPError(.unauthorized) }
+        let id = try context.parameters.require("id")
+        guard let (entry, et) = try await records.findEntry(id), entry.kind == .document, try await keepsRecords(principal, et) else {
+            return JSONResponse.error(.notFound, path: "id", "document inconnu « \(Limits.quote(id)) »")
+        }
+        let body: JSON
+        do { body = try await API.readJSON(request) } catch { if let r = refused(error) { return r }; throw error }
+        guard case let .string(recipient)? = body["recipient"], MSSanteSettings.isMSSanteAddress(recipient) else {
+            return JSONResponse.error(.unprocessableContent, path: "recipient", "adresse MSSanté du destinataire attendue (…@…mssante.fr)")
+        }
+        guard let sender = site.mssanteSender else {
+            return JSONResponse.error(.serviceUnavailable, path: nil, "messagerie MSSanté non configurée : ESMS_MSSANTE_SMTP_URL nomme le serveur SMTP de l'opérateur")
+        }
+        let queued = try await records.queueMSSante(document: entry, recipient: recipient, by: principal.email)
+        let sending = try await sender.attempt(queued, by: principal.email) ?? queued
+        return JSONResponse.make(sending.outcome == .enAttente ? .accepted : .created, sending.json)
     }
 
     /// The DMP connector: a CDA R2 level 1 document of a `qualifiee` identity and its metadata,
@@ -154,10 +189,16 @@ struct DUIAPI: Sendable {
         } catch { if let r = refused(error) { return r }; throw error }
     }
 
-    static func json(_ p: DUIRepository.Person, entries: [DUIRepository.Entry]) -> JSON {
+    /// The whole record; each document with its sendings (MSSanté) and submissions (DMP).
+    static func json(_ p: DUIRepository.Person, entries: [DUIRepository.Entry], sendings: [DUIRepository.Sending] = []) -> JSON {
         var fields: [(String, JSON)] = [("id", .string(p.id)), ("finessET", .string(p.finessET)), ("version", .int(p.version))]
         fields += p.identity.objectPairs ?? []
-        for (segment, kind) in segments + [("admissions", .admission)] { fields.append((segment, .array(entries.filter { $0.kind == kind }.map(\.json)))) }
+        for (segment, kind) in segments + [("admissions", .admission)] {
+            fields.append((segment, .array(entries.filter { $0.kind == kind }.map { entry in
+                guard kind == .document, case let .object(pairs) = entry.json else { return entry.json }
+                return .object(pairs + [("sendings", .array(sendings.filter { $0.document == entry.id }.map(\.json)))])
+            })))
+        }
         return .object(fields)
     }
 

@@ -26,6 +26,8 @@ public struct ServerConfiguration: Sendable {
     public var publicURL: String?
     /// `ESMS_DMP_OUTBOX`: the directory the DMP connector writes its CDA documents to (`dui.md`).
     public var dmpOutbox: String?
+    /// `ESMS_MSSANTE_SMTP_URL` and its certificates: where MSSanté messages leave (`dui.md`).
+    public var mssante: MSSanteSettings?
 
     public init(host: String = "127.0.0.1", port: Int = 8080, database: DatabaseLocation = .defaultFile, logLevel: Logger.Level = .info, demo: Bool = true) {
         self.host = host; self.port = port; self.database = database; self.logLevel = logLevel; self.demo = demo
@@ -71,6 +73,7 @@ public struct ServerConfiguration: Sendable {
                 problems.append("ESMS_DMP_OUTBOX « \(Limits.quote(outbox)) » : répertoire absent")
             }
         }
+        configuration.mssante = MSSanteSettings.resolve(environment, problems: &problems)
         if !problems.isEmpty { throw StoreError("configuration invalide :\n  " + problems.joined(separator: "\n  ")) }
         return configuration
     }

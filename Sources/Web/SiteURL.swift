@@ -125,6 +125,8 @@ enum SiteURL: Sendable {
     case apiStay(String)
     case apiProjet(String)
     case apiDocumentDMP(String)
+    case apiDocumentMSSante(String)
+    case apiEssmsMSSante(String)
     case apiDossierMessages(String)
     case apiDossierAnnotations(String)
     case apiDossierDocuments(String)
@@ -230,6 +232,8 @@ enum SiteURL: Sendable {
         case let .apiStay(id): return "/api/v1/stays/\(id)"
         case let .apiProjet(id): return "/api/v1/projets/\(id)"
         case let .apiDocumentDMP(id): return "/api/v1/documents/\(id)/dmp"
+        case let .apiDocumentMSSante(id): return "/api/v1/documents/\(id)/mssante"
+        case let .apiEssmsMSSante(et): return "/api/v1/essms/\(et)/mssante"
         case let .apiDossierMessages(id): return "/api/v1/dossiers/\(id)/messages"
         case let .apiDossierAnnotations(id): return "/api/v1/dossiers/\(id)/annotations"
         case let .apiDossierDocuments(id): return "/api/v1/dossiers/\(id)/documents"

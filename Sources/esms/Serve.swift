@@ -65,14 +65,20 @@ struct Serve: AsyncParsableCommand {
                 logger.warning("ESMS_TODAY=\(today) : le serveur prend cette date pour aujourd'hui (essai ou rejeu), pas la date réelle")
             }
             logger.info("esms sur http://\(configuration.host):\(configuration.port) — base \(configuration.database)")
-            let app = buildApplication(site: Site(store: store, engine: Engine(catalogue: catalogue), today: configuration.today, requireSecondFactor: configuration.requireSecondFactor,
-                                                         publicURL: configuration.publicURL, dmpOutbox: configuration.dmpOutbox), configuration: configuration, logger: logger)
+            let site = Site(store: store, engine: Engine(catalogue: catalogue), today: configuration.today, requireSecondFactor: configuration.requireSecondFactor,
+                                                         publicURL: configuration.publicURL, dmpOutbox: configuration.dmpOutbox, mssante: configuration.mssante)
+            let app = buildApplication(site: site, configuration: configuration, logger: logger)
+            // The MSSanté queue: the sendings to retry, at start and every 30 seconds.
+            let queue = Task { [logger] in await site.mssanteSender?.run(logger: logger) }
             do {
                 try await app.runService()
             } catch {
+                queue.cancel()
                 try? await store.close()
                 throw UserFacingError("le serveur s'est arrêté : \(error)")
             }
+            queue.cancel()
+            await queue.value
             try? await store.close()
         }
     }

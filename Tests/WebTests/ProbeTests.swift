@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import Mail
 import NIOCore
 import NIOPosix
 import Rules
@@ -505,14 +506,20 @@ struct ServerConfigurationTests {
         let outbox = FileManager.default.temporaryDirectory.path
         #expect(try ServerConfiguration.resolve(host: nil, port: nil, database: "x.sqlite", logLevel: nil, demo: false, environment: ["ESMS_DMP_OUTBOX": outbox]).dmpOutbox == outbox)
         #expect(try ServerConfiguration.resolve(host: nil, port: nil, database: "x.sqlite", logLevel: nil, demo: false, environment: [:]).today == nil)
+        let mss = try ServerConfiguration.resolve(host: nil, port: nil, database: "x.sqlite", logLevel: nil, demo: false,
+                                                  environment: ["ESMS_MSSANTE_SMTP_URL": "smtps://mss.operateur.test"]).mssante
+        #expect(mss?.endpoint.port == 465 && mss?.endpoint.security == .implicitTLS && mss?.from == MSSanteSettings.defaultFrom)
         do {
             _ = try ServerConfiguration.resolve(host: nil, port: "0", database: nil, logLevel: "bavard", demo: false,
-                                                environment: ["ESMS_TODAY": "2025-13-01", "ESMS_DMP_OUTBOX": "/nulle/part"])
+                                                environment: ["ESMS_TODAY": "2025-13-01", "ESMS_DMP_OUTBOX": "/nulle/part", "ESMS_MSSANTE_SMTP_URL": "smtp://mss.test:587",
+                                                              "ESMS_MSSANTE_CERT": "/nulle/part.pem", "ESMS_MSSANTE_FROM": "pas une adresse"])
             Issue.record("configuration invalide acceptée")
         } catch {
             let message = "\(error)"
             #expect(message.contains("ESMS_DMP_OUTBOX « /nulle/part » : répertoire absent"))
             #expect(message.contains("port invalide « 0 »"))
+            #expect(message.contains("ESMS_MSSANTE_CERT « /nulle/part.pem » : fichier illisible"))
+            #expect(message.contains("ESMS_MSSANTE_FROM invalide « pas une adresse »"))
             #expect(message.contains("niveau de journal inconnu « bavard »"))
             #expect(message.contains("ESMS_TODAY invalide « 2025-13-01 » (attendu AAAA-MM-JJ)"))
         }

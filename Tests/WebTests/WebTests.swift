@@ -223,7 +223,7 @@ struct APITests {
             else if line.hasPrefix("components:") { current = nil }
             else if let path = current, let method = ["get", "post", "put", "delete"].first(where: { line == "    \($0):" }) { operations.append((path, method)) }
         }
-        #expect(operations.count == 58)
+        #expect(operations.count == 60)
         let routed = operations
         try await withApp { client in
             for (path, method) in routed {
