@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Screenshots of every page at 390 px and 1280 px, keyboard walk and axe-core, on a demo server.
+"""Screenshots of every page at 390 px and 1280 px (the DUI's pages for a professional at 390 px and
+1024 px, a tablet), keyboard walk and axe-core, on a demo server.
 
     python3 scripts/screenshots.py BINARY OUTDIR
 
@@ -23,6 +24,8 @@ token = server.token(email)
 # An instructor of the ARS Occitanie, to decide on a dossier through the API.
 server.user("instructeur@esms.invalid", password, "instructeur:76", name="ARS Occitanie")
 agent = server.token("instructeur@esms.invalid")
+# A professional of the demo DUI's EHPAD (#13).
+server.user("soignant@esms.invalid", password, "professionnel:315000018", name="EHPAD Les Acacias, soignant")
 server.start()
 try:
     def api(path, body, method="POST", bearer=None, version=None):
@@ -57,9 +60,9 @@ try:
     driver = chromium()
     report = []
 
-    def shoot(name, path=None):
+    def shoot(name, path=None, widths=(390, 1280)):
         """Both widths of a page (`path`), or of the page on screen (the answer to a form)."""
-        for width in (390, 1280):
+        for width in widths:
             driver.set_window_size(width, 900)
             if path is not None:
                 driver.get(base + path)
@@ -67,7 +70,7 @@ try:
             scroll = driver.execute_script("return document.documentElement.scrollWidth")
             driver.set_window_size(width, min(height, 8000))
             driver.save_screenshot(f"{out}/{name}-{width}.png")
-            if width == 1280:
+            if width == widths[-1]:
                 axe = Axe(driver); axe.inject()
                 violations = axe.run()["violations"]
                 body = driver.find_element(By.TAG_NAME, "body")
@@ -231,6 +234,31 @@ try:
     report.append(f"clavier, dossier accepté → VSR : {vsr[0] if vsr else 'non enregistrée'}")
     shoot("paiements-vsr")
     shoot("convention", f"/dossiers/{decided['id']}/convention")
+    # The professional of the demo DUI, from the keyboard: the persons searched, a record's tabs,
+    # the agenda of the week and of a month, the indicators — at 390 px and 1024 px (a tablet).
+    driver.set_window_size(1280, 900)
+    driver.find_element(By.XPATH, "//button[contains(., 'Se déconnecter')]").click()
+    time.sleep(0.5)
+    driver.get(base + "/connexion")
+    tab_to("email").send_keys("soignant@esms.invalid")
+    driver.switch_to.active_element.send_keys(Keys.TAB)
+    driver.switch_to.active_element.send_keys(password + Keys.ENTER)
+    time.sleep(1)
+    tablet = (390, 1024)
+    shoot("dui-accueil", "/", widths=tablet)
+    shoot("dui-personnes", "/etablissements/315000018/personnes", widths=tablet)
+    driver.set_window_size(1024, 900)
+    driver.get(base + "/etablissements/315000018/personnes")
+    tab_to("persons-query").send_keys("blanc" + Keys.ENTER)
+    time.sleep(0.5)
+    report.append(f"clavier, personnes → recherche « blanc » : {driver.find_element(By.TAG_NAME, 'caption').text}")
+    shoot("dui-personnes-recherche", widths=tablet)
+    person = driver.find_element(By.CSS_SELECTOR, "tbody th a").get_attribute("href").replace(base, "")
+    for tab in ["identite", "contacts", "sejours", "projet", "agenda", "notes", "documents"]:
+        shoot(f"dui-personne-{tab}", f"{person}?onglet={tab}", widths=tablet)
+    shoot("dui-agenda-semaine", "/etablissements/315000018/agenda", widths=tablet)
+    shoot("dui-agenda-mois", "/etablissements/315000018/agenda?vue=mois&date=2026-10-01", widths=tablet)
+    shoot("dui-indicateurs", "/etablissements/315000018/indicateurs", widths=tablet)
     open(f"{out}/report.txt", "w").write("\n".join(report) + "\n")
     print("\n".join(report))
     driver.quit()

@@ -42,12 +42,7 @@ struct DUIMeasuresCommand: AsyncParsableCommand {
                 try await DUIRepository(store: store, today: { today }).measures(finessET: essms, from: first, to: last)
             }
             for (column, definition) in DUIMeasures.definitions { FileHandle.standardError.write(Data("\(column) : \(definition)\n".utf8)) }
-            var out = MeasuresFile.columns.joined(separator: ";") + "\n"
-            for m in rows {
-                out += [m.finessET, m.month.description, String(m.persons), String(m.activeRecords), String(m.activeWithProjet), String(m.activeWithEvent),
-                        String(m.mssMessagesSent), String(m.dmpFedPersons)].joined(separator: ";") + "\n"
-            }
-            print(out, terminator: "")
+            print(MeasuresFile.csv(rows), terminator: "")
         }
     }
 }

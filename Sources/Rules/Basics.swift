@@ -104,6 +104,38 @@ public struct CalendarDate: Comparable, Hashable, Sendable, CustomStringConverti
 
     init(_ year: Int, _ month: Int, _ day: Int) { self.year = year; self.month = month; self.day = day }
 
+    /// Days since 1970-01-01 in the proleptic Gregorian calendar (H. Hinnant's `days_from_civil`).
+    public var dayNumber: Int {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let doy = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146_097 + doe - 719_468
+    }
+
+    /// The day of a day number (`civil_from_days`).
+    public init(dayNumber: Int) {
+        let z = dayNumber + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        self.init(yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
+    }
+
+    /// The day `days` later (earlier when negative).
+    public func adding(days: Int) -> CalendarDate { CalendarDate(dayNumber: dayNumber + days) }
+
+    /// 0 for Monday … 6 for Sunday (1970-01-01 was a Thursday).
+    public var weekday: Int { ((dayNumber + 3) % 7 + 7) % 7 }
+
+    /// The first day of the month.
+    public var firstOfMonth: CalendarDate { CalendarDate(year, month, 1) }
+
     static func daysIn(month: Int, year: Int) -> Int {
         switch month {
         case 2: return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28

@@ -3,6 +3,16 @@
 public enum MeasuresFile {
     public static let columns = ["finessET", "month", "persons", "activeRecords", "activeWithProjet", "activeWithEvent", "mssMessagesSent", "dmpFedPersons"]
 
+    /// Rows as the file `usage.md` describes: `;`, the header, one line per row.
+    public static func csv(_ rows: [MonthlyMeasure]) -> String {
+        var out = columns.joined(separator: ";") + "\n"
+        for m in rows {
+            out += [m.finessET, m.month.description, String(m.persons), String(m.activeRecords), String(m.activeWithProjet), String(m.activeWithEvent),
+                    String(m.mssMessagesSent), String(m.dmpFedPersons)].joined(separator: ";") + "\n"
+        }
+        return out
+    }
+
     public struct Problem: Sendable, Equatable, CustomStringConvertible {
         public let line: Int
         public let column: String?

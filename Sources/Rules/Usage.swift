@@ -126,6 +126,10 @@ public struct MonthRates: Sendable, Equatable {
     public var rates: [Indicator: Rate]
     /// MSSanté and DMP are measured over several months here (the first measure, U1).
     public var nationalServicesMonths: Int
+
+    public init(month: YearMonth, rates: [Indicator: Rate], nationalServicesMonths: Int) {
+        self.month = month; self.rates = rates; self.nationalServicesMonths = nationalServicesMonths
+    }
 }
 
 public struct EstablishmentUsage: Sendable {

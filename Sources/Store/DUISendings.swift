@@ -150,3 +150,30 @@ extension DUIRepository {
         }
     }
 }
+
+extension DUIRepository {
+    /// The establishment's agenda: the events starting from `from` to `to` (days, both included),
+    /// each with its person, in order; the reading is an audit event naming the persons shown.
+    public func agenda(finessET: String, from: CalendarDate, to: CalendarDate, by actor: String) async throws -> [(person: Person, event: Entry)] {
+        let rows = try await store.sql.select().columns(Self.entryColumns.map { SQLColumn($0, table: "e") })
+            .column(SQLColumn("identity", table: "p")).column(SQLColumn("version", table: "p"), as: "person_version")
+            .column(SQLColumn("updated_at", table: "p")).column(SQLColumn("updated_by", table: "p"))
+            .from(SQLAlias(SQLIdentifier("dui_entries"), as: SQLIdentifier("e")))
+            .join(SQLAlias(SQLIdentifier("dui_persons"), as: SQLIdentifier("p")), on: SQLColumn("id", table: "p"), .equal, SQLColumn("person", table: "e"))
+            .where(SQLColumn("finess_et", table: "p"), .equal, SQLBind(finessET)).where(SQLColumn("kind", table: "e"), .equal, SQLBind(DUIInput.Kind.event.rawValue))
+            .where(SQLColumn("day", table: "e"), .greaterThanOrEqual, SQLBind(from.description)).where(SQLColumn("day", table: "e"), .lessThanOrEqual, SQLBind(to.description))
+            .orderBy(SQLColumn("day", table: "e")).orderBy(SQLColumn("id", table: "e")).limit(5_000).all()
+        var list: [(Person, Entry)] = []
+        for row in rows {
+            guard let entry = try Self.entry(row) else { continue }
+            let person = Person(id: entry.person, finessET: finessET, version: try row.decode(column: "person_version", as: Int.self),
+                                identity: try JSON.parse(try row.decode(column: "identity", as: String.self)),
+                                updatedAt: try row.decode(column: "updated_at", as: String.self), updatedBy: try row.decode(column: "updated_by", as: String.self))
+            list.append((person, entry))
+        }
+        let persons = Array(Set(list.map(\.0.id))).sorted()
+        try await audit.record(actor: actor, action: "dui.agenda.lecture", object: "etablissement:\(finessET)",
+                               details: .object([("du", .string(from.description)), ("au", .string(to.description)), ("personnes", .array(persons.map(JSON.string)))]))
+        return list
+    }
+}

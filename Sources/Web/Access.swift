@@ -132,6 +132,7 @@ enum AccessMatrix {
         for url: SiteURL in [.apiAdmission(id), .apiStay(id), .apiProjet(id)] { allow(.put, url, keepers) }
         allow(.post, .apiDocumentDMP(id), keepers)
         allow(.post, .apiDocumentMSSante(id), keepers)
+        for url: SiteURL in [.duiPersons(":et"), .duiAgenda(":et"), .duiIndicators(":et"), .duiPerson(id)] { allow(.get, url, keepers) }
         allow(.put, .apiEssmsMSSante(":et"), .roles([.direction]))
         allow(.get, .dossiers, readers)
         allow(.post, .dossiers, .porteur)

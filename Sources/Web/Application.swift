@@ -135,6 +135,7 @@ func buildRoutes(site: Site, logger: Logger) -> Routes {
     DossierAPI(site: site).register(on: routes)
     PaymentsAPI(site: site).register(on: routes)
     DUIAPI(site: site).register(on: routes)
+    DUIPages(site: site).register(on: routes)
     DossierPages(site: site).register(on: routes)
     PaymentPages(site: site).register(on: routes)
     return routes

@@ -10,9 +10,11 @@ public enum DemoDUI {
     public static let establishment = "315000018"
 
     static let birthNames = ["ARNAUD", "BLANC", "CARON", "DELMAS", "ESTEVE", "FABRE", "GARCIA", "HUGUET", "IZARD", "JULLIEN"]
-    static let firstNames = ["Jeanne", "Marcel", "Odette", "René", "Simone", "Paulette", "Henri", "Yvette", "Lucien", "Germaine"]
+    static let womenNames = ["Jeanne", "Odette", "Simone", "Paulette", "Yvette", "Germaine"]
+    static let menNames = ["Marcel", "René", "Henri", "Lucien"]
 
-    /// Creates the records when the establishment has none; the number of persons created.
+    /// Creates the records when the establishment has none — 40 persons accompanied during the
+    /// year, 3 on the waiting list; the number of persons created.
     @discardableResult
     public static func createIfEmpty(in store: Store, today: CalendarDate) async throws -> Int {
         let row = try await store.sql.raw("SELECT COUNT(*) AS n FROM dui_persons WHERE finess_et = \(bind: establishment)").first()
@@ -32,7 +34,7 @@ public enum DemoDUI {
         let pdf = Data("%PDF-1.4\n% document fictif de démonstration\n%%EOF\n".utf8).base64EncodedString()
         for i in 0..<40 {
             let identity = JSON.object([
-                ("birthName", .string("\(birthNames[i % 10]) (DÉMO)")), ("firstNames", .array([.string(firstNames[(i * 3) % 10])])),
+                ("birthName", .string("\(birthNames[i % 10]) (DÉMO)")), ("firstNames", .array([.string(i % 3 == 0 ? menNames[(i / 3 + i / 10) % 4] : womenNames[(i + i / 10) % 6])])),
                 ("birthDate", .string("19\(30 + i % 15)-0\(1 + i % 9)-1\(i % 9)")), ("sex", .string(i % 3 == 0 ? "M" : "F")), ("birthPlace", .string("31555")),
                 ("ins", .null), ("identityStatus", .string("provisoire")), ("identityDocument", .null),
             ])
@@ -70,7 +72,28 @@ public enum DemoDUI {
                 _ = try await DUIRepository(store: store, today: { letter }).recordSending(document: document, channel: .mssante, recipient: "medecin.traitant@demo.mssante.fr",
                                                                                           outcome: .ok, detail: "démonstration", by: author)
             }
+            // A trusted person for some; a few appointments planned in the coming week.
+            if i % 4 == 0 {
+                _ = try await records.addEntry(person.id, .contact, .object([("kind", .string("personneDeConfiance")), ("name", .string("Proche fictif \(i + 1) (DÉMO)")),
+                                                                            ("phone", .string("0600000000"))]), by: author)
+            }
+            if i < 12, departure == nil {
+                let types = ["rendez-vous médecin traitant", "kinésithérapie", "sortie au marché", "visite de la famille"]
+                _ = try await records.addEntry(person.id, .event, .object([("start", .string("\(today.adding(days: 1 + i % 6))T\(10 + i % 6):30")),
+                                                                          ("type", .string(types[i % 4])), ("status", .string("prevu"))]), by: author)
+            }
         }
-        return 40
+        // The waiting list: three requests at their stages, for persons not yet accompanied.
+        for (i, status) in ["recue", "enEtude", "acceptee"].enumerated() {
+            let identity = JSON.object([
+                ("birthName", .string("\(["KLEIN", "LAFFONT", "MOREL"][i]) (DÉMO)")), ("firstNames", .array([.string(["Suzanne", "Gilbert", "Andrée"][i])])),
+                ("birthDate", .string("194\(i)-0\(3 + i)-1\(i)")), ("sex", .string(i == 1 ? "M" : "F")), ("birthPlace", .string("31555")),
+                ("ins", .null), ("identityStatus", .string("provisoire")), ("identityDocument", .null),
+            ])
+            let person = try await records.createPerson(finessET: establishment, identity, by: author)
+            _ = try await records.addEntry(person.id, .admission, .object([("person", .string(person.id)), ("receivedOn", .string(today.adding(days: -40 + i * 12).description)),
+                                                                          ("origin", .string("demande ViaTrajectoire fictive")), ("status", .string(status))]), by: author)
+        }
+        return 43
     }
 }

@@ -82,7 +82,8 @@ struct Pages: Sendable {
     // MARK: Home, search
 
     func home() async throws -> Response {
-        HomeView(grappes: try await site.visibleGrappes(limit: 10), catalogue: site.engine.catalogue, today: site.today()).response()
+        HomeView(grappes: try await site.visibleGrappes(limit: 10), catalogue: site.engine.catalogue, today: site.today(),
+                 records: try await DUIPages(site: site).establishmentsKept()).response()
     }
 
     func search(_ request: Request) async throws -> Response {

@@ -126,6 +126,10 @@ enum SiteURL: Sendable {
     case apiProjet(String)
     case apiDocumentDMP(String)
     case apiDocumentMSSante(String)
+    case duiPersons(String)
+    case duiAgenda(String)
+    case duiIndicators(String)
+    case duiPerson(String)
     case apiEssmsMSSante(String)
     case apiDossierMessages(String)
     case apiDossierAnnotations(String)
@@ -233,6 +237,10 @@ enum SiteURL: Sendable {
         case let .apiProjet(id): return "/api/v1/projets/\(id)"
         case let .apiDocumentDMP(id): return "/api/v1/documents/\(id)/dmp"
         case let .apiDocumentMSSante(id): return "/api/v1/documents/\(id)/mssante"
+        case let .duiPersons(et): return "/etablissements/\(et)/personnes"
+        case let .duiAgenda(et): return "/etablissements/\(et)/agenda"
+        case let .duiIndicators(et): return "/etablissements/\(et)/indicateurs"
+        case let .duiPerson(id): return "/personnes/\(id)"
         case let .apiEssmsMSSante(et): return "/api/v1/essms/\(et)/mssante"
         case let .apiDossierMessages(id): return "/api/v1/dossiers/\(id)/messages"
         case let .apiDossierAnnotations(id): return "/api/v1/dossiers/\(id)/annotations"

@@ -47,7 +47,7 @@ struct Serve: AsyncParsableCommand {
                 logger.info("registre FINESS vide : registre de démonstration importé")
             }
             if configuration.demo, try await DemoDUI.createIfEmpty(in: store, today: configuration.today ?? CalendarDate(parisDayOf: Date())) > 0 {
-                logger.info("DUI de démonstration créé : 40 personnes fictives de l'EHPAD \(DemoDUI.establishment), une année de dossiers")
+                logger.info("DUI de démonstration créé : 40 personnes fictives accompagnées à l'EHPAD \(DemoDUI.establishment) (une année de dossiers) et 3 demandes d'admission en attente")
             }
             if configuration.demo {
                 let accounts = try await DemoAccounts.createIfNone(in: store)

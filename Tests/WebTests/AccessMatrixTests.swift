@@ -162,7 +162,8 @@ struct AccessMatrixTests {
         if key.path.contains("dossiers/:id") { return caller.seesDossier ? .allowed : .notFound }
         // dui.md: the records of 315000018 for its professional and its OG's direction; its
         // measures also for the instructor of the dossier that contains it.
-        if ["/essms/", "/persons/", "/admissions/", "/stays/", "/projets/", "/api/v1/documents/"].contains(where: key.path.contains) {
+        if ["/essms/", "/persons/", "/admissions/", "/stays/", "/projets/", "/api/v1/documents/"].contains(where: key.path.contains)
+            || ["/etablissements/", "/personnes/"].contains(where: key.path.hasPrefix) {
             let keeps = caller.roles.contains("professionnel:315000018") || caller.roles.contains("direction:310100011")
             if key.path.hasSuffix("/measures") { return keeps || caller.roles.contains("instructeur:76") ? .allowed : .notFound }
             return keeps ? .allowed : .notFound
@@ -195,7 +196,7 @@ struct AccessMatrixTests {
     static func call(_ client: any TestClientProtocol, _ key: AccessMatrix.Key, as caller: Caller?, _ objects: Objects) async throws -> TestResponse {
         let grappe = objects.grappe
         let entry = ["/admissions/", "/stays/", "/projets/", "/documents/"].first { key.path.hasPrefix("/api/v1" + $0) }.flatMap { objects.entries[$0] }
-        let id = key.path.contains("campaigns") ? "2022" : key.path.contains("/persons/") ? objects.person : entry != nil ? entry!
+        let id = key.path.contains("campaigns") ? "2022" : key.path.contains("/persons/") || key.path.hasPrefix("/personnes/") ? objects.person : entry != nil ? entry!
             : (key.path.contains("dossiers") ? objects.dossier : (key.path.hasPrefix("/api/v1/avis/") || key.path.hasPrefix("/avis/") ? objects.avis : grappe))
         let uri = key.path.replacingOccurrences(of: ":id", with: id).replacingOccurrences(of: ":document", with: objects.document).replacingOccurrences(of: ":et", with: "315000018")
             .replacingOccurrences(of: ":file", with: "site.css").replacingOccurrences(of: ":number", with: "315000018")

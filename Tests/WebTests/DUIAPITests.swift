@@ -139,7 +139,7 @@ struct DemoDUITests {
     @Test func aYearOfRecordsMakesMovingIndicators() async throws {
         try await TestDatabase.sqlite.withStore { store in
             let today = CalendarDate(iso: "2026-11-25")!
-            #expect(try await DemoDUI.createIfEmpty(in: store, today: today) == 40)
+            #expect(try await DemoDUI.createIfEmpty(in: store, today: today) == 43)
             #expect(try await DemoDUI.createIfEmpty(in: store, today: today) == 0)
             let rows = try await DUIRepository(store: store, today: { today }).measures(finessET: DemoDUI.establishment, from: YearMonth(iso: "2025-12")!, to: YearMonth(iso: "2026-11")!)
             #expect(rows.count == 12)

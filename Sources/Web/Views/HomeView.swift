@@ -12,6 +12,21 @@ struct HomeView: PageView {
     let recent: [GrappeLink]
     let porteur: Bool
     let signIn = SiteURL.signIn.path
+    /// For a professional or a direction: the establishments whose records they keep.
+    let records: [RecordsLink]
+
+    struct RecordsLink {
+        let name: String
+        let finessET: String
+        let persons: String
+        let agenda: String
+        let indicators: String
+
+        init(finessET: String, name: String) {
+            self.name = name; self.finessET = finessET
+            persons = SiteURL.duiPersons(finessET).path; agenda = SiteURL.duiAgenda(finessET).path; indicators = SiteURL.duiIndicators(finessET).path
+        }
+    }
 
     struct GrappeLink {
         let href: String
@@ -19,7 +34,8 @@ struct HomeView: PageView {
         let updated: String
     }
 
-    init(grappes: [SavedGrappe], catalogue: CampaignCatalogue, today: CalendarDate) {
+    init(grappes: [SavedGrappe], catalogue: CampaignCatalogue, today: CalendarDate, records: [RecordsLink] = []) {
+        self.records = records
         search = SearchForm(text: "", department: nil, sector: nil)
         porteur = Viewer.current?.has(.porteur) == true
         newGrappe = porteur ? NewGrappeForm(catalogue: catalogue, today: today) : nil

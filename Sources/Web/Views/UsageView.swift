@@ -187,6 +187,8 @@ struct UsageView: PageView {
 /// colour alone; the target lines are the campaign's.
 struct UsageChart {
     let width = 760, height = 320
+    let title: String
+    let caption: String
     let description: String
     let ceiling: String
     let grid: [GridLine]
@@ -212,8 +214,14 @@ struct UsageChart {
     }
 
     init?(report: UsageReport) {
-        let months = report.projectMonths
+        self.init(months: report.projectMonths, targets: report.targets, title: "Taux du projet par mois",
+                  caption: "Taux du projet (agrégat des ESSMS éligibles)")
+    }
+
+    init?(months: [MonthRates], targets: [Indicator: Int], title: String, caption: String) {
         guard let first = months.first, let last = months.last else { return nil }
+        self.title = title
+        self.caption = caption
         let width = Double(self.width), height = Double(self.height), left = 50.0, right = 20.0, top = 20.0, bottom = 60.0
         let plotW = width - left - right, plotH = height - top - bottom
         let maxValue = 1.2
@@ -234,7 +242,7 @@ struct UsageChart {
         }
         // The targets of the campaign, each drawn once: MSSanté and DMP share one, the DUI uses another.
         var targetValues: [Int] = []
-        for i in Indicator.allCases { if let t = report.targets[i], !targetValues.contains(t) { targetValues.append(t) } }
+        for i in Indicator.allCases { if let t = targets[i], !targetValues.contains(t) { targetValues.append(t) } }
         targetValues.sort()
         let targetText = targetValues.map { "\($0) %" }
         description = "Cinq courbes, une par indicateur, de \(first.month) à \(last.month) ; lignes de cible à \(targetText.joined(separator: " et ")). Les valeurs sont dans le tableau qui suit."
@@ -242,7 +250,7 @@ struct UsageChart {
         grid = stride(from: 0.0, through: maxValue, by: 0.2).map { v in
             GridLine(x1: f(left), x2: f(width - right), y: f(y(v)), labelX: f(left - 6), labelY: f(y(v) + 4), label: "\(Int((v * 100).rounded())) %")
         }
-        targets = targetValues.map { t in
+        self.targets = targetValues.map { t in
             let v = Double(t) / 100
             return TargetLine(x1: f(left), x2: f(width - right), y: f(y(v)), labelY: f(y(v) - 4), label: "cible \(t) %")
         }

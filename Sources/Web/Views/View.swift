@@ -25,7 +25,8 @@ enum Templates {
     static let pages = [HomeView.template, FinessView.template, CampaignsView.template, GrappeListView.template, NewGrappeView.template,
                         GrappeView.template, GrappePrintView.template, UsageView.template, ErrorPage.template,
                         SignInView.template, AccountView.template, DossierListView.template, DossierView.template, DecisionView.template,
-                        ConventionView.template, RankingView.template, SourcesView.template, DashboardView.template]
+                        ConventionView.template, RankingView.template, SourcesView.template, DashboardView.template,
+                        DUIPersonsView.template, PersonView.template, AgendaView.template, IndicatorsView.template]
 
     /// The parsed templates, or why they cannot be used: one that does not parse, a page's missing.
     static let shipped: Result<MustacheLibrary, TemplateError> = {

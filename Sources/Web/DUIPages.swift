@@ -1,0 +1,95 @@
+import Foundation
+import Hummingbird
+import Rules
+import Store
+
+/// The DUI's pages for a professional (`dui.md`): thin handlers that check the establishment (its
+/// `professionnel` or `direction`, or its OG's `direction`; 404 for anyone else), read the
+/// records (each reading an audit event) and build the view model.
+struct DUIPages: Sendable {
+    let site: Site
+    var api: DUIAPI { DUIAPI(site: site) }
+    var records: DUIRepository { api.records }
+
+    func register(on routes: Routes) {
+        routes.get(SiteURL.duiPersons(":et").path) { request, context in
+            try await establishment(context, .persons) { et, nav, principal in
+                let query = String((Form.query(request)["q"] ?? "").prefix(200))
+                return DUIPersonsView(nav: nav, query: query, persons: try await records.persons(finessET: et, by: principal.email),
+                                      admissions: try await records.admissions(finessET: et, by: principal.email)).response()
+            }
+        }
+        routes.get(SiteURL.duiAgenda(":et").path) { request, context in
+            try await establishment(context, .agenda) { et, nav, principal in
+                let query = Form.query(request)
+                let week = query["vue"] != "mois"
+                let day = query["date"].flatMap(CalendarDate.init(iso:)) ?? site.today()
+                let (from, to) = AgendaView.range(day, week: week)
+                let events = try await records.agenda(finessET: et, from: from, to: to, by: principal.email)
+                return AgendaView(nav: nav, day: day, week: week, today: site.today(), events: events).response()
+            }
+        }
+        routes.get(SiteURL.duiIndicators(":et").path) { request, context in
+            try await establishment(context, .indicators) { et, nav, _ in
+                let query = Form.query(request)
+                let current = YearMonth(site.today())
+                let to = query["a"].flatMap(YearMonth.init(iso:)) ?? current
+                var from = query["de"].flatMap(YearMonth.init(iso:)) ?? to.adding(-11)
+                if from > to || to >= from.adding(240) { from = to.adding(-11) }
+                let rows = try await records.measures(finessET: et, from: from, to: to)
+                if query["format"] == "csv" {
+                    return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"mesures-\(et)-\(from)-\(to).csv\""],
+                                    body: .init(byteBuffer: ByteBuffer(string: MeasuresFile.csv(rows))))
+                }
+                let national = site.engine.catalogue.nationalGrid
+                let grid = national?.rules(on: site.today()).grid
+                let targets: [Indicator: Int] = [.mss: grid?.targetMssante ?? 0, .dmp: grid?.targetDmp ?? 0, .activeRecords: grid?.targetDui ?? 0,
+                                                 .withProjet: grid?.targetDui ?? 0, .withEvent: grid?.targetDui ?? 0]
+                return IndicatorsView(nav: nav, from: from, to: to, rows: rows, targets: targets, campaign: national.map { "\($0.id) (\($0.label))" } ?? "—").response()
+            }
+        }
+        routes.get(SiteURL.duiPerson(SiteURL.id).path) { request, context in
+            guard let principal = context.principal else { throw HTTPError(.unauthorized) }
+            let id = try context.parameters.require("id")
+            guard let person = try await records.find(id), try await api.keepsRecords(principal, person.finessET),
+                  let (found, entries) = try await records.record(person.id, by: principal.email) else {
+                return ErrorPage(heading: "Introuvable", sentence: "Personne inconnue ou hors de vos établissements.").response(status: .notFound)
+            }
+            let nav = DUINav(finessET: found.finessET, name: try await site.finess.establishment(found.finessET)?.name ?? found.finessET, current: .person)
+            return PersonView(nav: nav, person: found, entries: entries, sendings: try await records.sendings(person: found.id),
+                              tab: Form.query(request)["onglet"] ?? "identite").response()
+        }
+    }
+
+    /// The establishments whose records the one signed in keeps: those named by their
+    /// `professionnel` or `direction` roles, and, for the direction of an OG, its establishments
+    /// whose DUI runs on the platform (at most 50).
+    func establishmentsKept() async throws -> [HomeView.RecordsLink] {
+        guard let principal = Viewer.current else { return [] }
+        var links: [HomeView.RecordsLink] = [], seen: Set<String> = []
+        for scope in principal.scopes(.professionnel) + principal.scopes(.direction) where links.count < 50 && !seen.contains(scope) {
+            seen.insert(scope)
+            if let et = try await site.finess.establishment(scope) {
+                links.append(.init(finessET: scope, name: et.name))
+            } else if principal.scopes(.direction).contains(scope) {
+                let ets = try await site.finess.essms(ofLegalEntity: scope)
+                let kept = try await records.establishmentsWithRecords(ets.map(\.finessET))
+                for et in ets where kept.contains(et.finessET) && !seen.contains(et.finessET) && links.count < 50 {
+                    seen.insert(et.finessET)
+                    links.append(.init(finessET: et.finessET, name: et.name))
+                }
+            }
+        }
+        return links
+    }
+
+    func establishment(_ context: SiteContext, _ page: DUINav.Page, _ body: (String, DUINav, Principal) async throws -> Response) async throws -> Response {
+        guard let principal = context.principal else { throw HTTPError(.unauthorized) }
+        let et = try context.parameters.require("et")
+        guard FinessNumber.isValid(et), try await api.keepsRecords(principal, et) else {
+            return ErrorPage(heading: "Introuvable", sentence: "Établissement « \(Limits.quote(et)) » inconnu ou hors de vos établissements.").response(status: .notFound)
+        }
+        let nav = DUINav(finessET: et, name: try await site.finess.establishment(et)?.name ?? et, current: page)
+        return try await body(et, nav, principal)
+    }
+}

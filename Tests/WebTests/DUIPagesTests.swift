@@ -1,0 +1,86 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import Rules
+import SQLKit
+import Store
+import Testing
+import TestSupport
+import Web
+
+/// `dui.md` through the pages, on the demo DUI (40 fictitious persons of 315000018): the persons
+/// with search and the waiting list, a person's tabs, the agenda of a week and a month, the
+/// indicators with their definitions and CSV; each reading audited; 404 for anyone else.
+@Suite("DUI : les pages du professionnel")
+struct DUIPagesTests {
+    static let director = "esmss_" + String(repeating: "d3", count: 32)
+
+    @Test(arguments: TestDatabase.available)
+    func aProfessionalReadsTheRecords(_ db: TestDatabase) async throws {
+        try await db.withStore { store in
+            try await DemoRegistry.importIfEmpty(into: store)
+            let today = CalendarDate(iso: "2026-11-25")!
+            #expect(try await DemoDUI.createIfEmpty(in: store, today: today) == 43)
+            try await DossierTests.open(store, "soignant@ehpad.test", "professionnel:315000018", session: DUIAPITests.professional)
+            try await DossierTests.open(store, "direction@og.test", "direction:310100011", session: Self.director)
+            try await DossierTests.open(store, "porteur@d.test", "porteur:310100011", session: DossierTests.porteur)
+            var logger = Logger(label: "esms.test")
+            logger.logLevel = TestLogging.level
+            let app = buildApplication(site: Site(store: store, today: today), configuration: ServerConfiguration(database: store.location), logger: logger)
+            try await app.test(.router) { client in
+                func page(_ uri: String, as session: String = DUIAPITests.professional) async throws -> (status: HTTPResponse.Status, html: String) {
+                    let response = try await client.execute(uri: uri, method: .get, headers: [.cookie: "esms_session=\(session)"])
+                    return (response.status, text(response))
+                }
+                // The home page names the establishment kept, for the professional and the OG's direction.
+                let home = try await page("/")
+                #expect(home.html.contains("/etablissements/315000018/personnes"))
+                #expect(try await page("/", as: Self.director).html.contains("/etablissements/315000018/agenda"))
+                // The persons, searched without accents or case, and the waiting list.
+                let persons = try await page("/etablissements/315000018/personnes")
+                #expect(persons.status == .ok && persons.html.contains("Personnes de l&#39;établissement (43)"))
+                #expect(persons.html.contains("<h2 id=\"attente\">Liste d'attente</h2>") && persons.html.contains("<td>à l&#39;étude</td>"))
+                #expect(persons.html.components(separatedBy: "demande ViaTrajectoire fictive").count - 1 == 3)
+                let people = try await DUIRepository(store: store, today: { today }).persons(finessET: "315000018", by: "test")
+                let first = try #require(people.first)
+                guard case let .string(birthName)? = first.person.identity["birthName"] else { Issue.record("nom"); return }
+                let query = birthName.lowercased().replacingOccurrences(of: " ", with: "+")
+                let found = try await page("/etablissements/315000018/personnes?q=\(query)")
+                #expect(found.html.contains("Personnes trouvées pour") && found.html.contains("/personnes/\(first.person.id)"))
+                let none = try await page("/etablissements/315000018/personnes?q=zzzz")
+                #expect(none.html.contains(": 0 sur 43") && none.html.contains("Aucune personne ne correspond"))
+                // A person's record, tab by tab; each reading an audit event naming the person.
+                let before = try await store.sql.raw("SELECT COUNT(*) AS n FROM audit_events WHERE action = 'dui.personne.lecture' AND object = \(bind: "personne:\(first.person.id)")").first()?.decode(column: "n", as: Int.self) ?? 0
+                for (tab, heading) in [("identite", "Statut de l&#39;identité (RNIV)"), ("contacts", "Contacts"), ("sejours", "Séjours"), ("projet", "Projet personnalisé"),
+                                       ("agenda", "Agenda"), ("notes", "Notes"), ("documents", "Documents")] {
+                    let record = try await page("/personnes/\(first.person.id)?onglet=\(tab)")
+                    #expect(record.status == .ok, "\(tab)")
+                    #expect(record.html.contains("aria-current=\"page\">\(heading.contains("RNIV") ? "Identité" : heading)</a>"), "\(tab)")
+                }
+                let after = try await store.sql.raw("SELECT COUNT(*) AS n FROM audit_events WHERE action = 'dui.personne.lecture' AND object = \(bind: "personne:\(first.person.id)")").first()?.decode(column: "n", as: Int.self) ?? 0
+                #expect(after - before == 7)
+                // The agenda: the week of today (Monday 23 to Sunday 29 November 2026), every day shown; the month.
+                let week = try await page("/etablissements/315000018/agenda")
+                #expect(week.html.contains("Semaine du 23 novembre au 29 novembre 2026") && week.html.contains("mercredi 25 novembre (aujourd'hui)"))
+                #expect(week.html.components(separatedBy: "class=\"agenda-day").count - 1 == 7)
+                let month = try await page("/etablissements/315000018/agenda?vue=mois&date=2026-10-10")
+                #expect(month.html.contains("Agenda — Octobre 2026") && month.html.contains("événement"))
+                let agendaRead = try await store.sql.raw("SELECT COUNT(*) AS n FROM audit_events WHERE action = 'dui.agenda.lecture'").first()?.decode(column: "n", as: Int.self)
+                #expect(agendaRead == 2)
+                // The indicators: twelve months, the definitions (U2), the rates against the targets; the CSV of usage.md.
+                let indicators = try await page("/etablissements/315000018/indicateurs")
+                #expect(indicators.html.contains("Définitions") && indicators.html.contains("activeWithProjet") && indicators.html.contains("Taux de l&#39;établissement par mois"))
+                #expect(indicators.html.components(separatedBy: "<th scope=\"row\">2026-").count - 1 == 2 * 11)
+                let csv = try await page("/etablissements/315000018/indicateurs?de=2026-01&a=2026-03&format=csv")
+                #expect(csv.html.hasPrefix("finessET;month;persons;activeRecords;activeWithProjet;activeWithEvent;mssMessagesSent;dmpFedPersons\n315000018;2026-01;"))
+                #expect(csv.html.split(separator: "\n").count == 4)
+                // Nobody else: a porteur is refused by the matrix, another establishment answers 404.
+                #expect(try await page("/personnes/\(first.person.id)", as: DossierTests.porteur).status == .forbidden)
+                #expect(try await page("/etablissements/315000026/personnes").status == .notFound)
+                #expect(try await page("/personnes/inconnue").status == .notFound)
+            }
+        }
+    }
+}
