@@ -136,6 +136,14 @@ public struct DUIRepository: Sendable {
             if let content = entry.content {
                 try await store.sql.insert(into: "dui_contents").columns("id", "content").values(SQLBind(id), SQLBind(Data(content))).run()
             }
+            // The month's activity: a note, a document or an event not cancelled (events are only appended).
+            if let day = entry.day, kind == .note || kind == .document || (kind == .event && entry.status != DUIRecord.EventStatus.annule.rawValue) {
+                let event = kind == .event ? 1 : 0
+                try await store.sql.raw("""
+                    INSERT INTO dui_person_months (person, month, event) VALUES (\(bind: person), \(bind: YearMonth(day).description), \(bind: event))
+                    ON CONFLICT (person, month) DO UPDATE SET event = CASE WHEN excluded.event = 1 THEN 1 ELSE dui_person_months.event END
+                    """).run()
+            }
             try await audit.record(actor: actor, action: "dui.\(kind.rawValue).ajout", object: "personne:\(person)", details: .object([("entree", .string(id))]))
         }
         return Entry(id: id, person: person, kind: kind, body: entry.json, version: 1, createdAt: now, createdBy: actor)
@@ -219,23 +227,18 @@ public struct DUIRepository: Sendable {
             }
             records[person] = r
         }
-        // Notes, documents and events: only whether a person has one in a month matters — counted
-        // in the database, one row per person and month (not per entry).
-        let active = "e.kind IN ('note', 'document') OR (e.kind = 'event' AND e.status <> 'annule')"
-        let months = try await store.sql.raw("""
-            SELECT e.person, substr(e.day, 1, 7) AS month,
-                MAX(CASE WHEN \(unsafeRaw: active) THEN 1 ELSE 0 END) AS active,
-                MAX(CASE WHEN e.kind = 'event' AND e.status <> 'annule' THEN 1 ELSE 0 END) AS event
-            FROM dui_entries e JOIN dui_persons p ON p.id = e.person
-            WHERE p.finess_et = \(bind: finessET) AND e.kind IN ('note', 'document', 'event')
-              AND e.day >= \(bind: from.description + "-01") AND e.day <= \(bind: to.description + "-31")
-            GROUP BY e.person, substr(e.day, 1, 7)
-            """).all()
+        // Notes, documents and events: only whether a person has one in a month matters — one row
+        // per person and month (`dui_person_months`, kept with every entry added).
+        let months = try await store.sql.select().columns(SQLColumn("person", table: "m"), SQLColumn("month", table: "m"), SQLColumn("event", table: "m"))
+            .from(SQLAlias(SQLIdentifier("dui_person_months"), as: SQLIdentifier("m")))
+            .join(SQLAlias(SQLIdentifier("dui_persons"), as: SQLIdentifier("p")), on: SQLColumn("id", table: "p"), .equal, SQLColumn("person", table: "m"))
+            .where(SQLColumn("finess_et", table: "p"), .equal, SQLBind(finessET))
+            .where(SQLColumn("month", table: "m"), .greaterThanOrEqual, SQLBind(from.description)).where(SQLColumn("month", table: "m"), .lessThanOrEqual, SQLBind(to.description)).all()
         for row in months {
             guard let month = YearMonth(iso: try row.decode(column: "month", as: String.self)), let first = CalendarDate(iso: month.description + "-01") else { continue }
             let person = try row.decode(column: "person", as: String.self)
             var r = records[person] ?? DUIRecord()
-            if try row.decode(column: "event", as: Int.self) == 1 { r.events.append((first, .realise)) } else if try row.decode(column: "active", as: Int.self) == 1 { r.entries.append(first) }
+            if try row.decode(column: "event", as: Int.self) == 1 { r.events.append((first, .realise)) } else { r.entries.append(first) }
             records[person] = r
         }
         // The successful sendings (MSSanté) and submissions (DMP) of the establishment's documents.
@@ -253,6 +256,25 @@ public struct DUIRepository: Sendable {
             records[person] = r
         }
         return DUIMeasures.monthly(finessET: finessET, records: Array(records.values), from: from, to: to)
+    }
+
+    /// The entries that make a record active in their month, and the month's row made from them.
+    static let activeEntries = "e.day IS NOT NULL AND (e.kind IN ('note', 'document') OR (e.kind = 'event' AND e.status <> 'annule'))"
+    static let activityRow = "INSERT INTO dui_person_months (person, month, event) SELECT e.person, substr(e.day, 1, 7), MAX(CASE WHEN e.kind = 'event' THEN 1 ELSE 0 END)"
+
+    /// The backfill of migration 17: every record's monthly activity from its entries.
+    static let activityBackfill = "\(activityRow) FROM dui_entries e WHERE \(activeEntries) GROUP BY e.person, substr(e.day, 1, 7)"
+
+    /// The monthly activity of an establishment's records computed again from their entries,
+    /// after entries were written without `addEntry` (a bulk load); in one transaction.
+    public func rebuildActivity(finessET: String) async throws {
+        try await store.transaction(immediate: true) {
+            try await store.sql.raw("DELETE FROM dui_person_months WHERE person IN (SELECT id FROM dui_persons WHERE finess_et = \(bind: finessET))").run()
+            try await store.sql.raw("""
+                \(unsafeRaw: Self.activityRow) FROM dui_entries e JOIN dui_persons p ON p.id = e.person
+                WHERE p.finess_et = \(bind: finessET) AND \(unsafeRaw: Self.activeEntries) GROUP BY e.person, substr(e.day, 1, 7)
+                """).run()
+        }
     }
 
     /// Those of these establishments whose DUI runs on the platform (at least one person).

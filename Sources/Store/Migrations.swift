@@ -231,12 +231,21 @@ enum Migrations {
             // dui.md: an MSSanté sending is queued, tried, retried with backoff, never lost; the
             // establishment's MSSanté address.
             Migration(version: 16, name: "file des envois MSSanté", sqlite: sendingQueue, postgres: sendingQueue),
+            // dui.md: whether a person's record is active in a month (a note, a document, an event
+            // not cancelled) and has an event, kept with every entry added — the measures read
+            // these rows, not the entries.
+            Migration(version: 17, name: "activité mensuelle des dossiers usagers", sqlite: monthlyActivity, postgres: monthlyActivity),
         ]
     }()
 
     static let sendings = [
         "CREATE TABLE dui_sendings (id TEXT PRIMARY KEY, document TEXT NOT NULL REFERENCES dui_entries (id), channel TEXT NOT NULL, recipient TEXT, day TEXT NOT NULL, outcome TEXT NOT NULL, detail TEXT, at TEXT NOT NULL, by_user TEXT NOT NULL)",
         "CREATE INDEX dui_sendings_document ON dui_sendings (document)",
+    ]
+
+    static let monthlyActivity = [
+        "CREATE TABLE dui_person_months (person TEXT NOT NULL REFERENCES dui_persons (id), month TEXT NOT NULL, event INTEGER NOT NULL, PRIMARY KEY (person, month))",
+        DUIRepository.activityBackfill,
     ]
 
     static let sendingQueue = [

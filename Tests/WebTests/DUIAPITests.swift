@@ -136,8 +136,9 @@ struct DUIAPITests {
 /// as `usage.md` rows; created once.
 @Suite("DUI de démonstration")
 struct DemoDUITests {
-    @Test func aYearOfRecordsMakesMovingIndicators() async throws {
-        try await TestDatabase.sqlite.withStore { store in
+    @Test(arguments: TestDatabase.available)
+    func aYearOfRecordsMakesMovingIndicators(_ db: TestDatabase) async throws {
+        try await db.withStore { store in
             let today = CalendarDate(iso: "2026-11-25")!
             #expect(try await DemoDUI.createIfEmpty(in: store, today: today) == 43)
             #expect(try await DemoDUI.createIfEmpty(in: store, today: today) == 0)
@@ -148,6 +149,10 @@ struct DemoDUITests {
             // More records are active at the end of the year than at its start, and some PP are in force.
             #expect(rows[11].activeRecords > rows[0].activeRecords && rows[11].activeWithProjet > 0)
             #expect(rows.reduce(0) { $0 + $1.mssMessagesSent } == 20)
+            // The monthly activity kept by each entry added is what a rebuild from the entries gives.
+            let records = DUIRepository(store: store, today: { today })
+            try await records.rebuildActivity(finessET: DemoDUI.establishment)
+            #expect(try await records.measures(finessET: DemoDUI.establishment, from: YearMonth(iso: "2025-12")!, to: YearMonth(iso: "2026-11")!) == rows)
         }
     }
 }
