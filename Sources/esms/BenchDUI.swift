@@ -35,7 +35,8 @@ struct BenchDUI: AsyncParsableCommand {
             guard (1...5_000).contains(persons), (1...120).contains(months), (1...1_000).contains(runs), (1...10_000).contains(establishments) else {
                 throw UserFacingError("--persons 1…5000, --months 1…120, --runs 1…1000, --establishments 1…10000")
             }
-            try await BenchStores.each("dui", postgres: postgres) { store, label in try await measure(store, label: label) }
+            // The scale figure is PostgreSQL's: with --postgres, SQLite is left out of it.
+            try await BenchStores.each("dui", postgres: postgres, sqlite: establishments == 1 || postgres == nil) { store, label in try await measure(store, label: label) }
         }
     }
 
@@ -83,21 +84,29 @@ struct BenchDUI: AsyncParsableCommand {
     /// One person's record over the months: a stay all along (a tenth arriving or leaving during
     /// the period), a note most days, three events a week (one in ten cancelled), two documents a
     /// month and a projet a year — given to `visit` as (kind, day, until, status).
-    func record(_ p: Int, first: YearMonth, _ visit: (DUIInput.Kind, String, String?, String?) -> Void) {
+    func record(_ p: Int, first: YearMonth, details: Bool = true, _ visit: (DUIInput.Kind, String, String?, String?) -> Void) {
         let arrival = p % 10 == 3 ? first.adding(months / 2) : first.adding(-1)
         let departure: YearMonth? = p % 10 == 7 ? first.adding(months / 3) : nil
         visit(.stay, "\(arrival.description)-10", departure.map { "\($0.description)-20" }, nil)
         for m in 0..<months {
-            let month = first.adding(m)
-            for d in 1...28 where (d + p) % 10 != 0 { visit(.note, "\(month.description)-\(String(format: "%02d", d))", nil, nil) }
-            for d in stride(from: 2, through: 26, by: 2) where d % 4 == 2 || d % 6 == 0 {
-                visit(.event, "\(month.description)-\(String(format: "%02d", d))", nil, (d + p + m) % 10 == 0 ? "annule" : "realise")
+            let month = first.adding(m).description
+            if details {
+                for d in 1...28 where Self.note(p, d) { visit(.note, "\(month)-\(Self.days[d])", nil, nil) }
+                for d in Self.eventDays { visit(.event, "\(month)-\(Self.days[d])", nil, Self.cancelled(p, m, d) ? "annule" : "realise") }
+                visit(.document, "\(month)-05", nil, nil)
+                visit(.document, "\(month)-19", nil, nil)
+            } else {
+                // The month's activity alone, by the same rules: any note or document, any event not cancelled.
+                visit(.note, "\(month)-01", nil, Self.eventDays.contains { !Self.cancelled(p, m, $0) } ? "event" : nil)
             }
-            visit(.document, "\(month.description)-05", nil, nil)
-            visit(.document, "\(month.description)-19", nil, nil)
-            if m % 12 == 0 { visit(.projet, "\(month.description)-15", "\(month.adding(11).description)-14", p % 5 == 0 ? "enCours" : "valide") }
+            if m % 12 == 0 { visit(.projet, "\(month)-15", "\(first.adding(m + 11).description)-14", p % 5 == 0 ? "enCours" : "valide") }
         }
     }
+
+    static let days = (0...31).map { $0 < 10 ? "0\($0)" : "\($0)" }
+    static let eventDays = stride(from: 2, through: 26, by: 2).filter { $0 % 4 == 2 || $0 % 6 == 0 }
+    static func note(_ p: Int, _ d: Int) -> Bool { (d + p) % 10 != 0 }
+    static func cancelled(_ p: Int, _ m: Int, _ d: Int) -> Bool { (d + p + m) % 10 == 0 }
 
     /// Rows written by multi-row inserts, in transactions of 50,000.
     final class Writer {
@@ -175,13 +184,12 @@ struct BenchDUI: AsyncParsableCommand {
             try await persons(store, finessET: et, prefix: "\(et)-")
             for p in 0..<persons {
                 var spans: [[any SQLExpression]] = [], months: [String: Int] = [:]
-                record(p, first: first) { kind, day, until, status in
+                record(p, first: first, details: false) { kind, day, until, status in
                     switch kind {
                     case .stay, .projet:
                         n += 1
                         spans.append([SQLBind("e\(n)"), SQLBind("\(et)-p\(p)"), SQLBind(kind.rawValue), SQLBind(day), SQLBind(until), SQLBind(status), SQLBind("{}"), SQLBind(Self.now), SQLBind("banc")])
-                    case .event where status == "annule": break
-                    default: months[String(day.prefix(7)), default: 0] = max(months[String(day.prefix(7))] ?? 0, kind == .event ? 1 : 0)
+                    default: months[String(day.prefix(7))] = status == "event" ? 1 : 0
                     }
                 }
                 for row in spans { try await entries.add(row) }

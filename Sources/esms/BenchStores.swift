@@ -5,12 +5,14 @@ import Store
 /// The stores a bench measures: a fresh SQLite file, then with `--postgres URL` a fresh schema of
 /// that database, dropped afterwards whatever happens.
 enum BenchStores {
-    static func each(_ name: String, postgres: String?, _ measure: (Store, String) async throws -> Void) async throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("esms-bench-\(name)-\(UUID().uuidString.prefix(8)).sqlite").path
-        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
-        let sqlite = try await Store.open(.sqlite(path: path))
-        do { try await measure(sqlite, "SQLite") } catch { try? await sqlite.close(); throw error }
-        try await sqlite.close()
+    static func each(_ name: String, postgres: String?, sqlite measureSQLite: Bool = true, _ measure: (Store, String) async throws -> Void) async throws {
+        if measureSQLite {
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent("esms-bench-\(name)-\(UUID().uuidString.prefix(8)).sqlite").path
+            defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+            let sqlite = try await Store.open(.sqlite(path: path))
+            do { try await measure(sqlite, "SQLite") } catch { try? await sqlite.close(); throw error }
+            try await sqlite.close()
+        }
         guard let postgres else { return }
         let base = try DatabaseLocation.parse(postgres)
         guard case let .postgres(host, port, user, password, database, _) = base else { throw UserFacingError("--postgres : adresse postgres:// attendue") }
