@@ -256,6 +256,14 @@ try:
     person = driver.find_element(By.CSS_SELECTOR, "tbody th a").get_attribute("href").replace(base, "")
     for tab in ["identite", "contacts", "sejours", "projet", "agenda", "notes", "documents"]:
         shoot(f"dui-personne-{tab}", f"{person}?onglet={tab}", widths=tablet)
+    # Keyboard alone: a note written on the notes tab, added by its button.
+    driver.set_window_size(1024, 900)
+    driver.get(f"{base}{person}?onglet=notes")
+    tab_to("note-text").send_keys("Transmission saisie au clavier." + Keys.TAB + Keys.ENTER)
+    time.sleep(0.5)
+    said = driver.find_elements(By.CSS_SELECTOR, "[role=status]")
+    report.append(f"clavier, dossier → note ajoutée : {said[0].text if said else 'pas de message'}")
+    shoot("dui-personne-note-ajoutee", widths=tablet)
     shoot("dui-agenda-semaine", "/etablissements/315000018/agenda", widths=tablet)
     shoot("dui-agenda-mois", "/etablissements/315000018/agenda?vue=mois&date=2026-10-01", widths=tablet)
     shoot("dui-indicateurs", "/etablissements/315000018/indicateurs", widths=tablet)

@@ -94,8 +94,8 @@ struct DUIAPI: Sendable {
         }
     }
 
-    /// MSSanté: the sending queued, tried at once; its outcome (`ok`, `echec`, or `enAttente` with
-    /// its next attempt) recorded and answered.
+    /// MSSanté through the API: the sending's outcome (`ok`, `echec`, or `enAttente` with its next
+    /// attempt), 201 or 202.
     func sendByMSSante(_ request: Request, _ context: SiteContext) async throws -> Response {
         guard let principal = context.principal else { throw HTTPError(.unauthorized) }
         let id = try context.parameters.require("id")
@@ -104,15 +104,32 @@ struct DUIAPI: Sendable {
         }
         let body: JSON
         do { body = try await API.readJSON(request) } catch { if let r = refused(error) { return r }; throw error }
-        guard case let .string(recipient)? = body["recipient"], MSSanteSettings.isMSSanteAddress(recipient) else {
-            return JSONResponse.error(.unprocessableContent, path: "recipient", "adresse MSSanté du destinataire attendue (…@…mssante.fr)")
+        var recipient: String? = nil
+        if case let .string(r)? = body["recipient"] { recipient = r }
+        switch try await send(entry, to: recipient, by: principal.email) {
+        case let .failure(refusal): return JSONResponse.error(refusal.status, path: refusal.path, refusal.message)
+        case let .success(sending): return JSONResponse.make(sending.outcome == .enAttente ? .accepted : .created, sending.json)
+        }
+    }
+
+    /// Why a document was not handed to MSSanté: nothing recorded.
+    struct Refusal: Error {
+        let status: HTTPResponse.Status
+        let path: String?
+        let message: String
+    }
+
+    /// A document sent by MSSanté, for the API and the pages: the recipient checked, the sending
+    /// queued then tried at once, its outcome recorded.
+    func send(_ document: DUIRepository.Entry, to recipient: String?, by actor: String) async throws -> Result<DUIRepository.Sending, Refusal> {
+        guard let recipient, MSSanteSettings.isMSSanteAddress(recipient) else {
+            return .failure(Refusal(status: .unprocessableContent, path: "recipient", message: "adresse MSSanté du destinataire attendue (…@…mssante.fr)"))
         }
         guard let sender = site.mssanteSender else {
-            return JSONResponse.error(.serviceUnavailable, path: nil, "messagerie MSSanté non configurée : ESMS_MSSANTE_SMTP_URL nomme le serveur SMTP de l'opérateur")
+            return .failure(Refusal(status: .serviceUnavailable, path: nil, message: "messagerie MSSanté non configurée : ESMS_MSSANTE_SMTP_URL nomme le serveur SMTP de l'opérateur"))
         }
-        let queued = try await records.queueMSSante(document: entry, recipient: recipient, by: principal.email)
-        let sending = try await sender.attempt(queued, by: principal.email) ?? queued
-        return JSONResponse.make(sending.outcome == .enAttente ? .accepted : .created, sending.json)
+        let queued = try await records.queueMSSante(document: document, recipient: recipient, by: actor)
+        return .success(try await sender.attempt(queued, by: actor) ?? queued)
     }
 
     /// The DMP connector: a CDA R2 level 1 document of a `qualifiee` identity and its metadata,

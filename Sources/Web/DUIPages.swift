@@ -49,16 +49,75 @@ struct DUIPages: Sendable {
             }
         }
         routes.get(SiteURL.duiPerson(SiteURL.id).path) { request, context in
-            guard let principal = context.principal else { throw HTTPError(.unauthorized) }
-            let id = try context.parameters.require("id")
-            guard let person = try await records.find(id), try await api.keepsRecords(principal, person.finessET),
-                  let (found, entries) = try await records.record(person.id, by: principal.email) else {
-                return ErrorPage(heading: "Introuvable", sentence: "Personne inconnue ou hors de vos établissements.").response(status: .notFound)
+            try await person(context) { person, principal in
+                let query = Form.query(request)
+                return try await page(person, tab: query["onglet"] ?? "identite", by: principal, message: Self.done[query["fait"] ?? ""].map { Message(text: $0, refused: false) })
             }
-            let nav = DUINav(finessET: found.finessET, name: try await site.finess.establishment(found.finessET)?.name ?? found.finessET, current: .person)
-            return PersonView(nav: nav, person: found, entries: entries, sendings: try await records.sendings(person: found.id),
-                              tab: Form.query(request)["onglet"] ?? "identite").response()
         }
+        // A note added from the notes tab: a refusal names the field and keeps what was typed.
+        routes.post(SiteURL.duiPersonNotes(SiteURL.id).path) { request, context in
+            try await person(context) { person, principal in
+                let form = try await Form.read(request)
+                let note = JSON.object([("date", .string(form["date"] ?? "")), ("category", .string(form["category"] ?? "")), ("text", .string(form["text"] ?? ""))])
+                do {
+                    _ = try await records.addEntry(person.id, .note, note, by: principal.email)
+                } catch let e as InputError {
+                    return try await page(person, tab: "notes", by: principal, message: Message(text: "\(Self.fields[e.path] ?? e.path) : \(e.reason) ; rien n'a été enregistré.", refused: true),
+                                          typed: form, status: .unprocessableContent)
+                }
+                return Response(status: .seeOther, headers: [.location: SiteURL.duiPerson(person.id).path + "?onglet=notes&fait=note"])
+            }
+        }
+        // A document sent by MSSanté from the documents tab, as through the API.
+        routes.post(SiteURL.duiPersonMSSante(SiteURL.id).path) { request, context in
+            try await person(context) { person, principal in
+                let form = try await Form.read(request)
+                guard let id = form["document"], let (document, _) = try await records.findEntry(id), document.kind == .document, document.person == person.id else {
+                    return try await page(person, tab: "documents", by: principal, message: Message(text: "Document : choisissez un document de la personne ; rien n'a été envoyé.", refused: true),
+                                          typed: form, status: .unprocessableContent)
+                }
+                switch try await api.send(document, to: form["recipient"], by: principal.email) {
+                case let .failure(refusal):
+                    return try await page(person, tab: "documents", by: principal, message: Message(text: "\(Show.sentenceCase(refusal.message)) ; rien n'a été envoyé.", refused: true),
+                                          typed: form, status: refusal.status)
+                case let .success(sending):
+                    return Response(status: .seeOther, headers: [.location: SiteURL.duiPerson(person.id).path + "?onglet=documents&fait=envoi-\(sending.outcome.rawValue)"])
+                }
+            }
+        }
+    }
+
+    /// What the page says after a form, by the `fait` of its address.
+    static let done = [
+        "note": "Note ajoutée.",
+        "envoi-ok": "Document envoyé par MSSanté : le serveur de l'opérateur l'a accepté.",
+        "envoi-enAttente": "Le serveur MSSanté n'a pas pu prendre le document : il reste en file et sera renvoyé automatiquement (voir « Envois »).",
+        "envoi-echec": "Le serveur MSSanté a refusé le document : voir sa réponse dans « Envois ».",
+    ]
+
+    /// The fields of the forms, as a refusal names them.
+    static let fields = ["date": "Date", "category": "Catégorie", "text": "Note"]
+
+    /// A person the one signed in may see; 404 for any other.
+    func person(_ context: SiteContext, _ body: (DUIRepository.Person, Principal) async throws -> Response) async throws -> Response {
+        guard let principal = context.principal else { throw HTTPError(.unauthorized) }
+        let id = try context.parameters.require("id")
+        guard let person = try await records.find(id), try await api.keepsRecords(principal, person.finessET) else {
+            return ErrorPage(heading: "Introuvable", sentence: "Personne inconnue ou hors de vos établissements.").response(status: .notFound)
+        }
+        return try await body(person, principal)
+    }
+
+    /// A person's record on one tab, read (an audit event naming the person).
+    func page(_ person: DUIRepository.Person, tab: String, by principal: Principal, message: Message? = nil, typed: [String: String] = [:],
+              status: HTTPResponse.Status = .ok) async throws -> Response {
+        guard let (found, entries) = try await records.record(person.id, by: principal.email) else {
+            return ErrorPage(heading: "Introuvable", sentence: "Personne inconnue ou hors de vos établissements.").response(status: .notFound)
+        }
+        let nav = DUINav(finessET: found.finessET, name: try await site.finess.establishment(found.finessET)?.name ?? found.finessET, current: .person)
+        var view = PersonView(nav: nav, person: found, entries: entries, sendings: try await records.sendings(person: found.id), tab: tab, today: site.today(), typed: typed)
+        view.message = message
+        return view.response(status: status)
     }
 
     /// The establishments whose records the one signed in keeps: those named by their

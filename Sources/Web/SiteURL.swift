@@ -130,6 +130,8 @@ enum SiteURL: Sendable {
     case duiAgenda(String)
     case duiIndicators(String)
     case duiPerson(String)
+    case duiPersonNotes(String)
+    case duiPersonMSSante(String)
     case apiEssmsMSSante(String)
     case apiDossierMessages(String)
     case apiDossierAnnotations(String)
@@ -241,6 +243,8 @@ enum SiteURL: Sendable {
         case let .duiAgenda(et): return "/etablissements/\(et)/agenda"
         case let .duiIndicators(et): return "/etablissements/\(et)/indicateurs"
         case let .duiPerson(id): return "/personnes/\(id)"
+        case let .duiPersonNotes(id): return "/personnes/\(id)/notes"
+        case let .duiPersonMSSante(id): return "/personnes/\(id)/mssante"
         case let .apiEssmsMSSante(et): return "/api/v1/essms/\(et)/mssante"
         case let .apiDossierMessages(id): return "/api/v1/dossiers/\(id)/messages"
         case let .apiDossierAnnotations(id): return "/api/v1/dossiers/\(id)/annotations"

@@ -76,6 +76,24 @@ struct DUIPagesTests {
                 let csv = try await page("/etablissements/315000018/indicateurs?de=2026-01&a=2026-03&format=csv")
                 #expect(csv.html.hasPrefix("finessET;month;persons;activeRecords;activeWithProjet;activeWithEvent;mssMessagesSent;dmpFedPersons\n315000018;2026-01;"))
                 #expect(csv.html.split(separator: "\n").count == 4)
+                // A note added from the notes tab; a blank one refused, its field named, what was typed kept.
+                let form: HTTPFields = [.contentType: "application/x-www-form-urlencoded", .cookie: "esms_session=\(DUIAPITests.professional)"]
+                let added = try await client.execute(uri: "/personnes/\(first.person.id)/notes", method: .post, headers: form,
+                                                     body: ByteBuffer(string: "date=2026-11-25&category=soin&text=Pansement+refait.&csrf=\(testToken)"))
+                #expect(added.status == .seeOther && added.headers[.location] == "/personnes/\(first.person.id)?onglet=notes&fait=note")
+                let notes = try await page("/personnes/\(first.person.id)?onglet=notes&fait=note")
+                #expect(notes.html.contains("role=\"status\">Note ajoutée.</p>") && notes.html.contains("<td>Pansement refait.</td>"))
+                let blank = try await client.execute(uri: "/personnes/\(first.person.id)/notes", method: .post, headers: form,
+                                                     body: ByteBuffer(string: "date=2026-11-27&category=soin&text=Demain&csrf=\(testToken)"))
+                #expect(blank.status == .unprocessableContent && text(blank).contains("role=\"alert\">Date : ") && text(blank).contains(">Demain</textarea>"))
+                // Sending by MSSanté from the documents tab: without a configured server, said, nothing sent.
+                let documentID = try #require(try await store.sql.raw("SELECT id FROM dui_entries WHERE person = \(bind: first.person.id) AND kind = 'document'").first()?.decode(column: "id", as: String.self))
+                let unsent = try await client.execute(uri: "/personnes/\(first.person.id)/mssante", method: .post, headers: form,
+                                                      body: ByteBuffer(string: "document=\(documentID)&recipient=dr.martin%40chu-test.mssante.fr&csrf=\(testToken)"))
+                #expect(unsent.status == .serviceUnavailable && text(unsent).contains("Messagerie MSSanté non configurée"))
+                let wrong = try await client.execute(uri: "/personnes/\(first.person.id)/mssante", method: .post, headers: form,
+                                                     body: ByteBuffer(string: "document=\(documentID)&recipient=dr.martin%40gmail.com&csrf=\(testToken)"))
+                #expect(wrong.status == .unprocessableContent && text(wrong).contains("role=\"alert\">Adresse MSSanté du destinataire attendue (…@…mssante.fr) ; rien n&#39;a été envoyé."))
                 // Nobody else: a porteur is refused by the matrix, another establishment answers 404.
                 #expect(try await page("/personnes/\(first.person.id)", as: DossierTests.porteur).status == .forbidden)
                 #expect(try await page("/etablissements/315000026/personnes").status == .notFound)

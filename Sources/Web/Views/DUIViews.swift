@@ -124,6 +124,25 @@ struct PersonView: PageView {
     let facts: [Fact]
     let tables: [Table]
     let emptySentence: String?
+    /// What the last form did, or why it was refused.
+    var message: Message? = nil
+    /// On the notes tab: a note to add.
+    let noteForm: NoteForm?
+    /// On the documents tab: a document to send by MSSanté.
+    let sendForm: SendForm?
+
+    struct NoteForm {
+        let action: String
+        let date: String
+        let categories: [Option]
+        let text: String
+    }
+
+    struct SendForm {
+        let action: String
+        let documents: [Option]
+        let recipient: String
+    }
 
     struct Fact { let label: String; let value: String }
     struct Table {
@@ -143,7 +162,8 @@ struct PersonView: PageView {
     static let sendingLabels = ["ok": "réussi", "echec": "échec", "enAttente": "en attente d'une nouvelle tentative"]
     static let projetLabels = ["enCours": "en cours d'élaboration", "valide": "validé", "revise": "révisé", "clos": "clos"]
 
-    init(nav: DUINav, person: DUIRepository.Person, entries: [DUIRepository.Entry], sendings: [DUIRepository.Sending], tab: String) {
+    init(nav: DUINav, person: DUIRepository.Person, entries: [DUIRepository.Entry], sendings: [DUIRepository.Sending], tab: String,
+         today: CalendarDate, typed: [String: String] = [:]) {
         let name = PersonName.of(person.identity)
         let tab = Self.tabList.contains { $0.key == tab } ? tab : "identite"
         let label = Self.tabList.first { $0.key == tab }!.label
@@ -218,6 +238,14 @@ struct PersonView: PageView {
         self.facts = facts
         self.tables = tables
         self.emptySentence = empty
+        noteForm = tab == "notes" ? NoteForm(action: SiteURL.duiPersonNotes(person.id).path, date: typed["date"] ?? today.description,
+                                             categories: Self.noteLabels.keys.sorted().map { Option($0, Self.noteLabels[$0]!, selected: typed["category"] ?? "transmission") },
+                                             text: typed["text"] ?? "") : nil
+        let documents = of(.document).reversed()
+        sendForm = tab == "documents" && !documents.isEmpty
+            ? SendForm(action: SiteURL.duiPersonMSSante(person.id).path,
+                       documents: documents.map { Option($0.id, "\(d($0.body["date"])) — \(t($0.body["title"]))", selected: typed["document"]) },
+                       recipient: typed["recipient"] ?? "") : nil
     }
 }
 
