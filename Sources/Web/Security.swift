@@ -16,21 +16,26 @@ final class RouteTable: Sendable {
         let segments: [String]
     }
 
-    private let routes = Mutex<[Route]>([])
+    /// Every route in declaration order, and the same by number of segments (what a path is
+    /// compared with: a few routes, not all of them, on every request).
+    private let routes = Mutex<(all: [Route], bySize: [Int: [Route]])>(([], [:]))
 
     /// Every route declared, in the order it was.
-    var all: [Route] { routes.withLock { $0 } }
+    var all: [Route] { routes.withLock { $0.all } }
 
     func add(_ method: HTTPRequest.Method, _ path: String) {
-        let segments = path.split(separator: "/").map(String.init)
-        routes.withLock { $0.append(Route(method: method, segments: segments)) }
+        let route = Route(method: method, segments: path.split(separator: "/").map(String.init))
+        routes.withLock { table in
+            table.all.append(route)
+            table.bySize[route.segments.count, default: []].append(route)
+        }
     }
 
     /// The methods the router answers for a path (`HEAD` wherever `GET` is). As in the router, a
     /// literal segment wins over a parameter: `/grappes/ajouter` is not `/grappes/:id`.
     func methods(for path: String) -> [HTTPRequest.Method] {
         let parts = path.split(separator: "/")
-        var candidates = routes.withLock { list in list.filter { Self.matches($0.segments, parts) } }
+        var candidates = routes.withLock { table in (table.bySize[parts.count] ?? []).filter { Self.matches($0.segments, parts) } }
         for (i, part) in parts.enumerated() where candidates.contains(where: { $0.segments[i] == part }) {
             candidates.removeAll { $0.segments[i] != part }
         }
@@ -184,10 +189,16 @@ struct SecurityMiddleware: RouterMiddleware {
     }
 
     /// `Application/JSON; charset=utf-8` → `application/json`.
+    /// `Application/JSON ; charset=utf-8` → `application/json`: before the parameters, trimmed,
+    /// in lower case (read byte by byte: it is on every request's path).
     static func mediaType(_ header: String?) -> String? {
         guard let header else { return nil }
-        let type = header.prefix { $0 != ";" }.drop { $0 == " " || $0 == "\t" }
-        return String(type.reversed().drop { $0 == " " || $0 == "\t" }.reversed()).lowercased()
+        let utf8 = header.utf8
+        var type = utf8[utf8.startIndex..<(utf8.firstIndex(of: UInt8(ascii: ";")) ?? utf8.endIndex)]
+        while let b = type.first, b == 0x20 || b == 0x09 { type = type.dropFirst() }
+        while let b = type.last, b == 0x20 || b == 0x09 { type = type.dropLast() }
+        let text = String(Substring(type))
+        return type.contains { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") } ? text.lowercased() : text
     }
 
     static func isAPI(_ request: Request) -> Bool { request.uri.path.hasPrefix("/api/") }

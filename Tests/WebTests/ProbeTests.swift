@@ -12,7 +12,7 @@ import Synchronization
 import Store
 import Testing
 import TestSupport
-import Web
+@testable import Web
 
 /// The findings of the hostile probe (issue « Nothing crashes, nothing is lost »), each replayed
 /// against the real application: it answers in French, keeps serving, and loses nothing.
@@ -523,5 +523,16 @@ struct ServerConfigurationTests {
             #expect(message.contains("niveau de journal inconnu « bavard »"))
             #expect(message.contains("ESMS_TODAY invalide « 2025-13-01 » (attendu AAAA-MM-JJ)"))
         }
+    }
+}
+
+@Suite("Type de média d'une requête")
+struct MediaTypeTests {
+    @Test func theTypeIsReadBeforeItsParametersTrimmedInLowerCase() {
+        #expect(SecurityMiddleware.mediaType("application/json") == "application/json")
+        #expect(SecurityMiddleware.mediaType(" Application/JSON ; charset=utf-8") == "application/json")
+        #expect(SecurityMiddleware.mediaType("\tmultipart/form-data;boundary=x") == "multipart/form-data")
+        #expect(SecurityMiddleware.mediaType(";") == "")
+        #expect(SecurityMiddleware.mediaType(nil) == nil)
     }
 }
