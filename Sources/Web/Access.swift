@@ -133,7 +133,7 @@ enum AccessMatrix {
         allow(.post, .apiDocumentDMP(id), keepers)
         allow(.post, .apiDocumentMSSante(id), keepers)
         for url: SiteURL in [.duiPersons(":et"), .duiAgenda(":et"), .duiIndicators(":et"), .duiPerson(id)] { allow(.get, url, keepers) }
-        for url: SiteURL in [.duiPersonNotes(id), .duiPersonMSSante(id)] { allow(.post, url, keepers) }
+        for url: SiteURL in [.duiPersonNotes(id), .duiPersonMSSante(id), .duiPersonDMP(id)] { allow(.post, url, keepers) }
         allow(.put, .apiEssmsMSSante(":et"), .roles([.direction]))
         allow(.get, .dossiers, readers)
         allow(.post, .dossiers, .porteur)

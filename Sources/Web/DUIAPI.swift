@@ -132,43 +132,53 @@ struct DUIAPI: Sendable {
         return .success(try await sender.attempt(queued, by: actor) ?? queued)
     }
 
-    /// The DMP connector: a CDA R2 level 1 document of a `qualifiee` identity and its metadata,
-    /// each written to the outbox then renamed (never half-written); the submission recorded.
+    /// The DMP connector through the API: 201 with the submission, 503 when the outbox cannot be
+    /// written (the failure recorded).
     func submitToDMP(_ context: SiteContext) async throws -> Response {
         guard let principal = context.principal else { throw HTTPError(.unauthorized) }
         let id = try context.parameters.require("id")
-        guard let (entry, et) = try await records.findEntry(id), entry.kind == .document, try await keepsRecords(principal, et),
-              let (document, person, pdf) = try await records.document(id) else {
+        guard let (entry, et) = try await records.findEntry(id), entry.kind == .document, try await keepsRecords(principal, et) else {
             return JSONResponse.error(.notFound, path: "id", "document inconnu « \(Limits.quote(id)) »")
         }
+        switch try await submit(entry, by: principal.email) {
+        case let .failure(refusal): return JSONResponse.error(refusal.status, path: refusal.path, refusal.message)
+        case let .success(sending): return JSONResponse.make(sending.outcome == .ok ? .created : .serviceUnavailable, sending.json)
+        }
+    }
+
+    /// The DMP connector, for the API and the pages: a CDA R2 level 1 document of a `qualifiee`
+    /// identity and its metadata, each written to the outbox then renamed (never half-written);
+    /// the submission recorded, `ok` or `echec` when the outbox cannot be written.
+    func submit(_ entry: DUIRepository.Entry, by actor: String) async throws -> Result<DUIRepository.Sending, Refusal> {
+        guard let (document, person, pdf) = try await records.document(entry.id) else {
+            return .failure(Refusal(status: .notFound, path: "id", message: "document inconnu « \(Limits.quote(entry.id)) »"))
+        }
         guard let outbox = site.dmpOutbox else {
-            return JSONResponse.error(.serviceUnavailable, path: nil, "connecteur DMP non configuré : ESMS_DMP_OUTBOX nomme le répertoire que lit la passerelle DMP de l'établissement")
+            return .failure(Refusal(status: .serviceUnavailable, path: nil, message: "connecteur DMP non configuré : ESMS_DMP_OUTBOX nomme le répertoire que lit la passerelle DMP de l'établissement"))
         }
         let identity = person.identity
         guard identity["identityStatus"] == .string(IdentityStatus.qualifiee.rawValue), case let .string(nir)? = identity["ins"]?["nir"],
               case let .string(oid)? = identity["ins"]?["oid"] else {
-            return JSONResponse.error(.unprocessableContent, path: "identityStatus", "le DMP demande l'INS d'une identité qualifiée (RNIV) : qualifiez d'abord l'identité de la personne")
+            return .failure(Refusal(status: .unprocessableContent, path: "identityStatus", message: "le DMP demande l'INS d'une identité qualifiée (RNIV) : qualifiez d'abord l'identité de la personne"))
         }
         func text(_ json: JSON?) -> String { if case let .string(s)? = json { return s } else { return "" } }
         var firstNames: [String] = []
         if case let .array(names)? = identity["firstNames"] { firstNames = names.map { text($0) } }
-        let establishment = try await site.finess.establishment(et)?.name ?? et
+        let establishment = try await site.finess.establishment(person.finessET)?.name ?? person.finessET
         let cda = CDA.Document(id: document.id, title: text(document.body["title"]), date: CalendarDate(iso: text(document.body["date"])) ?? site.today(),
                                nir: nir, insOID: oid, birthName: text(identity["birthName"]), firstNames: firstNames,
                                birthDate: CalendarDate(iso: text(identity["birthDate"])) ?? site.today(), sex: text(identity["sex"]),
-                               author: document.createdBy, finessET: et, establishment: establishment, pdf: pdf)
+                               author: document.createdBy, finessET: person.finessET, establishment: establishment, pdf: pdf)
         let name = "dmp-\(document.id)-\(site.today().description)"
-        let metadata = JSON.object([("document", .string(document.id)), ("person", .string(person.id)), ("finessET", .string(et)), ("ins", .string(nir)),
+        let metadata = JSON.object([("document", .string(document.id)), ("person", .string(person.id)), ("finessET", .string(person.finessET)), ("ins", .string(nir)),
                                     ("title", .string(cda.title)), ("date", .string(cda.date.description)), ("cda", .string(name + ".xml"))])
         do {
             try Self.writeAtomically(Data(metadata.rendered(indent: true).utf8), to: "\(outbox)/\(name).json")
             try Self.writeAtomically(Data(CDA.xml(cda).utf8), to: "\(outbox)/\(name).xml")
         } catch {
-            let failed = try await records.recordSending(document: document, channel: .dmp, recipient: nil, outcome: .echec, detail: "écriture dans la boîte d'envoi impossible", by: principal.email)
-            return JSONResponse.make(.serviceUnavailable, failed.json)
+            return .success(try await records.recordSending(document: document, channel: .dmp, recipient: nil, outcome: .echec, detail: "écriture dans la boîte d'envoi impossible", by: actor))
         }
-        let sending = try await records.recordSending(document: document, channel: .dmp, recipient: nil, outcome: .ok, detail: name + ".xml", by: principal.email)
-        return JSONResponse.make(.created, sending.json)
+        return .success(try await records.recordSending(document: document, channel: .dmp, recipient: nil, outcome: .ok, detail: name + ".xml", by: actor))
     }
 
     /// Written beside the target, then renamed onto it: a reader never sees half a file.

@@ -51,7 +51,9 @@ struct DUIPages: Sendable {
         routes.get(SiteURL.duiPerson(SiteURL.id).path) { request, context in
             try await person(context) { person, principal in
                 let query = Form.query(request)
-                return try await page(person, tab: query["onglet"] ?? "identite", by: principal, message: Self.done[query["fait"] ?? ""].map { Message(text: $0, refused: false) })
+                let done = query["fait"] ?? ""
+                return try await page(person, tab: query["onglet"] ?? "identite", by: principal,
+                                      message: Self.done[done].map { Message(text: $0, refused: done.hasSuffix("-echec")) })
             }
         }
         // A note added from the notes tab: a refusal names the field and keeps what was typed.
@@ -66,6 +68,23 @@ struct DUIPages: Sendable {
                                           typed: form, status: .unprocessableContent)
                 }
                 return Response(status: .seeOther, headers: [.location: SiteURL.duiPerson(person.id).path + "?onglet=notes&fait=note"])
+            }
+        }
+        // A document submitted to the DMP from the documents tab, through the same connector as the API.
+        routes.post(SiteURL.duiPersonDMP(SiteURL.id).path) { request, context in
+            try await person(context) { person, principal in
+                let form = try await Form.read(request)
+                guard let id = form["document"], let (document, _) = try await records.findEntry(id), document.kind == .document, document.person == person.id else {
+                    return try await page(person, tab: "documents", by: principal, message: Message(text: "Document : choisissez un document de la personne ; rien n'a été versé.", refused: true),
+                                          typed: form, status: .unprocessableContent)
+                }
+                switch try await api.submit(document, by: principal.email) {
+                case let .failure(refusal):
+                    return try await page(person, tab: "documents", by: principal, message: Message(text: "\(Show.sentenceCase(refusal.message)) ; rien n'a été versé.", refused: true),
+                                          typed: form, status: refusal.status)
+                case let .success(sending):
+                    return Response(status: .seeOther, headers: [.location: SiteURL.duiPerson(person.id).path + "?onglet=documents&fait=dmp-\(sending.outcome.rawValue)"])
+                }
             }
         }
         // A document sent by MSSanté from the documents tab, as through the API.
@@ -93,6 +112,8 @@ struct DUIPages: Sendable {
         "envoi-ok": "Document envoyé par MSSanté : le serveur de l'opérateur l'a accepté.",
         "envoi-enAttente": "Le serveur MSSanté n'a pas pu prendre le document : il reste en file et sera renvoyé automatiquement (voir « Envois »).",
         "envoi-echec": "Le serveur MSSanté a refusé le document : voir sa réponse dans « Envois ».",
+        "dmp-ok": "Document versé au DMP : il est dans la boîte d'envoi de la passerelle DMP de l'établissement.",
+        "dmp-echec": "La boîte d'envoi du DMP est inaccessible : le versement a échoué (enregistré dans « Envois »).",
     ]
 
     /// The fields of the forms, as a refusal names them.

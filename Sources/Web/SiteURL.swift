@@ -132,6 +132,7 @@ enum SiteURL: Sendable {
     case duiPerson(String)
     case duiPersonNotes(String)
     case duiPersonMSSante(String)
+    case duiPersonDMP(String)
     case apiEssmsMSSante(String)
     case apiDossierMessages(String)
     case apiDossierAnnotations(String)
@@ -245,6 +246,7 @@ enum SiteURL: Sendable {
         case let .duiPerson(id): return "/personnes/\(id)"
         case let .duiPersonNotes(id): return "/personnes/\(id)/notes"
         case let .duiPersonMSSante(id): return "/personnes/\(id)/mssante"
+        case let .duiPersonDMP(id): return "/personnes/\(id)/dmp"
         case let .apiEssmsMSSante(et): return "/api/v1/essms/\(et)/mssante"
         case let .apiDossierMessages(id): return "/api/v1/dossiers/\(id)/messages"
         case let .apiDossierAnnotations(id): return "/api/v1/dossiers/\(id)/annotations"

@@ -44,7 +44,9 @@ struct DUIPagesTests {
                 #expect(persons.html.contains("<h2 id=\"attente\">Liste d'attente</h2>") && persons.html.contains("<td>à l&#39;étude</td>"))
                 #expect(persons.html.components(separatedBy: "demande ViaTrajectoire fictive").count - 1 == 3)
                 let people = try await DUIRepository(store: store, today: { today }).persons(finessET: "315000018", by: "test")
-                let first = try #require(people.first)
+                // One of the forty accompanied (each has a liaison letter), not one of the three waiting.
+                let withDocument = Set(try await store.sql.raw("SELECT person FROM dui_entries WHERE kind = 'document'").all().map { try $0.decode(column: "person", as: String.self) })
+                let first = try #require(people.first { withDocument.contains($0.person.id) })
                 guard case let .string(birthName)? = first.person.identity["birthName"] else { Issue.record("nom"); return }
                 let query = birthName.lowercased().replacingOccurrences(of: " ", with: "+")
                 let found = try await page("/etablissements/315000018/personnes?q=\(query)")
@@ -94,6 +96,12 @@ struct DUIPagesTests {
                 let wrong = try await client.execute(uri: "/personnes/\(first.person.id)/mssante", method: .post, headers: form,
                                                      body: ByteBuffer(string: "document=\(documentID)&recipient=dr.martin%40gmail.com&csrf=\(testToken)"))
                 #expect(wrong.status == .unprocessableContent && text(wrong).contains("role=\"alert\">Adresse MSSanté du destinataire attendue (…@…mssante.fr) ; rien n&#39;a été envoyé."))
+                // Submitting to the DMP from the page: without a connector, said, nothing written.
+                let undelivered = try await client.execute(uri: "/personnes/\(first.person.id)/dmp", method: .post, headers: form,
+                                                           body: ByteBuffer(string: "document=\(documentID)&csrf=\(testToken)"))
+                #expect(undelivered.status == .serviceUnavailable && text(undelivered).contains("role=\"alert\">Connecteur DMP non configuré"))
+                let documents = try await page("/personnes/\(first.person.id)?onglet=documents")
+                #expect(documents.html.contains(">Envoyer par MSSanté</button>") && documents.html.contains(">Verser au DMP</button>"))
                 // Nobody else: a porteur is refused by the matrix, another establishment answers 404.
                 #expect(try await page("/personnes/\(first.person.id)", as: DossierTests.porteur).status == .forbidden)
                 #expect(try await page("/etablissements/315000026/personnes").status == .notFound)

@@ -128,8 +128,14 @@ struct PersonView: PageView {
     var message: Message? = nil
     /// On the notes tab: a note to add.
     let noteForm: NoteForm?
-    /// On the documents tab: a document to send by MSSanté.
+    /// On the documents tab: a document to send by MSSanté, a document to submit to the DMP.
     let sendForm: SendForm?
+    let dmpForm: DMPForm?
+
+    struct DMPForm {
+        let action: String
+        let documents: [Option]
+    }
 
     struct NoteForm {
         let action: String
@@ -246,6 +252,9 @@ struct PersonView: PageView {
             ? SendForm(action: SiteURL.duiPersonMSSante(person.id).path,
                        documents: documents.map { Option($0.id, "\(d($0.body["date"])) — \(t($0.body["title"]))", selected: typed["document"]) },
                        recipient: typed["recipient"] ?? "") : nil
+        dmpForm = tab == "documents" && !documents.isEmpty
+            ? DMPForm(action: SiteURL.duiPersonDMP(person.id).path,
+                      documents: documents.map { Option($0.id, "\(d($0.body["date"])) — \(t($0.body["title"]))", selected: typed["document"]) }) : nil
     }
 }
 
