@@ -317,6 +317,10 @@ struct PageTests {
             #expect(campaigns.contains("<td>de 1 à 49 ESSMS : 7 000 € par ESSMS ; à partir de 50 ESSMS : 2 000 € par ESSMS</td>"))
             #expect(campaigns.contains("<td>17/05/2022</td>") && campaigns.contains("<td>référencé Ségur, candidat au référencement Ségur</td>"))
             #expect(campaigns.contains("<td>4 186 783 €</td>") && !campaigns.contains("{&quot;") && !campaigns.contains("[&quot;"))
+            // From the keyboard, each campaign's table can be skipped to the next campaign; the list of campaigns first.
+            #expect(campaigns.contains("Campagnes : <a href=\"#2022\">2022</a> <a href=\"#2022-normandie\">2022-normandie</a>"))
+            #expect(campaigns.contains("<p><a href=\"#2022-normandie\">Passer ce tableau : aller à la campagne 2022-normandie</a></p>"))
+            #expect(!campaigns.contains("aller à la campagne 2022\"") && campaigns.components(separatedBy: "Passer ce tableau").count - 1 == 3)
         }
     }
 

@@ -16,6 +16,9 @@ struct CampaignsView: PageView {
         let extends: String?
         let region: String?
         let parameters: [Parameter]
+        /// The next campaign, which the link above the table skips to (from the keyboard, the
+        /// table's citations are many stops); nil for the last.
+        var next: String? = nil
     }
 
     struct Parameter {
@@ -43,7 +46,7 @@ struct CampaignsView: PageView {
     }
 
     init(catalogue: CampaignCatalogue) {
-        campaigns = catalogue.campaigns.map { c in
+        var models = catalogue.campaigns.map { c in
             CampaignModel(
                 id: c.id, label: c.label, ruleSetVersion: c.ruleSetVersion, from: c.period.from.french, to: c.period.to.french,
                 extends: c.extends, region: c.region.flatMap(Territory.region(code:))?.name,
@@ -56,6 +59,8 @@ struct CampaignsView: PageView {
                               })
                 })
         }
+        for i in models.indices.dropLast() { models[i].next = models[i + 1].id }
+        campaigns = models
     }
 }
 
