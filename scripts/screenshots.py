@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Screenshots of every page at 390 px and 1280 px (the DUI's pages for a professional at 390 px and
-1024 px, a tablet), keyboard walk and axe-core, on a demo server.
+1024 px, a tablet, and 1280 px), keyboard walk and axe-core, on a demo server.
 
     python3 scripts/screenshots.py BINARY OUTDIR
 
@@ -84,7 +84,7 @@ try:
                     ActionChains(driver).send_keys(Keys.TAB).perform()  # a file input takes send_keys as a path
                 report.append(f"{name}: axe {len(violations)} violation(s) {[v['id'] for v in violations]}, {stops} arrêts de tabulation")
             else:
-                report.append(f"{name} @390: largeur {scroll} px")
+                report.append(f"{name} @{width}: largeur {scroll} px")
 
     def tab_to(element_id, limit=200):
         driver.find_element(By.TAG_NAME, "body").send_keys(Keys.TAB)
@@ -235,7 +235,7 @@ try:
     shoot("paiements-vsr")
     shoot("convention", f"/dossiers/{decided['id']}/convention")
     # The professional of the demo DUI, from the keyboard: the persons searched, a record's tabs,
-    # the agenda of the week and of a month, the indicators — at 390 px and 1024 px (a tablet).
+    # the agenda of the week and of a month, the indicators — at 390 px, 1024 px (a tablet) and 1280 px.
     driver.set_window_size(1280, 900)
     driver.find_element(By.XPATH, "//button[contains(., 'Se déconnecter')]").click()
     time.sleep(0.5)
@@ -244,7 +244,7 @@ try:
     driver.switch_to.active_element.send_keys(Keys.TAB)
     driver.switch_to.active_element.send_keys(password + Keys.ENTER)
     time.sleep(1)
-    tablet = (390, 1024)
+    tablet = (390, 1024, 1280)
     shoot("dui-accueil", "/", widths=tablet)
     shoot("dui-personnes", "/etablissements/315000018/personnes", widths=tablet)
     driver.set_window_size(1024, 900)

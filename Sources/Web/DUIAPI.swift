@@ -97,10 +97,10 @@ struct DUIAPI: Sendable {
     /// MSSanté through the API: the sending's outcome (`ok`, `echec`, or `enAttente` with its next
     /// attempt), 201 or 202.
     func sendByMSSante(_ request: Request, _ context: SiteContext) async throws -> Response {
-        guard let principal = context.principal else { throw HTTPError(.unauthorized) }
-        let id = try context.parameters.require("id")
-        guard let (entry, et) = try await records.findEntry(id), entry.kind == .document, try await keepsRecords(principal, et) else {
-            return JSONResponse.error(.notFound, path: "id", "document inconnu « \(Limits.quote(id)) »")
+        let (entry, principal): (DUIRepository.Entry, Principal)
+        switch try await document(context) {
+        case let .failure(e): return e.response
+        case let .success(found): (entry, principal) = found
         }
         let body: JSON
         do { body = try await API.readJSON(request) } catch { if let r = refused(error) { return r }; throw error }
@@ -112,7 +112,17 @@ struct DUIAPI: Sendable {
         }
     }
 
-    /// Why a document was not handed to MSSanté: nothing recorded.
+    /// The document the path names, if the one calling keeps its establishment's records (404 otherwise).
+    func document(_ context: SiteContext) async throws -> Result<(DUIRepository.Entry, Principal), API.ErrorResponse> {
+        guard let principal = context.principal else { throw HTTPError(.unauthorized) }
+        let id = try context.parameters.require("id")
+        guard let (entry, et) = try await records.findEntry(id), entry.kind == .document, try await keepsRecords(principal, et) else {
+            return .failure(API.ErrorResponse(JSONResponse.error(.notFound, path: "id", "document inconnu « \(Limits.quote(id)) »")))
+        }
+        return .success((entry, principal))
+    }
+
+    /// Why a document was not handed to MSSanté or the DMP: nothing recorded.
     struct Refusal: Error {
         let status: HTTPResponse.Status
         let path: String?
@@ -135,10 +145,10 @@ struct DUIAPI: Sendable {
     /// The DMP connector through the API: 201 with the submission, 503 when the outbox cannot be
     /// written (the failure recorded).
     func submitToDMP(_ context: SiteContext) async throws -> Response {
-        guard let principal = context.principal else { throw HTTPError(.unauthorized) }
-        let id = try context.parameters.require("id")
-        guard let (entry, et) = try await records.findEntry(id), entry.kind == .document, try await keepsRecords(principal, et) else {
-            return JSONResponse.error(.notFound, path: "id", "document inconnu « \(Limits.quote(id)) »")
+        let (entry, principal): (DUIRepository.Entry, Principal)
+        switch try await document(context) {
+        case let .failure(e): return e.response
+        case let .success(found): (entry, principal) = found
         }
         switch try await submit(entry, by: principal.email) {
         case let .failure(refusal): return JSONResponse.error(refusal.status, path: refusal.path, refusal.message)
@@ -161,9 +171,7 @@ struct DUIAPI: Sendable {
               case let .string(oid)? = identity["ins"]?["oid"] else {
             return .failure(Refusal(status: .unprocessableContent, path: "identityStatus", message: "le DMP demande l'INS d'une identité qualifiée (RNIV) : qualifiez d'abord l'identité de la personne"))
         }
-        func text(_ json: JSON?) -> String { if case let .string(s)? = json { return s } else { return "" } }
-        var firstNames: [String] = []
-        if case let .array(names)? = identity["firstNames"] { firstNames = names.map { text($0) } }
+        let text = PersonName.text, firstNames = PersonName.firstNames(identity)
         let establishment = try await site.finess.establishment(person.finessET)?.name ?? person.finessET
         let cda = CDA.Document(id: document.id, title: text(document.body["title"]), date: CalendarDate(iso: text(document.body["date"])) ?? site.today(),
                                nir: nir, insOID: oid, birthName: text(identity["birthName"]), firstNames: firstNames,

@@ -70,38 +70,36 @@ struct DUIPages: Sendable {
                 return Response(status: .seeOther, headers: [.location: SiteURL.duiPerson(person.id).path + "?onglet=notes&fait=note"])
             }
         }
-        // A document submitted to the DMP from the documents tab, through the same connector as the API.
+        // A document submitted to the DMP, or sent by MSSanté, from the documents tab: the same
+        // connector and the same sending as the API.
         routes.post(SiteURL.duiPersonDMP(SiteURL.id).path) { request, context in
-            try await person(context) { person, principal in
-                let form = try await Form.read(request)
-                guard let id = form["document"], let (document, _) = try await records.findEntry(id), document.kind == .document, document.person == person.id else {
-                    return try await page(person, tab: "documents", by: principal, message: Message(text: "Document : choisissez un document de la personne ; rien n'a été versé.", refused: true),
-                                          typed: form, status: .unprocessableContent)
-                }
-                switch try await api.submit(document, by: principal.email) {
-                case let .failure(refusal):
-                    return try await page(person, tab: "documents", by: principal, message: Message(text: "\(Show.sentenceCase(refusal.message)) ; rien n'a été versé.", refused: true),
-                                          typed: form, status: refusal.status)
-                case let .success(sending):
-                    return Response(status: .seeOther, headers: [.location: SiteURL.duiPerson(person.id).path + "?onglet=documents&fait=dmp-\(sending.outcome.rawValue)"])
-                }
+            try await documentForm(request, context, done: "dmp", nothing: "rien n'a été versé") { document, _, principal in
+                try await api.submit(document, by: principal.email)
             }
         }
-        // A document sent by MSSanté from the documents tab, as through the API.
         routes.post(SiteURL.duiPersonMSSante(SiteURL.id).path) { request, context in
-            try await person(context) { person, principal in
-                let form = try await Form.read(request)
-                guard let id = form["document"], let (document, _) = try await records.findEntry(id), document.kind == .document, document.person == person.id else {
-                    return try await page(person, tab: "documents", by: principal, message: Message(text: "Document : choisissez un document de la personne ; rien n'a été envoyé.", refused: true),
-                                          typed: form, status: .unprocessableContent)
-                }
-                switch try await api.send(document, to: form["recipient"], by: principal.email) {
-                case let .failure(refusal):
-                    return try await page(person, tab: "documents", by: principal, message: Message(text: "\(Show.sentenceCase(refusal.message)) ; rien n'a été envoyé.", refused: true),
-                                          typed: form, status: refusal.status)
-                case let .success(sending):
-                    return Response(status: .seeOther, headers: [.location: SiteURL.duiPerson(person.id).path + "?onglet=documents&fait=envoi-\(sending.outcome.rawValue)"])
-                }
+            try await documentForm(request, context, done: "envoi", nothing: "rien n'a été envoyé") { document, form, principal in
+                try await api.send(document, to: form["recipient"], by: principal.email)
+            }
+        }
+    }
+
+    /// A form about one of the person's documents: the document checked, the action run, its
+    /// outcome said on the documents tab (`fait=<done>-<outcome>`), a refusal with what was typed.
+    func documentForm(_ request: Request, _ context: SiteContext, done: String, nothing: String,
+                      _ act: (DUIRepository.Entry, [String: String], Principal) async throws -> Result<DUIRepository.Sending, DUIAPI.Refusal>) async throws -> Response {
+        try await person(context) { person, principal in
+            let form = try await Form.read(request)
+            guard let id = form["document"], let (document, _) = try await records.findEntry(id), document.kind == .document, document.person == person.id else {
+                return try await page(person, tab: "documents", by: principal, message: Message(text: "Document : choisissez un document de la personne ; \(nothing).", refused: true),
+                                      typed: form, status: .unprocessableContent)
+            }
+            switch try await act(document, form, principal) {
+            case let .failure(refusal):
+                return try await page(person, tab: "documents", by: principal, message: Message(text: "\(Show.sentenceCase(refusal.message)) ; \(nothing).", refused: true),
+                                      typed: form, status: refusal.status)
+            case let .success(sending):
+                return Response(status: .seeOther, headers: [.location: SiteURL.duiPerson(person.id).path + "?onglet=documents&fait=\(done)-\(sending.outcome.rawValue)"])
             }
         }
     }

@@ -75,24 +75,21 @@ public struct MSSanteSender: Sendable {
     /// The message of a document: from the establishment's MSSanté address (or the default), the
     /// PDF attached; for a `qualifiee` identity, the INS in the subject's structured part.
     func message(sendingID: String, document: DUIRepository.Entry, person: DUIRepository.Person, pdf: [UInt8], to recipient: String) async throws -> MailMessage {
-        func text(_ json: JSON?) -> String { if case let .string(s)? = json { return s } else { return "" } }
-        let identity = person.identity
+        let text = PersonName.text, identity = person.identity
         let title = text(document.body["title"])
         var subject = title
         if identity["identityStatus"] == .string(IdentityStatus.qualifiee.rawValue), case let .string(nir)? = identity["ins"]?["nir"],
            case let .string(oid)? = identity["ins"]?["oid"] {
             subject = "[INS \(nir)^^^&\(oid)&ISO] \(title)"
         }
-        var firstNames: [String] = []
-        if case let .array(names)? = identity["firstNames"] { firstNames = names.map { text($0) } }
-        let name = ([text(identity["usedName"]).isEmpty ? text(identity["birthName"]) : text(identity["usedName"])] + firstNames.prefix(1)).joined(separator: " ")
+        let name = PersonName.of(identity)
         let establishment = try await finess.establishment(person.finessET)?.name ?? person.finessET
         let from = try await records.mssanteAddress(finessET: person.finessET) ?? settings.from
-        let date = CalendarDate(iso: text(document.body["date"])).map(\.french) ?? text(document.body["date"])
+        let date = PersonName.day(document.body["date"])
         let body = """
         Bonjour,
 
-        Vous trouverez en pièce jointe le document « \(title) » du \(date) concernant \(name), né(e) le \(CalendarDate(iso: text(identity["birthDate"])).map(\.french) ?? "?").
+        Vous trouverez en pièce jointe le document « \(title) » du \(date) concernant \(name), né(e) le \(PersonName.day(identity["birthDate"])).
 
         \(establishment) (FINESS \(person.finessET))
         Message envoyé par la messagerie sécurisée de santé depuis le dossier usager de l'établissement.

@@ -125,14 +125,8 @@ struct BenchDUI: AsyncParsableCommand {
 
         func flush() async throws {
             guard !batch.isEmpty else { return }
-            let rows = batch, per = 9_000 / columns.count
-            try await store.transaction {
-                for start in stride(from: 0, to: rows.count, by: per) {
-                    var insert = store.sql.insert(into: table).columns(columns)
-                    for row in rows[start..<min(start + per, rows.count)] { insert = insert.values(row) }
-                    try await insert.run()
-                }
-            }
+            let rows = batch
+            try await store.transaction { try await BenchStores.insert(store, table, columns, rows[...]) }
             written += rows.count
             batch.removeAll(keepingCapacity: true)
         }

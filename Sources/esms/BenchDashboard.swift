@@ -69,12 +69,7 @@ struct BenchDashboard: AsyncParsableCommand {
         let regions = ["84", "27", "53", "24", "94", "44", "32", "11", "28", "75", "76", "52", "93"]
         let now = "2023-01-15T09:00:00Z"
         func bulk(_ table: String, _ columns: [String], _ rows: [[any SQLExpression]]) async throws {
-            let perStatement = max(1, 6_000 / columns.count)
-            for start in stride(from: 0, to: rows.count, by: perStatement) {
-                var insert = store.sql.insert(into: table).columns(columns)
-                for row in rows[start..<min(start + perStatement, rows.count)] { insert = insert.values(row) }
-                try await insert.run()
-            }
+            try await BenchStores.insert(store, table, columns, rows[...])
         }
         var dossierRows: [[any SQLExpression]] = [], jsonRows: [[any SQLExpression]] = [], members: [[any SQLExpression]] = []
         var conventions: [[any SQLExpression]] = [], payments: [[any SQLExpression]] = []

@@ -1,10 +1,21 @@
 import Commands
 import Foundation
+import SQLKit
 import Store
 
 /// The stores a bench measures: a fresh SQLite file, then with `--postgres URL` a fresh schema of
 /// that database, dropped afterwards whatever happens.
 enum BenchStores {
+    /// Rows written by multi-row inserts, as many per statement as the placeholders allow.
+    static func insert(_ store: Store, _ table: String, _ columns: [String], _ rows: ArraySlice<[any SQLExpression]>) async throws {
+        let perStatement = max(1, 6_000 / columns.count)
+        for start in stride(from: rows.startIndex, to: rows.endIndex, by: perStatement) {
+            var insert = store.sql.insert(into: table).columns(columns)
+            for row in rows[start..<min(start + perStatement, rows.endIndex)] { insert = insert.values(row) }
+            try await insert.run()
+        }
+    }
+
     static func each(_ name: String, postgres: String?, sqlite measureSQLite: Bool = true, _ measure: (Store, String) async throws -> Void) async throws {
         if measureSQLite {
             let path = FileManager.default.temporaryDirectory.appendingPathComponent("esms-bench-\(name)-\(UUID().uuidString.prefix(8)).sqlite").path

@@ -23,14 +23,17 @@ struct DUINav {
     }
 }
 
-/// How a person is named on the pages: the used name (else the birth name), the first names.
+/// How a person is named on the pages, in a message and in a CDA document: the used name (else
+/// the birth name), the first names; the fields of a record read as text.
 enum PersonName {
     static func of(_ identity: JSON) -> String {
-        func text(_ json: JSON?) -> String { if case let .string(s)? = json { return s } else { return "" } }
-        var firstNames: [String] = []
-        if case let .array(names)? = identity["firstNames"] { firstNames = names.map { text($0) } }
-        let used = text(identity["usedName"]), birth = text(identity["birthName"])
-        return ([used.isEmpty ? birth : used] + firstNames.prefix(1)).joined(separator: " ")
+        let used = text(identity["usedName"])
+        return ([used.isEmpty ? text(identity["birthName"]) : used] + firstNames(identity).prefix(1)).joined(separator: " ")
+    }
+
+    static func firstNames(_ identity: JSON) -> [String] {
+        guard case let .array(names)? = identity["firstNames"] else { return [] }
+        return names.map { text($0) }
     }
 
     static func text(_ json: JSON?) -> String {
@@ -95,7 +98,7 @@ struct DUIPersonsView: PageView {
         self.persons = found.prefix(500).map { item in
             let identity = item.person.identity
             let stay = item.stay.map { s in
-                "\(Self.modeLabels[PersonName.text(s["start"].flatMap { _ in s["mode"] })] ?? PersonName.text(s["mode"])) depuis le \(PersonName.day(s["start"]))"
+                "\(Self.modeLabels[PersonName.text(s["mode"])] ?? PersonName.text(s["mode"])) depuis le \(PersonName.day(s["start"]))"
             } ?? "aucun séjour en cours"
             return Row(href: SiteURL.duiPerson(item.person.id).path, name: PersonName.of(identity), birth: PersonName.day(identity["birthDate"]),
                        identity: Self.identityLabels[PersonName.text(identity["identityStatus"])] ?? PersonName.text(identity["identityStatus"]), stay: stay)
