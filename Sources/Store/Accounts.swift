@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import HummingbirdBcrypt
+import NIOPosix
 import Rules
 import SQLKit
 
@@ -106,7 +107,7 @@ public struct AccountRepository: Sendable {
         guard password.count >= Self.minimumPasswordLength else {
             throw AccountError("mot de passe trop court : \(Self.minimumPasswordLength) caractères au moins")
         }
-        let hash = Bcrypt.hash(password, cost: Self.bcryptCost)
+        let hash = try await Passwords.hash(password)
         let now = ISO8601DateFormatter().string(from: Date())
         let unique = Array(Set(assignments)).sorted { $0.description < $1.description }
         return try await store.transaction(immediate: true) {
@@ -207,4 +208,19 @@ public struct AccountRepository: Sendable {
     public static func tokenHash(_ token: String) -> String {
         SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
     }
+}
+
+/// bcrypt on NIO's thread pool: a hash costs about a quarter of a second of CPU, which must never
+/// hold an event loop (the server's handlers run on them) nor a thread of Swift's cooperative pool.
+enum Passwords {
+    static func hash(_ password: String) async throws -> String {
+        try await NIOThreadPool.singleton.runIfActive { Bcrypt.hash(password, cost: AccountRepository.bcryptCost) }
+    }
+
+    /// nil: an unknown account, checked against a decoy hash so that the answer takes as long.
+    static func verify(_ password: String, hash: String?) async throws -> Bool {
+        try await NIOThreadPool.singleton.runIfActive { Bcrypt.verify(password, hash: hash ?? decoy) }
+    }
+
+    static let decoy = Bcrypt.hash("esms-decoy-password", cost: AccountRepository.bcryptCost)
 }

@@ -1,6 +1,5 @@
 import Crypto
 import Foundation
-import HummingbirdBcrypt
 import HummingbirdOTP
 import Rules
 import SQLKit
@@ -80,9 +79,6 @@ public struct SessionRepository: Sendable {
         ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double(seconds)))
     }
 
-    /// A bcrypt hash checked when the email is unknown, so that the answer takes as long.
-    static let decoy = Bcrypt.hash("esms-decoy-password", cost: AccountRepository.bcryptCost)
-
     /// Checks an email, a password and, for an account with a second factor, a TOTP code; opens a
     /// new session (a new identifier at every sign-in). Both outcomes are audit events.
     public func signIn(email rawEmail: String, password: String, code: String?, remote: String?) async throws -> SignIn {
@@ -99,8 +95,7 @@ public struct SessionRepository: Sendable {
         }
         let row = try await store.sql.select().columns("password_hash", "disabled", "totp_secret", "totp_last_step").from("users")
             .where("email", .equal, SQLBind(email)).first()
-        let hash = try row?.decode(column: "password_hash", as: String.self) ?? Self.decoy
-        let passwordRight = Bcrypt.verify(password, hash: hash) && row != nil
+        let passwordRight = try await Passwords.verify(password, hash: row?.decode(column: "password_hash", as: String.self)) && row != nil
         let disabled = try row?.decode(column: "disabled", as: Bool.self) ?? true
         func fail(_ reason: String) async throws -> SignIn {
             try await store.transaction(immediate: true) {
@@ -207,12 +202,12 @@ public struct SessionRepository: Sendable {
             throw AccountError("nouveau mot de passe trop court : \(AccountRepository.minimumPasswordLength) caractères au moins")
         }
         guard let row = try await store.sql.select().column("password_hash").from("users").where("email", .equal, SQLBind(email)).first(),
-              Bcrypt.verify(current, hash: try row.decode(column: "password_hash", as: String.self)) else {
+              try await Passwords.verify(current, hash: row.decode(column: "password_hash", as: String.self)) else {
             try await audit.append(actor: email, action: "compte.mot-de-passe", object: "user:\(email)", outcome: .failure, remote: remote,
                                    details: .object([("motif", .string("mot de passe actuel incorrect"))]))
             throw AccountError("mot de passe actuel incorrect")
         }
-        let hash = Bcrypt.hash(new, cost: AccountRepository.bcryptCost)
+        let hash = try await Passwords.hash(new)
         try await store.transaction(immediate: true) {
             try await store.sql.update("users").set("password_hash", to: SQLBind(hash)).where("email", .equal, SQLBind(email)).run()
             var others = store.sql.delete(from: "sessions").where("email", .equal, SQLBind(email))

@@ -2,13 +2,14 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import Logging
+import NIOPosix
 import Commands
 import Store
 import Web
 
 /// `esms bench serve`: `POST /api/v1/simulations` of a 46-establishment grappe under `wrk`, beside a
 /// minimal Hummingbird route returning a constant, both served by this process in the same run.
-struct BenchServe: AsyncParsableCommand {
+struct BenchServe: AsyncParsableCommand, ServesHTTP {
     static let configuration = CommandConfiguration(
         commandName: "serve",
         abstract: "Charge le serveur avec wrk : simulations d'une grappe de 46 établissements contre une route constante."
@@ -60,12 +61,12 @@ struct BenchServe: AsyncParsableCommand {
                 let simulations = "http://127.0.0.1:\(port)/api/v1/simulations"
                 let constantURL = "http://127.0.0.1:\(port + 1)/constant"
                 // Check the answer once before loading the server.
-                let check = try wrk(["-t1", "-c1", "-d1s", "-s", script.path, simulations])
+                let check = try await wrk(["-t1", "-c1", "-d1s", "-s", script.path, simulations])
                 guard check.requests > 0, check.non2xx == 0 else { throw UserFacingError("la simulation de référence échoue (\(check.non2xx) réponses en erreur)") }
 
-                let constantMax = try wrk(["-t2", "-c\(connections)", "-d\(duration)s", "--latency", constantURL])
-                let simulationMax = try wrk(["-t2", "-c\(connections)", "-d\(duration)s", "--latency", "-s", script.path, simulations])
-                let bodyMax = try wrk(["-t2", "-c\(connections)", "-d\(duration)s", "--latency", "-s", script.path, constantURL])
+                let constantMax = try await wrk(["-t2", "-c\(connections)", "-d\(duration)s", "--latency", constantURL])
+                let simulationMax = try await wrk(["-t2", "-c\(connections)", "-d\(duration)s", "--latency", "-s", script.path, simulations])
+                let bodyMax = try await wrk(["-t2", "-c\(connections)", "-d\(duration)s", "--latency", "-s", script.path, constantURL])
                 print("Route constante (Hummingbird)    : \(Int(constantMax.perSecond)) req/s, p99 \(ms(constantMax.p99)) à \(connections) connexions")
                 print("POST constant, même corps lu     : \(Int(bodyMax.perSecond)) req/s, p99 \(ms(bodyMax.p99)) à \(connections) connexions")
                 print("POST /api/v1/simulations (46 ET) : \(Int(simulationMax.perSecond)) req/s, p99 \(ms(simulationMax.p99)) à \(connections) connexions")
@@ -74,7 +75,7 @@ struct BenchServe: AsyncParsableCommand {
                 // Half the maximum load: the fewest connections reaching half the measured maximum.
                 var half: WrkResult? = nil
                 for c in [1, 2, 3, 4, 6, 8, 12, 16] {
-                    let r = try wrk(["-t1", "-c\(c)", "-d\(max(3, duration / 2))s", "--latency", "-s", script.path, simulations])
+                    let r = try await wrk(["-t1", "-c\(c)", "-d\(max(3, duration / 2))s", "--latency", "-s", script.path, simulations])
                     half = r
                     if r.perSecond >= simulationMax.perSecond / 2 {
                         print("À mi-charge (\(c) connexion\(c > 1 ? "s" : ""), \(Int(r.perSecond)) req/s) : p50 \(ms(r.p50)), p99 \(ms(r.p99)) (objectif p99 < 10 ms)")
@@ -104,8 +105,13 @@ struct BenchServe: AsyncParsableCommand {
 
     func ms(_ seconds: Double) -> String { String(format: "%.2f ms", seconds * 1000) }
 
-    /// Runs wrk and reads requests per second, non-2xx responses and latency percentiles.
-    func wrk(_ arguments: [String]) throws -> WrkResult {
+    /// Runs wrk and reads requests per second, non-2xx responses and latency percentiles; waits on
+    /// NIO's thread pool, since the event loops that serve the requests must never block.
+    func wrk(_ arguments: [String]) async throws -> WrkResult {
+        try await NIOThreadPool.singleton.runIfActive { try wrkBlocking(arguments) }
+    }
+
+    func wrkBlocking(_ arguments: [String]) throws -> WrkResult {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/wrk")
         process.arguments = arguments

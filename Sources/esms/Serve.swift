@@ -8,7 +8,7 @@ import Store
 import Web
 
 /// `esms serve`: the JSON API and the French pages.
-struct Serve: AsyncParsableCommand {
+struct Serve: AsyncParsableCommand, ServesHTTP {
     static let configuration = CommandConfiguration(
         abstract: "Démarre le serveur : API JSON (openapi.yaml) et pages web en français.",
         discussion: "Par défaut sur 127.0.0.1:8080 avec la base SQLite esms.sqlite ; importe le registre FINESS de démonstration si le registre est vide et crée un compte de démonstration par rôle si la base n'en a aucun (identifiants affichés une fois). Arrêt propre sur SIGINT ou SIGTERM."
