@@ -7,8 +7,8 @@ import ZIPFoundation
 /// here, as no package of the list writes SpreadsheetML. Cells are typed: amounts are numbers
 /// with a euro format, dates are date serials with a date format, counts are integers, text is an
 /// inline string (never a formula, whatever it starts with).
-struct Workbook {
-    enum Cell: Equatable {
+struct Workbook: Sendable {
+    enum Cell: Equatable, Sendable {
         case text(String)
         case integer(Int)
         case euros(Cents)

@@ -5,13 +5,19 @@ import Testing
 
 let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-/// Runs the built `esms` executable, as other programs call it.
-func runESMS(_ arguments: [String], stdin: String? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
+/// The built `esms` executable (debug, else release); nil, recorded as an issue, when there is none.
+func esmsExecutable() -> URL? {
     let candidates = [".build/debug/esms", ".build/release/esms"].map { packageRoot.appendingPathComponent($0) }
     guard let binary = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
         Issue.record("exécutable esms introuvable sous .build/")
-        return (-1, "", "")
+        return nil
     }
+    return binary
+}
+
+/// Runs the built `esms` executable, as other programs call it.
+func runESMS(_ arguments: [String], stdin: String? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
+    guard let binary = esmsExecutable() else { return (-1, "", "") }
     let process = Process()
     process.executableURL = binary
     process.arguments = arguments
