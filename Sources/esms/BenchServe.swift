@@ -21,13 +21,16 @@ struct BenchServe: AsyncParsableCommand, ServesHTTP {
     @Option(help: "Connexions simultanées à pleine charge.")
     var connections = 32
 
+    @Option(help: "Mesures à pleine charge de chaque route, alternées (la médiane est retenue).")
+    var rounds = 3
+
     @Option(help: "Premier des deux ports d'écoute sur 127.0.0.1.")
     var port = 18_080
 
     func run() async throws {
         try await reporting {
-            guard (1...120).contains(duration), (1...1024).contains(connections), (1024...65_000).contains(port) else {
-                throw UserFacingError("--duration 1…120, --connections 1…1024, --port 1024…65000")
+            guard (1...120).contains(duration), (1...9).contains(rounds), (1...1024).contains(connections), (1024...65_000).contains(port) else {
+                throw UserFacingError("--duration 1…120, --rounds 1…9, --connections 1…1024, --port 1024…65000")
             }
             guard FileManager.default.isExecutableFile(atPath: "/usr/bin/wrk") else {
                 throw UserFacingError("wrk introuvable : apt-get install wrk")
@@ -64,12 +67,19 @@ struct BenchServe: AsyncParsableCommand, ServesHTTP {
                 let check = try await wrk(["-t1", "-c1", "-d1s", "-s", script.path, simulations])
                 guard check.requests > 0, check.non2xx == 0 else { throw UserFacingError("la simulation de référence échoue (\(check.non2xx) réponses en erreur)") }
 
-                let constantMax = try await wrk(["-t2", "-c\(connections)", "-d\(duration)s", "--latency", constantURL])
-                let simulationMax = try await wrk(["-t2", "-c\(connections)", "-d\(duration)s", "--latency", "-s", script.path, simulations])
+                // The two loads alternate, `rounds` times each: on a shared machine the throughput
+                // drifts, and the ratio is taken between medians measured side by side.
+                var constantRuns: [WrkResult] = [], simulationRuns: [WrkResult] = []
+                for _ in 0..<rounds {
+                    constantRuns.append(try await wrk(["-t2", "-c\(connections)", "-d\(duration)s", "--latency", constantURL]))
+                    simulationRuns.append(try await wrk(["-t2", "-c\(connections)", "-d\(duration)s", "--latency", "-s", script.path, simulations]))
+                }
                 let bodyMax = try await wrk(["-t2", "-c\(connections)", "-d\(duration)s", "--latency", "-s", script.path, constantURL])
-                print("Route constante (Hummingbird)    : \(Int(constantMax.perSecond)) req/s, p99 \(ms(constantMax.p99)) à \(connections) connexions")
+                let constantMax = median(constantRuns), simulationMax = median(simulationRuns)
+                func each(_ runs: [WrkResult]) -> String { runs.map { "\(Int($0.perSecond))" }.joined(separator: ", ") }
+                print("Route constante (Hummingbird)    : \(Int(constantMax.perSecond)) req/s (médiane de \(each(constantRuns))), p99 \(ms(constantMax.p99)) à \(connections) connexions")
                 print("POST constant, même corps lu     : \(Int(bodyMax.perSecond)) req/s, p99 \(ms(bodyMax.p99)) à \(connections) connexions")
-                print("POST /api/v1/simulations (46 ET) : \(Int(simulationMax.perSecond)) req/s, p99 \(ms(simulationMax.p99)) à \(connections) connexions")
+                print("POST /api/v1/simulations (46 ET) : \(Int(simulationMax.perSecond)) req/s (médiane de \(each(simulationRuns))), p99 \(ms(simulationMax.p99)) à \(connections) connexions")
                 print(String(format: "  rapport : %.2f du débit de la route constante (objectif ≥ 0,30)", simulationMax.perSecond / constantMax.perSecond))
 
                 // Half the maximum load: the fewest connections reaching half the measured maximum.
@@ -102,6 +112,9 @@ struct BenchServe: AsyncParsableCommand, ServesHTTP {
     struct WrkResult {
         var perSecond = 0.0, requests = 0, non2xx = 0, p50 = 0.0, p99 = 0.0
     }
+
+    /// The run of median throughput.
+    func median(_ runs: [WrkResult]) -> WrkResult { runs.sorted { $0.perSecond < $1.perSecond }[runs.count / 2] }
 
     func ms(_ seconds: Double) -> String { String(format: "%.2f ms", seconds * 1000) }
 
