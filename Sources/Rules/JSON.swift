@@ -369,21 +369,25 @@ extension JSON {
         out.append(UInt8(ascii: "\""))
         var s = s
         s.withUTF8 { bytes in
-            for b in bytes {
+            // The bytes between two escapes are copied at once.
+            var copied = 0
+            for (k, b) in bytes.enumerated() where b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") || b < 0x20 {
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[copied..<k]))
+                copied = k + 1
                 switch b {
                 case UInt8(ascii: "\""): out.append(contentsOf: "\\\"".utf8)
                 case UInt8(ascii: "\\"): out.append(contentsOf: "\\\\".utf8)
                 case 0x0A: out.append(contentsOf: "\\n".utf8)
                 case 0x0D: out.append(contentsOf: "\\r".utf8)
                 case 0x09: out.append(contentsOf: "\\t".utf8)
-                case 0..<0x20:
+                default:
                     let hex = Array("0123456789abcdef".utf8)
                     out.append(contentsOf: "\\u00".utf8)
                     out.append(hex[Int(b >> 4)])
                     out.append(hex[Int(b & 0xF)])
-                default: out.append(b)
                 }
             }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[copied...]))
         }
         out.append(UInt8(ascii: "\""))
     }
