@@ -238,7 +238,7 @@ extension Engine {
         var explanation: [Assessment.Entry] = []
         func explain(_ rule: RuleID, _ fact: Fact, _ source: String? = nil) { explanation.append(.init(rule: rule, fact: fact, source: source ?? rule.source)) }
 
-        let targets: [Indicator: Int] = [.mss: grid.targetMssante, .dmp: grid.targetDmp, .activeRecords: grid.targetDui, .withProjet: grid.targetDui, .withEvent: grid.targetDui]
+        let targets = grid.usageTargets()
         for i in Indicator.allCases { explain(.U2, .indicatorDefinition(i, target: targets[i]!), i.isNationalService ? source(.targetMssante) : source(.targetDui)) }
 
         // P3: the deadline by kind (a mixte project takes the acquisition's, the longer).
@@ -359,5 +359,18 @@ extension Engine {
             projectMonths: projectMonths, establishments: perEstablishment,
             solde: SoldeDecision(decision: decision, amount: amount, failing: failing, expensesRatio: ratio, month: last?.month),
             targets: targets, explanation: explanation, assessment: assessment)
+    }
+}
+
+extension Grid {
+    /// The target of each indicator (U2) — for one establishment of `sector`, without MSSanté and DMP
+    /// when the campaign exempts its sector from them (U4).
+    public func usageTargets(sector: Sector? = nil) -> [Indicator: Int] {
+        var targets: [Indicator: Int] = [.mss: targetMssante, .dmp: targetDmp, .activeRecords: targetDui, .withProjet: targetDui, .withEvent: targetDui]
+        if let sector, nationalServicesExempt.contains(sector) {
+            targets[.mss] = nil
+            targets[.dmp] = nil
+        }
+        return targets
     }
 }

@@ -41,11 +41,16 @@ struct DUIPages: Sendable {
                     return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"mesures-\(et)-\(from)-\(to).csv\""],
                                     body: .init(byteBuffer: ByteBuffer(string: MeasuresFile.csv(rows))))
                 }
-                let national = site.engine.catalogue.nationalGrid
-                let grid = national?.rules(on: site.today()).grid
-                let targets: [Indicator: Int] = [.mss: grid?.targetMssante ?? 0, .dmp: grid?.targetDmp ?? 0, .activeRecords: grid?.targetDui ?? 0,
-                                                 .withProjet: grid?.targetDui ?? 0, .withEvent: grid?.targetDui ?? 0]
-                return IndicatorsView(nav: nav, from: from, to: to, rows: rows, targets: targets, campaign: national.map { "\($0.id) (\($0.label))" } ?? "—").response()
+                // The targets in force today of the campaign of the dossier that holds the establishment
+                // (its regional overlay included), else of the national grid; without MSSanté and
+                // DMP for a sector the campaign exempts (U4).
+                let held = try await site.dossiers.holding(finessET: et)
+                let catalogue = site.engine.catalogue
+                guard let campaign = held.flatMap({ catalogue.campaign($0.campaign) }) ?? catalogue.nationalGrid else { throw HTTPError(.internalServerError) }
+                let sector = try await site.finess.establishment(et)?.sector
+                let targets = campaign.rules(on: site.today()).grid.usageTargets(sector: sector)
+                return IndicatorsView(nav: nav, from: from, to: to, rows: rows, targets: targets,
+                                      source: .init(campaign: campaign, dossier: held.map { "« \($0.title) » (\($0.id))" }, sector: sector)).response()
             }
         }
         routes.get(SiteURL.duiPerson(SiteURL.id).path) { request, context in

@@ -74,6 +74,15 @@ struct UsageTests {
         #expect(r.text.contains("dossiers actifs avec un projet personnalisé ÷ dossiers actifs"))
     }
 
+    /// One establishment's targets (the DUI's indicators page): the grid's, without MSSanté and DMP
+    /// for a sector the campaign exempts (U4: PJM in 2022).
+    @Test func U4_anExemptEstablishmentHasNoMssanteOrDmpTarget() throws {
+        let grid = try #require(Engine().catalogue.campaign("2022")).rules(on: CalendarDate(iso: "2025-06-01")).grid
+        #expect(grid.usageTargets(sector: .PA) == [.mss: 70, .dmp: 70, .activeRecords: 90, .withProjet: 90, .withEvent: 90])
+        #expect(grid.usageTargets() == grid.usageTargets(sector: .PA))
+        #expect(grid.usageTargets(sector: .PJM) == [.activeRecords: 90, .withProjet: 90, .withEvent: 90])
+    }
+
     @Test func U3_mssCanExceedOneHundredPercent() throws {
         let r = try report(usage(project(count: 1)), months("2025-04", 4).map { measure(0, $0, mss: 250) })
         #expect(r.projectMonths.last?.rates[.mss]?.value == 2.5)

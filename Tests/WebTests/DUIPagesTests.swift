@@ -75,6 +75,13 @@ struct DUIPagesTests {
                 let indicators = try await page("/etablissements/315000018/indicateurs")
                 #expect(indicators.html.contains("Définitions") && indicators.html.contains("activeWithProjet") && indicators.html.contains("Taux de l&#39;établissement par mois"))
                 #expect(indicators.html.components(separatedBy: "<th scope=\"row\">2026-").count - 1 == 2 * 11)
+                // Its targets: the national grid's while no dossier holds the establishment, then its dossier's campaign's.
+                #expect(indicators.html.contains("Cibles de la grille nationale (aucun dossier déposé ne porte cet établissement), campagne 2022 ("))
+                #expect(indicators.html.contains("MSSanté 70 %, DMP 70 %, usages du DUI 90 %") && indicators.html.contains("MSSanté (cible 70 %)"))
+                try await store.sql.raw("INSERT INTO dossiers (id, title, porteur, campaign, state, version, instruction, region, granted, created_at, updated_at, updated_by) VALUES ('dui-tenu', 'Grappe DUI', '310100011', '2022-occitanie', 'accepte', 1, 'ARS', '76', '{\"total\": 100000}', '2022-04-01T00:00:00Z', '2022-04-01T00:00:00Z', 'test')").run()
+                try await store.sql.raw("INSERT INTO dossier_establishments (dossier, finess_et) VALUES ('dui-tenu', '315000018')").run()
+                let held = try await page("/etablissements/315000018/indicateurs")
+                #expect(held.html.contains("Cibles du dossier « Grappe DUI » (dui-tenu), campagne 2022-occitanie ("))
                 let csv = try await page("/etablissements/315000018/indicateurs?de=2026-01&a=2026-03&format=csv")
                 #expect(csv.html.hasPrefix("finessET;month;persons;activeRecords;activeWithProjet;activeWithEvent;mssMessagesSent;dmpFedPersons\n315000018;2026-01;"))
                 #expect(csv.html.split(separator: "\n").count == 4)

@@ -360,12 +360,26 @@ struct IndicatorsView: PageView {
 
     struct Row { let month: String; let cells: [String] }
 
-    init(nav: DUINav, from: YearMonth, to: YearMonth, rows: [MonthlyMeasure], targets: [Indicator: Int], campaign: String) {
+    /// Where the targets come from: the campaign of the dossier that holds the establishment, or
+    /// the national grid when none does; the sector, for the exemption (U4).
+    struct TargetSource {
+        let campaign: Campaign
+        /// The dossier, named by its title and identifier.
+        let dossier: String?
+        let sector: Sector?
+    }
+
+    init(nav: DUINav, from: YearMonth, to: YearMonth, rows: [MonthlyMeasure], targets: [Indicator: Int], source: TargetSource) {
         layout = Layout(title: "Indicateurs — \(nav.name)")
         self.nav = nav
         self.from = from.description
         self.to = to.description
-        targetsSentence = "Cibles de la campagne \(campaign) : MSSanté \(targets[.mss]!) %, DMP \(targets[.dmp]!) %, usages du DUI \(targets[.activeRecords]!) %. Les taux sont ceux de chaque mois, calculés sur les dossiers de l'établissement."
+        let origin = source.dossier.map { "du dossier \($0)" } ?? "de la grille nationale (aucun dossier déposé ne porte cet établissement)"
+        let national = [Indicator.mss, .dmp].map { i in targets[i].map { "\(i.short) \($0) %" } }
+        let services = national.allSatisfy { $0 == nil }
+            ? "MSSanté et DMP : pas de cible, le secteur \(source.sector?.rawValue ?? "") en est exempté (U4)"
+            : national.compactMap { $0 }.joined(separator: ", ")
+        targetsSentence = "Cibles \(origin), campagne \(source.campaign.id) (\(source.campaign.label)) : \(services), usages du DUI \(targets[.activeRecords] ?? 0) %. Les taux sont ceux de chaque mois, calculés sur les dossiers de l'établissement."
         definitions = DUIMeasures.definitions.map { item in
             PersonView.Fact(label: UsageView.columnLabels[item.column].map { "\(item.column) (\($0))" } ?? item.column, value: item.definition)
         }
@@ -379,11 +393,11 @@ struct IndicatorsView: PageView {
             ], nationalServicesMonths: 1)
         }
         chart = UsageChart(months: monthRates, targets: targets, title: "Taux de l'établissement par mois", caption: "Taux de l'établissement, mois par mois")
-        rateColumns = Indicator.allCases.map { "\($0.short) (cible \(targets[$0]!) %)" }
+        rateColumns = Indicator.allCases.map { i in targets[i].map { "\(i.short) (cible \($0) %)" } ?? "\(i.short) (exempté)" }
         rates = monthRates.map { m in
             Row(month: m.month.description, cells: Indicator.allCases.map { i in
                 guard let rate = m.rates[i], let value = rate.value else { return "— (aucune personne)" }
-                return "\(UsageReport.percent(value))\(rate.meets(targets[i]!) == true ? " ✓" : "")"
+                return "\(UsageReport.percent(value))\(targets[i].flatMap { rate.meets($0) } == true ? " ✓" : "")"
             })
         }
         csvHref = SiteURL.duiIndicators(nav.finessET).path + "?de=\(from)&a=\(to)&format=csv"
