@@ -108,7 +108,7 @@ public struct AccountRepository: Sendable {
             throw AccountError("mot de passe trop court : \(Self.minimumPasswordLength) caractères au moins")
         }
         let hash = try await Passwords.hash(password)
-        let now = ISO8601DateFormatter().string(from: Date())
+        let now = Timestamp.now()
         let unique = Array(Set(assignments)).sorted { $0.description < $1.description }
         return try await store.transaction(immediate: true) {
             guard try await find(email) == nil else { throw AccountError("le compte \(email) existe déjà") }
@@ -194,13 +194,12 @@ public struct AccountRepository: Sendable {
         var rng = SystemRandomNumberGenerator()
         let token = "esms_" + (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &rng)) }.joined()
         let now = Date()
-        let formatter = ISO8601DateFormatter()
-        let expires = formatter.string(from: now.addingTimeInterval(Double(days) * 86_400))
+        let expires = Timestamp.string(now.addingTimeInterval(Double(days) * 86_400))
         let label = String(label.prefix(120))
         try await changing(email, action: "jeton.creation", details: .object([("libelle", .string(label)), ("expire", .string(expires))]), actor: actor) { account in
             guard !account.disabled else { throw AccountError("le compte \(account.email) est désactivé") }
             try await store.sql.insert(into: "api_tokens").columns("hash", "email", "label", "created_at", "expires_at")
-                .values(SQLBind(Self.tokenHash(token)), SQLBind(account.email), SQLBind(label), SQLBind(formatter.string(from: now)), SQLBind(expires)).run()
+                .values(SQLBind(Self.tokenHash(token)), SQLBind(account.email), SQLBind(label), SQLBind(Timestamp.string(now)), SQLBind(expires)).run()
         }
         return token
     }

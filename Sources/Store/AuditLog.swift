@@ -65,7 +65,7 @@ public struct AuditLog: Sendable {
     @discardableResult
     public func record(actor: String, action: String, object: String, outcome: Outcome = .success,
                        remote: String? = nil, details: JSON = .object([])) async throws -> Event {
-        let at = ISO8601DateFormatter().string(from: Date())
+        let at = Timestamp.now()
         let detailsText = details.rendered(indent: false)
         if store.dialect == .postgres {
             try await store.sql.raw("SELECT pg_advisory_xact_lock(\(literal: Self.lockKey))").run()

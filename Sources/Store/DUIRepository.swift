@@ -48,7 +48,6 @@ public struct DUIRepository: Sendable {
                      createdAt: try row.decode(column: "created_at", as: String.self), createdBy: try row.decode(column: "created_by", as: String.self))
     }
 
-    static func now() -> String { ISO8601DateFormatter().string(from: Date()) }
 
     static func person(_ row: any SQLRow) throws -> Person {
         Person(id: try row.decode(column: "id", as: String.self), finessET: try row.decode(column: "finess_et", as: String.self),
@@ -59,7 +58,7 @@ public struct DUIRepository: Sendable {
     /// A new person of the establishment; the identity checked (`DUIInput.person`).
     public func createPerson(finessET: String, _ json: JSON, by actor: String) async throws -> Person {
         let identity = try DUIInput.person(json, today: today())
-        let now = Self.now()
+        let now = Timestamp.now()
         let person = Person(id: GrappeRepository.newID(), finessET: finessET, version: 1, identity: identity, updatedAt: now, updatedBy: actor)
         try await store.transaction(immediate: true) {
             try await store.sql.insert(into: "dui_persons").columns("id", "finess_et", "version", "identity", "created_at", "updated_at", "updated_by")
@@ -117,7 +116,7 @@ public struct DUIRepository: Sendable {
         return try await store.transaction(immediate: true) {
             guard let current = try await find(id) else { return .notFound }
             guard current.version == version else { return .stale(current: current) }
-            let now = Self.now()
+            let now = Timestamp.now()
             try await store.sql.update("dui_persons").set("identity", to: SQLBind(identity.rendered(indent: false))).set("version", to: SQLBind(version + 1))
                 .set("updated_at", to: SQLBind(now)).set("updated_by", to: SQLBind(actor)).where("id", .equal, SQLBind(id)).run()
             try await audit.record(actor: actor, action: "dui.personne.modification", object: "personne:\(id)")
@@ -128,7 +127,7 @@ public struct DUIRepository: Sendable {
     /// Appends an entry to a person's record (no `If-Match`: it overwrites nobody's work).
     public func addEntry(_ person: String, _ kind: DUIInput.Kind, _ json: JSON, by actor: String) async throws -> Entry {
         let entry = try DUIInput.entry(kind, json, today: today())
-        let id = GrappeRepository.newID(), now = Self.now()
+        let id = GrappeRepository.newID(), now = Timestamp.now()
         try await store.transaction(immediate: true) {
             try await store.sql.insert(into: "dui_entries").columns("id", "person", "kind", "day", "until", "status", "body", "created_at", "created_by")
                 .values(SQLBind(id), SQLBind(person), SQLBind(kind.rawValue), SQLBind(entry.day?.description), SQLBind(entry.until?.description), SQLBind(entry.status),
@@ -303,7 +302,7 @@ public struct DUIRepository: Sendable {
         try await store.transaction(immediate: true) {
             try await store.sql.insert(into: "dui_sendings").columns("id", "document", "channel", "recipient", "day", "outcome", "detail", "at", "by_user")
                 .values(SQLBind(sending.id), SQLBind(document.id), SQLBind(channel.rawValue), SQLBind(recipient), SQLBind(sending.day.description),
-                        SQLBind(outcome.rawValue), SQLBind(detail), SQLBind(Self.preciseNow()), SQLBind(actor)).run()
+                        SQLBind(outcome.rawValue), SQLBind(detail), SQLBind(Timestamp.preciseNow()), SQLBind(actor)).run()
             try await audit.record(actor: actor, action: "dui.document.\(channel.rawValue)", object: "personne:\(document.person)",
                                    details: .object([("document", .string(document.id)), ("resultat", .string(outcome.rawValue))]))
         }

@@ -54,23 +54,16 @@ extension DUIRepository {
     /// How long an attempt holds a sending before another process may take it.
     static let attemptLease: TimeInterval = 300
 
-    static func iso(_ date: Date) -> String { ISO8601DateFormatter().string(from: date) }
 
-    /// When a sending is recorded, to the millisecond (the sendings of a document read in order).
-    static func preciseNow() -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: Date())
-    }
 
     /// A sending queued, held for the attempt the caller makes at once; an audit event naming the person.
     public func queueMSSante(document: Entry, recipient: String, by actor: String, now: Date = Date()) async throws -> Sending {
         let sending = Sending(id: GrappeRepository.newID(), document: document.id, channel: .mssante, recipient: recipient, day: today(), outcome: .enAttente,
-                              detail: nil, attempts: 0, nextAttempt: Self.iso(now.addingTimeInterval(Self.attemptLease)))
+                              detail: nil, attempts: 0, nextAttempt: Timestamp.string(now.addingTimeInterval(Self.attemptLease)))
         try await store.transaction(immediate: true) {
             try await store.sql.insert(into: "dui_sendings").columns("id", "document", "channel", "recipient", "day", "outcome", "detail", "at", "by_user", "attempts", "next_attempt")
                 .values(SQLBind(sending.id), SQLBind(document.id), SQLBind(Sending.Channel.mssante.rawValue), SQLBind(recipient), SQLBind(sending.day.description),
-                        SQLBind(sending.outcome.rawValue), SQLBind(String?.none), SQLBind(Self.preciseNow()), SQLBind(actor), SQLBind(0), SQLBind(sending.nextAttempt)).run()
+                        SQLBind(sending.outcome.rawValue), SQLBind(String?.none), SQLBind(Timestamp.preciseNow()), SQLBind(actor), SQLBind(0), SQLBind(sending.nextAttempt)).run()
             try await audit.record(actor: actor, action: "dui.document.mssante", object: "personne:\(document.person)",
                                    details: .object([("document", .string(document.id)), ("envoi", .string(sending.id)), ("resultat", .string("enAttente"))]))
         }
@@ -103,7 +96,7 @@ extension DUIRepository {
             if attempts > Self.mssanteRetryDelays.count {
                 outcome = .echec; detail = "abandonné après \(attempts) tentatives : \(reason)"
             } else {
-                detail = reason; next = Self.iso(now.addingTimeInterval(TimeInterval(Self.mssanteRetryDelays[attempts - 1])))
+                detail = reason; next = Timestamp.string(now.addingTimeInterval(TimeInterval(Self.mssanteRetryDelays[attempts - 1])))
             }
         }
         try await store.transaction(immediate: true) {
@@ -120,7 +113,7 @@ extension DUIRepository {
     /// The MSSanté sendings whose next attempt is due, oldest first.
     public func dueMSSante(now: Date = Date(), limit: Int = 100) async throws -> [Sending] {
         try await store.sql.select().columns(Sending.columns).from("dui_sendings")
-            .where("outcome", .equal, SQLBind(Sending.Outcome.enAttente.rawValue)).where("next_attempt", .lessThanOrEqual, SQLBind(Self.iso(now)))
+            .where("outcome", .equal, SQLBind(Sending.Outcome.enAttente.rawValue)).where("next_attempt", .lessThanOrEqual, SQLBind(Timestamp.string(now)))
             .orderBy("next_attempt").limit(limit).all().compactMap(Sending.read)
     }
 
@@ -128,7 +121,7 @@ extension DUIRepository {
     /// (several servers on one PostgreSQL never send a message twice at once).
     public func claim(_ sending: Sending, now: Date = Date()) async throws -> Bool {
         guard let previous = sending.nextAttempt else { return false }
-        let rows = try await store.sql.update("dui_sendings").set("next_attempt", to: SQLBind(Self.iso(now.addingTimeInterval(Self.attemptLease))))
+        let rows = try await store.sql.update("dui_sendings").set("next_attempt", to: SQLBind(Timestamp.string(now.addingTimeInterval(Self.attemptLease))))
             .where("id", .equal, SQLBind(sending.id)).where("outcome", .equal, SQLBind(Sending.Outcome.enAttente.rawValue))
             .where("next_attempt", .equal, SQLBind(previous)).returning("id").all()
         return !rows.isEmpty
@@ -145,7 +138,7 @@ extension DUIRepository {
         try await store.transaction(immediate: true) {
             try await store.sql.delete(from: "dui_establishments").where("finess_et", .equal, SQLBind(finessET)).run()
             try await store.sql.insert(into: "dui_establishments").columns("finess_et", "mssante_address", "updated_at", "updated_by")
-                .values(SQLBind(finessET), SQLBind(address), SQLBind(Self.now()), SQLBind(actor)).run()
+                .values(SQLBind(finessET), SQLBind(address), SQLBind(Timestamp.now()), SQLBind(actor)).run()
             try await audit.record(actor: actor, action: "dui.etablissement.mssante", object: "essms:\(finessET)", details: .object([("adresse", .string(address))]))
         }
     }

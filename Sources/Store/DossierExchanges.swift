@@ -29,7 +29,7 @@ extension DossierRepository {
     public func addNote(_ id: String, kind: String, body: String, by actor: String) async throws -> Note {
         let body = body.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !body.isEmpty, body.count <= 10_000 else { throw DossierError.invalid(InputError(path: "body", reason: "texte de 1 à 10 000 caractères attendu")) }
-        let at = Self.now()
+        let at = Timestamp.now()
         return try await store.transaction(immediate: true) {
             let rows = try await store.sql.insert(into: "dossier_notes").columns("dossier", "kind", "at", "author", "body")
                 .values(SQLBind(id), SQLBind(kind), SQLBind(at), SQLBind(actor), SQLBind(body)).returning("id").all()
@@ -97,7 +97,7 @@ extension DossierRepository {
             throw DossierError.invalid(InputError(path: "expert", reason: "aucun compte expert « \(Limits.quote(expert)) »"))
         }
         let avis = Avis(id: GrappeRepository.newID(), dossier: id, expert: expert, question: question, dueDate: dueDate, askedBy: actor,
-                        askedAt: Self.now(), answer: nil, comment: nil, answeredAt: nil)
+                        askedAt: Timestamp.now(), answer: nil, comment: nil, answeredAt: nil)
         try await store.transaction(immediate: true) {
             try await store.sql.insert(into: "dossier_avis").columns("id", "dossier", "expert", "question", "due_date", "asked_by", "asked_at")
                 .values(SQLBind(avis.id), SQLBind(id), SQLBind(expert), SQLBind(question), SQLBind(dueDate), SQLBind(actor), SQLBind(avis.askedAt)).run()
@@ -122,7 +122,7 @@ extension DossierRepository {
                 .where("expert", .equal, SQLBind(expert)).first() else { return nil }
             let before = try Self.avisRow(row)
             try await store.sql.update("dossier_avis").set("answer", to: SQLBind(answer)).set("comment", to: SQLBind(comment))
-                .set("answered_at", to: SQLBind(Self.now())).where("id", .equal, SQLBind(avisID)).run()
+                .set("answered_at", to: SQLBind(Timestamp.now())).where("id", .equal, SQLBind(avisID)).run()
             try await audit.record(actor: expert, action: "dossier.avis.reponse", object: "dossier:\(before.dossier)", details: .object([("avis", .string(answer))]))
             return try await store.sql.select().columns(Self.avisColumns).from("dossier_avis").where("id", .equal, SQLBind(avisID)).first().map(Self.avisRow)
         }
@@ -166,7 +166,7 @@ extension DossierRepository {
     public func addDocument(_ id: String, item: ChecklistItem, filename: String, contentType: String, bytes: [UInt8], by actor: String) async throws -> Document {
         let sha = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
         let document = Document(id: GrappeRepository.newID(), item: item.rawValue, filename: String(filename.prefix(200)), size: bytes.count,
-                                sha256: sha, contentType: contentType, uploadedAt: Self.now(), uploadedBy: actor)
+                                sha256: sha, contentType: contentType, uploadedAt: Timestamp.now(), uploadedBy: actor)
         try await store.transaction(immediate: true) {
             try await store.sql.insert(into: "dossier_documents")
                 .columns("id", "dossier", "item", "filename", "size", "sha256", "content_type", "content", "uploaded_at", "uploaded_by")

@@ -190,7 +190,7 @@ extension DossierRepository {
             guard orders[.avance] == nil else { throw DossierError.conflict("l'avance est déjà proposée ou ordonnée : les conventions ne changent plus") }
             try await store.sql.delete(from: "dossier_conventions").where("dossier", .equal, SQLBind(d.id)).where("kind", .equal, SQLBind(kind.rawValue)).run()
             try await store.sql.insert(into: "dossier_conventions").columns("dossier", "kind", "signed_at", "document", "recorded_by", "recorded_at")
-                .values(SQLBind(d.id), SQLBind(kind.rawValue), SQLBind(signed.description), SQLBind(document), SQLBind(actor), SQLBind(Self.now())).run()
+                .values(SQLBind(d.id), SQLBind(kind.rawValue), SQLBind(signed.description), SQLBind(document), SQLBind(actor), SQLBind(Timestamp.now())).run()
             try await audit.record(actor: actor, action: "dossier.convention", object: "dossier:\(d.id)",
                                    details: .object([("convention", .string(kind.rawValue)), ("signeeLe", .string(signed.description)), ("piece", .string(document))]))
         }
@@ -218,7 +218,7 @@ extension DossierRepository {
                 throw DossierError.invalid(InputError(path: "amount", reason: "\(Money.format(cents)) au lieu de \(Money.format(line.amount)), le montant exact de l'\(instalment == .avance ? "avance" : "échéance du solde")"))
             }
             try await store.sql.insert(into: "dossier_payments").columns("dossier", "instalment", "amount", "ordered_at", "reference", "proposed_by", "proposed_at")
-                .values(SQLBind(d.id), SQLBind(instalment.rawValue), SQLBind(cents), SQLBind(ordered.description), SQLBind(reference), SQLBind(actor), SQLBind(Self.now())).run()
+                .values(SQLBind(d.id), SQLBind(instalment.rawValue), SQLBind(cents), SQLBind(ordered.description), SQLBind(reference), SQLBind(actor), SQLBind(Timestamp.now())).run()
             try await audit.record(actor: actor, action: "paiement.proposition", object: "dossier:\(d.id)",
                                    details: .object([("echeance", .string(instalment.rawValue)), ("montant", .euros(cents)), ("reference", .string(reference))]))
         }
@@ -236,7 +236,7 @@ extension DossierRepository {
             guard order.proposedBy != actor else {
                 throw DossierError.forbidden("deux personnes pour payer : l'ordre proposé par \(actor) se valide par un autre instructeur du même périmètre")
             }
-            try await store.sql.update("dossier_payments").set("validated_by", to: SQLBind(actor)).set("validated_at", to: SQLBind(Self.now()))
+            try await store.sql.update("dossier_payments").set("validated_by", to: SQLBind(actor)).set("validated_at", to: SQLBind(Timestamp.now()))
                 .where("dossier", .equal, SQLBind(d.id)).where("instalment", .equal, SQLBind(instalment.rawValue)).run()
             try await audit.record(actor: actor, action: "paiement.validation", object: "dossier:\(d.id)",
                                    details: .object([("echeance", .string(instalment.rawValue)), ("montant", .euros(order.amount)), ("proposePar", .string(order.proposedBy))]))
@@ -255,10 +255,10 @@ extension DossierRepository {
             if let order = orders[instalment], order.validatedBy != nil { throw DossierError.conflict("\(instalment.french) déjà ordonné : il ne s'annule plus") }
             if orders[instalment] != nil {
                 try await store.sql.update("dossier_payments").set("cancelled", to: SQLBind(motivation)).set("cancelled_by", to: SQLBind(actor))
-                    .set("cancelled_at", to: SQLBind(Self.now())).where("dossier", .equal, SQLBind(d.id)).where("instalment", .equal, SQLBind(instalment.rawValue)).run()
+                    .set("cancelled_at", to: SQLBind(Timestamp.now())).where("dossier", .equal, SQLBind(d.id)).where("instalment", .equal, SQLBind(instalment.rawValue)).run()
             } else {
                 try await store.sql.insert(into: "dossier_payments").columns("dossier", "instalment", "cancelled", "cancelled_by", "cancelled_at")
-                    .values(SQLBind(d.id), SQLBind(instalment.rawValue), SQLBind(motivation), SQLBind(actor), SQLBind(Self.now())).run()
+                    .values(SQLBind(d.id), SQLBind(instalment.rawValue), SQLBind(motivation), SQLBind(actor), SQLBind(Timestamp.now())).run()
             }
             try await audit.record(actor: actor, action: "paiement.annulation", object: "dossier:\(d.id)",
                                    details: .object([("echeance", .string(instalment.rawValue)), ("motivation", .string(motivation))]))
@@ -338,7 +338,7 @@ extension DossierRepository {
             f.deadline = date
             try await saveFollowUp(d.id, f)
             try await store.sql.insert(into: "dossier_deadlines").columns("dossier", "previous", "deadline", "motivation", "changed_by", "changed_at")
-                .values(SQLBind(d.id), SQLBind(previous.description), SQLBind(date.description), SQLBind(motivation), SQLBind(actor), SQLBind(Self.now())).run()
+                .values(SQLBind(d.id), SQLBind(previous.description), SQLBind(date.description), SQLBind(motivation), SQLBind(actor), SQLBind(Timestamp.now())).run()
             try await audit.record(actor: actor, action: "echeance.revision", object: "dossier:\(d.id)",
                                    details: .object([("avant", .string(previous.description)), ("apres", .string(date.description)), ("motivation", .string(motivation))]))
         }

@@ -94,7 +94,6 @@ public struct DossierRepository: Sendable {
     static let summaryColumns = ["id", "title", "porteur", "campaign", "state", "version", "instruction", "region", "instructor", "filed_at",
                                  "granted", "score", "decision", "created_at", "updated_at"] + derivedColumns
 
-    static func now() -> String { ISO8601DateFormatter().string(from: Date()) }
 
     /// PostgreSQL serialises the dossiers' transitions (E3 across dossiers, the envelope) with this
     /// advisory lock; SQLite with its write transaction.
@@ -197,7 +196,7 @@ public struct DossierRepository: Sendable {
         let title = title.trimmingCharacters(in: .whitespaces)
         guard !title.isEmpty, title.count <= 200 else { throw DossierError.invalid(InputError(path: "title", reason: "intitulé attendu, 200 caractères au plus")) }
         let (typed, _) = try await checked(project)
-        let now = Self.now()
+        let now = Timestamp.now()
         let dossier = Dossier(id: GrappeRepository.newID(), title: title, porteur: porteur, campaign: typed.campaign, state: .brouillon, version: 1,
                               project: project, frozen: nil, instruction: nil, region: nil, instructor: nil, filedAt: nil, granted: nil,
                               score: nil, decision: nil, createdAt: now, updatedAt: now, updatedBy: actor)
@@ -258,7 +257,7 @@ public struct DossierRepository: Sendable {
             let before = d
             try await change(&d)
             d.version += 1
-            d.updatedAt = Self.now()
+            d.updatedAt = Timestamp.now()
             d.updatedBy = actor
             let values = Self.values(d)
             var update = store.sql.update("dossiers")
@@ -308,7 +307,7 @@ public struct DossierRepository: Sendable {
                 frozen = filed.frozen
                 d.instruction = filed.instruction
                 d.region = filed.region
-                d.filedAt = Self.now()
+                d.filedAt = Timestamp.now()
                 d.frozen = filed.frozen
             case .enInstruction:
                 if from == .depose { d.instructor = actor } else {
@@ -340,7 +339,7 @@ public struct DossierRepository: Sendable {
             guard unmet.isEmpty else { throw DossierError.unmet(unmet) }
             d.state = to
             try await store.sql.insert(into: "dossier_history").columns("dossier", "at", "actor", "from_state", "to_state", "message", "reason", "frozen")
-                .values(SQLBind(d.id), SQLBind(Self.now()), SQLBind(actor), SQLBind(from.rawValue), SQLBind(to.rawValue),
+                .values(SQLBind(d.id), SQLBind(Timestamp.now()), SQLBind(actor), SQLBind(from.rawValue), SQLBind(to.rawValue),
                         SQLBind(message), SQLBind(reason), SQLBind(frozen?.rendered(indent: false))).run()
             var details: [(String, JSON)] = [("de", .string(from.rawValue)), ("vers", .string(to.rawValue))]
             if let reason { details.append(("motif", .string(reason))) }
@@ -376,7 +375,7 @@ public struct DossierRepository: Sendable {
             computed = Priority.allCases.filter(met.contains)
         }
         let frozen = JSON.object([
-            ("at", .string(Self.now())), ("date", .string(day.description)), ("campaign", .string(assessment.campaign)),
+            ("at", .string(Timestamp.now())), ("date", .string(day.description)), ("campaign", .string(assessment.campaign)),
             ("ruleSetVersion", .string(assessment.ruleSetVersion)), ("project", project), ("assessment", assessment.json),
             ("priorities", .array(computed.map { .string($0.rawValue) })),
         ])

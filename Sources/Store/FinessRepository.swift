@@ -113,7 +113,7 @@ public struct FinessRepository: Sendable {
             if !legalEntityFiles.isEmpty {
                 report.legalEntities = try await importLegalEntities(legalEntityFiles, writer)
             }
-            let now = ISO8601DateFormatter().string(from: Date())
+            let now = Timestamp.now()
             for e in extractions {
                 let counts = e.kind.hasEstablishments ? report.establishments : report.legalEntities
                 try await writer.record([

@@ -38,7 +38,6 @@ public struct GrappeRepository: Sendable {
         return String((0..<16).map { _ in alphabet[Int(generator.next() % UInt64(alphabet.count))] })
     }
 
-    static func now() -> String { ISO8601DateFormatter().string(from: Date()) }
 
     static let maxNameLength = 120
 
@@ -59,7 +58,7 @@ public struct GrappeRepository: Sendable {
     /// A new grappe owned by the porteur scope `owner` (a FINESS EJ).
     public func create(name: String, project: JSON, owner: String, by author: String) async throws -> SavedGrappe {
         try Self.check(name: name, project: project)
-        let now = Self.now()
+        let now = Timestamp.now()
         let grappe = SavedGrappe(id: Self.newID(), name: name, project: project, createdAt: now, updatedAt: now, version: 1, updatedBy: author, owner: owner)
         try await store.transaction(immediate: true) {
             try await store.sql.insert(into: "grappe")
@@ -82,7 +81,7 @@ public struct GrappeRepository: Sendable {
             let rows = try await store.sql.update("grappe")
                 .set("name", to: SQLBind(name))
                 .set("project", to: SQLBind(project.rendered(indent: false)))
-                .set("updated_at", to: SQLBind(Self.now()))
+                .set("updated_at", to: SQLBind(Timestamp.now()))
                 .set("updated_by", to: SQLBind(author))
                 .set("version", to: SQLRaw("version + 1"))
                 .where("id", .equal, SQLBind(id))

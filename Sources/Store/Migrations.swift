@@ -321,7 +321,7 @@ enum Migrations {
                 }
                 try await store.sql.insert(into: "esms_migration")
                     .columns("version", "name", "applied_at")
-                    .values(SQLBind(migration.version), SQLBind(migration.name), SQLBind(ISO8601DateFormatter().string(from: Date())))
+                    .values(SQLBind(migration.version), SQLBind(migration.name), SQLBind(Timestamp.now()))
                     .run()
             }
         }

@@ -76,7 +76,7 @@ public struct SessionRepository: Sendable {
     }
 
     static func iso(_ seconds: Int) -> String {
-        ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double(seconds)))
+        Timestamp.string(Date(timeIntervalSince1970: Double(seconds)))
     }
 
     /// Checks an email, a password and, for an account with a second factor, a TOTP code; opens a
@@ -164,7 +164,7 @@ public struct SessionRepository: Sendable {
         } else if token.hasPrefix(Self.apiTokenPrefix) {
             guard let row = try await store.sql.select().columns("email", "expires_at").from("api_tokens")
                 .where("hash", .equal, SQLBind(hash)).first(),
-                  let expires = ISO8601DateFormatter().date(from: try row.decode(column: "expires_at", as: String.self)),
+                  let expires = Timestamp.date(try row.decode(column: "expires_at", as: String.self)),
                   Int(expires.timeIntervalSince1970) > now else { return nil }
             email = try row.decode(column: "email", as: String.self)
         } else {

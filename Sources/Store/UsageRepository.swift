@@ -38,7 +38,7 @@ public struct UsageRepository: Sendable {
         // Nothing the usage computation would refuse is ever stored.
         do { try MonthlyMeasure.checkPlausible(measures) } catch { throw StoreError(error.description) }
         let ets = Array(Set(measures.map(\.finessET)))
-        let now = ISO8601DateFormatter().string(from: Date())
+        let now = Timestamp.now()
         var existing: [String: MonthlyMeasure] = [:]
         for m in try await self.measures(for: ets) { existing["\(m.finessET)|\(m.month)"] = m }
         var counts = ImportCounts()

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Mustache
 import Rules
+import Store
 
 /// A page: a view model rendered by the template of the same name in `Templates/` (`home` →
 /// `Templates/home.mustache`). Templates escape every value (`{{name}}`); a test refuses the
@@ -156,10 +157,8 @@ enum Show {
 enum FrenchTime {
     /// `2026-11-25T15:02:11Z` → `25/11/2026 à 16:02`, in Europe/Paris.
     static func dateTime(_ iso: String) -> String {
-        guard let date = ISO8601DateFormatter().date(from: iso) else { return iso }
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "Europe/Paris") ?? .gmt
-        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: date)
+        guard let date = Timestamp.date(iso) else { return iso }
+        let c = paris.dateComponents([.year, .month, .day, .hour, .minute], from: date)
         func two(_ n: Int?) -> String { let v = n ?? 0; return v < 10 ? "0\(v)" : "\(v)" }
         return "\(two(c.day))/\(two(c.month))/\(c.year ?? 0) à \(two(c.hour)):\(two(c.minute))"
     }
@@ -174,7 +173,7 @@ enum FrenchTime {
     /// (`2022-06-01`) is itself.
     static func day(_ iso: String) -> CalendarDate? {
         if iso.count == 10 { return CalendarDate(iso: iso) }
-        guard let date = ISO8601DateFormatter().date(from: iso) else { return CalendarDate(iso: String(iso.prefix(10))) }
+        guard let date = Timestamp.date(iso) else { return CalendarDate(iso: String(iso.prefix(10))) }
         let c = paris.dateComponents([.year, .month, .day], from: date)
         guard let y = c.year, let m = c.month, let d = c.day else { return nil }
         return CalendarDate(iso: "\(y)-\(m < 10 ? "0" : "")\(m)-\(d < 10 ? "0" : "")\(d)")
