@@ -1,7 +1,6 @@
 import Crypto
 import Foundation
 import HummingbirdBcrypt
-import NIOPosix
 import Rules
 import SQLKit
 
@@ -209,16 +208,15 @@ public struct AccountRepository: Sendable {
     }
 }
 
-/// bcrypt on NIO's thread pool: a hash costs about a quarter of a second of CPU, which must never
-/// hold an event loop (the server's handlers run on them) nor a thread of Swift's cooperative pool.
+/// bcrypt off the event loops (`offEventLoop`): a hash costs about a quarter of a second of CPU.
 enum Passwords {
     static func hash(_ password: String) async throws -> String {
-        try await NIOThreadPool.singleton.runIfActive { Bcrypt.hash(password, cost: AccountRepository.bcryptCost) }
+        try await offEventLoop { Bcrypt.hash(password, cost: AccountRepository.bcryptCost) }
     }
 
     /// nil: an unknown account, checked against a decoy hash so that the answer takes as long.
     static func verify(_ password: String, hash: String?) async throws -> Bool {
-        try await NIOThreadPool.singleton.runIfActive { Bcrypt.verify(password, hash: hash ?? decoy) }
+        try await offEventLoop { Bcrypt.verify(password, hash: hash ?? decoy) }
     }
 
     static let decoy = Bcrypt.hash("esms-decoy-password", cost: AccountRepository.bcryptCost)

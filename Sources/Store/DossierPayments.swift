@@ -1,5 +1,4 @@
 import Foundation
-import NIOPosix
 import Rules
 import SQLKit
 
@@ -351,9 +350,7 @@ extension DossierRepository {
             try requireAccepted(d)
             let (project, _) = try await current(d)
             let rows: [MonthlyMeasure]
-            let known = Set(project.establishments.compactMap(\.finessET))
-            // Up to 2 Mio of CSV: read on NIO's thread pool, off the server's event loops.
-            do { rows = try await NIOThreadPool.singleton.runIfActive { try MeasuresFile.parse(text, file: "mesures", establishments: known) } } catch let refused as MeasuresFile.Refused {
+            do { rows = try await MeasuresFile.parseOffEventLoop(text, file: "mesures", establishments: Set(project.establishments.compactMap(\.finessET))) } catch let refused as MeasuresFile.Refused {
                 throw DossierError.unmet(refused.problems.map(\.description))
             }
             counts = try await UsageRepository(store: store).write(rows, by: actor, source: "dossier \(d.id)")

@@ -94,7 +94,6 @@ public struct DossierRepository: Sendable {
     static let summaryColumns = ["id", "title", "porteur", "campaign", "state", "version", "instruction", "region", "instructor", "filed_at",
                                  "granted", "score", "decision", "created_at", "updated_at"] + derivedColumns
 
-
     /// PostgreSQL serialises the dossiers' transitions (E3 across dossiers, the envelope) with this
     /// advisory lock; SQLite with its write transaction.
     static let lockKey = 0x646F_7373
@@ -168,19 +167,15 @@ public struct DossierRepository: Sendable {
     /// The dossier that holds an establishment (filed, in instruction or accepted; the accepted one
     /// first, then the latest): its identifier, title and campaign. Nil when no dossier holds it.
     public func holding(finessET: String) async throws -> (id: String, title: String, campaign: String)? {
-        let rows = try await store.sql.select().column(SQLColumn("id", table: "d")).column(SQLColumn("title", table: "d")).column(SQLColumn("campaign", table: "d"))
-            .column(SQLColumn("state", table: "d")).column(SQLColumn("updated_at", table: "d"))
+        guard let row = try await store.sql.select().column(SQLColumn("id", table: "d")).column(SQLColumn("title", table: "d")).column(SQLColumn("campaign", table: "d"))
             .from(SQLAlias(SQLIdentifier("dossier_establishments"), as: SQLIdentifier("e")))
             .join(SQLAlias(SQLIdentifier("dossiers"), as: SQLIdentifier("d")), on: SQLColumn("dossier", table: "e"), .equal, SQLColumn("id", table: "d"))
             .where(SQLColumn("finess_et", table: "e"), .equal, SQLBind(finessET))
             .where(SQLColumn("state", table: "d"), .in, SQLBind.group(DossierState.holding.map(\.rawValue).sorted()))
-            .all()
-        var found: [(id: String, title: String, campaign: String, accepted: Bool, updated: String)] = []
-        for row in rows {
-            found.append((try row.decode(column: "id", as: String.self), try row.decode(column: "title", as: String.self), try row.decode(column: "campaign", as: String.self),
-                          try row.decode(column: "state", as: String.self) == DossierState.accepte.rawValue, try row.decode(column: "updated_at", as: String.self)))
-        }
-        return found.max { ($0.accepted ? 1 : 0, $0.updated) < ($1.accepted ? 1 : 0, $1.updated) }.map { ($0.id, $0.title, $0.campaign) }
+            .orderBy(SQLRaw("CASE WHEN d.state = '\(DossierState.accepte.rawValue)' THEN 0 ELSE 1 END"))
+            .orderBy(SQLOrderBy(expression: SQLColumn("updated_at", table: "d"), direction: SQLDirection.descending))
+            .limit(1).first() else { return nil }
+        return (try row.decode(column: "id", as: String.self), try row.decode(column: "title", as: String.self), try row.decode(column: "campaign", as: String.self))
     }
 
     /// The project and assessment a reader sees: live while the porteur edits, of the frozen

@@ -2,7 +2,6 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
-import NIOPosix
 import Prometheus
 import Registry
 import Rules
@@ -161,13 +160,6 @@ enum StaticFile {
         return Response(status: .ok, headers: [.contentType: contentType, .cacheControl: "public, max-age=300"],
                         body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
-}
-
-/// Work whose cost grows with its input — an export of thousands of rows, an uploaded file — on
-/// NIO's thread pool: `esms serve` runs the handlers on its event loops (`Entry.swift`), which such
-/// work must not hold while other requests wait on them.
-func offEventLoop<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await NIOThreadPool.singleton.runIfActive(body)
 }
 
 enum JSONResponse {

@@ -13,14 +13,14 @@ struct DUIPages: Sendable {
 
     func register(on routes: Routes) {
         routes.get(SiteURL.duiPersons(":et").path) { request, context in
-            try await establishment(context, .persons) { et, nav, principal in
+            try await establishment(context, .persons) { et, nav, principal, _ in
                 let query = String((Form.query(request)["q"] ?? "").prefix(200))
                 return DUIPersonsView(nav: nav, query: query, persons: try await records.persons(finessET: et, by: principal.email),
                                       admissions: try await records.admissions(finessET: et, by: principal.email)).response()
             }
         }
         routes.get(SiteURL.duiAgenda(":et").path) { request, context in
-            try await establishment(context, .agenda) { et, nav, principal in
+            try await establishment(context, .agenda) { et, nav, principal, _ in
                 let query = Form.query(request)
                 let week = query["vue"] != "mois"
                 let day = query["date"].flatMap(CalendarDate.init(iso:)) ?? site.today()
@@ -30,7 +30,7 @@ struct DUIPages: Sendable {
             }
         }
         routes.get(SiteURL.duiIndicators(":et").path) { request, context in
-            try await establishment(context, .indicators) { et, nav, _ in
+            try await establishment(context, .indicators) { et, nav, _, record in
                 let query = Form.query(request)
                 let current = YearMonth(site.today())
                 let to = query["a"].flatMap(YearMonth.init(iso:)) ?? current
@@ -47,10 +47,9 @@ struct DUIPages: Sendable {
                 let held = try await site.dossiers.holding(finessET: et)
                 let catalogue = site.engine.catalogue
                 guard let campaign = held.flatMap({ catalogue.campaign($0.campaign) }) ?? catalogue.nationalGrid else { throw HTTPError(.internalServerError) }
-                let sector = try await site.finess.establishment(et)?.sector
-                let targets = campaign.rules(on: site.today()).grid.usageTargets(sector: sector)
+                let targets = campaign.rules(on: site.today()).grid.usageTargets(sector: record?.sector)
                 return IndicatorsView(nav: nav, from: from, to: to, rows: rows, targets: targets,
-                                      source: .init(campaign: campaign, dossier: held.map { "« \($0.title) » (\($0.id))" }, sector: sector)).response()
+                                      source: .init(campaign: campaign, dossier: held.map { ($0.id, $0.title) }, sector: record?.sector)).response()
             }
         }
         routes.get(SiteURL.duiPerson(SiteURL.id).path) { request, context in
@@ -166,13 +165,15 @@ struct DUIPages: Sendable {
         return links
     }
 
-    func establishment(_ context: SiteContext, _ page: DUINav.Page, _ body: (String, DUINav, Principal) async throws -> Response) async throws -> Response {
+    /// An establishment's page for one who keeps its records: its FINESS ET, the navigation, the
+    /// principal and the registry's record (nil outside the registry).
+    func establishment(_ context: SiteContext, _ page: DUINav.Page, _ body: (String, DUINav, Principal, RegistryEstablishment?) async throws -> Response) async throws -> Response {
         guard let principal = context.principal else { throw HTTPError(.unauthorized) }
         let et = try context.parameters.require("et")
         guard FinessNumber.isValid(et), try await api.keepsRecords(principal, et) else {
             return ErrorPage(heading: "Introuvable", sentence: "Établissement « \(Limits.quote(et)) » inconnu ou hors de vos établissements.").response(status: .notFound)
         }
-        let nav = DUINav(finessET: et, name: try await site.finess.establishment(et)?.name ?? et, current: page)
-        return try await body(et, nav, principal)
+        let record = try await site.finess.establishment(et)
+        return try await body(et, DUINav(finessET: et, name: record?.name ?? et, current: page), principal, record)
     }
 }

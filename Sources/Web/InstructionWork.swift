@@ -43,6 +43,6 @@ public struct InstructionWork: Sendable {
 
     func xlsx(for principal: Principal) async throws -> (Workbook, Data) {
         let workbook = try await DossierExport(dossiers: dossiers).workbook(for: principal)
-        return (workbook, try await offEventLoop { try workbook.xlsx() })
+        return (workbook, try await workbook.xlsx())
     }
 }

@@ -31,8 +31,7 @@ struct PaymentPages: Sendable {
         }
         routes.get(SiteURL.dashboardXLSX.path) { request, context in
             try await withDashboard(request, context) { d in
-                let workbook = Workbook(sheets: DashboardTable.allCases.map { $0.sheet(d) })
-                let data = try await offEventLoop { try workbook.xlsx() }
+                let data = try await Workbook(sheets: DashboardTable.allCases.map { $0.sheet(d) }).xlsx()
                 return Response(status: .ok, headers: [.contentType: DocumentKind.xlsx.contentType, .contentDisposition: "attachment; filename=\"tableau-de-bord.xlsx\""],
                                 body: .init(byteBuffer: ByteBuffer(bytes: data)))
             }

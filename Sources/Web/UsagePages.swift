@@ -36,8 +36,7 @@ public struct UsagePages: Sendable {
     func reportXLSX(_ id: String) async throws -> Response {
         try await withReport(id) { report, ets in
             let corrections = try await usage.corrections(for: ets, limit: 10_000).latest
-            let workbook = Self.workbook(report, corrections: corrections)
-            let data = try await offEventLoop { try workbook.xlsx() }
+            let data = try await Self.workbook(report, corrections: corrections).xlsx()
             return Response(status: .ok, headers: [.contentType: DocumentKind.xlsx.contentType, .contentDisposition: "attachment; filename=\"usages-\(id).xlsx\""],
                             body: .init(byteBuffer: ByteBuffer(bytes: data)))
         }
@@ -195,8 +194,7 @@ public struct UsagePages: Sendable {
             return try await page(id, message: "La grappe doit être évaluable avant d'y associer des mesures.", refused: ["\(error)"], status: .unprocessableContent)
         }
         do {
-            let known = Set(project.establishments.compactMap(\.finessET))
-            let rows = try await offEventLoop { try MeasuresFile.parse(text, file: "fichier envoyé", establishments: known) }
+            let rows = try await MeasuresFile.parseOffEventLoop(text, file: "fichier envoyé", establishments: Set(project.establishments.compactMap(\.finessET)))
             let counts = try await usage.importMeasures(rows, by: site.author, source: "page web, grappe \(id)")
             return try await page(id, message: "Mesures enregistrées : \(counts.added) ajoutées, \(counts.replaced) corrigées (historique conservé), \(counts.unchanged) inchangées.")
         } catch let refused as MeasuresFile.Refused {

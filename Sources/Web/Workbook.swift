@@ -1,5 +1,6 @@
 import Foundation
 import Rules
+import Store
 import ZIPFoundation
 
 /// A workbook of typed sheets, written as XLSX (Office Open XML SpreadsheetML, ECMA-376) and as the
@@ -50,7 +51,12 @@ struct Workbook: Sendable {
 
     // MARK: XLSX
 
-    func xlsx() throws -> Data {
+    /// The `.xlsx` bytes, built off the event loops (thousands of rows to compress).
+    func xlsx() async throws -> Data {
+        try await offEventLoop { try xlsxBytes() }
+    }
+
+    private func xlsxBytes() throws -> Data {
         let archive = try Archive(data: Data(), accessMode: .create)
         func add(_ path: String, _ text: String) throws {
             let data = Data(text.utf8)

@@ -364,8 +364,7 @@ struct IndicatorsView: PageView {
     /// the national grid when none does; the sector, for the exemption (U4).
     struct TargetSource {
         let campaign: Campaign
-        /// The dossier, named by its title and identifier.
-        let dossier: String?
+        let dossier: (id: String, title: String)?
         let sector: Sector?
     }
 
@@ -374,7 +373,7 @@ struct IndicatorsView: PageView {
         self.nav = nav
         self.from = from.description
         self.to = to.description
-        let origin = source.dossier.map { "du dossier \($0)" } ?? "de la grille nationale (aucun dossier déposé ne porte cet établissement)"
+        let origin = source.dossier.map { "du dossier « \($0.title) » (\($0.id))" } ?? "de la grille nationale (aucun dossier déposé ne porte cet établissement)"
         let national = [Indicator.mss, .dmp].map { i in targets[i].map { "\(i.short) \($0) %" } }
         let services = national.allSatisfy { $0 == nil }
             ? "MSSanté et DMP : pas de cible, le secteur \(source.sector?.rawValue ?? "") en est exempté (U4)"
