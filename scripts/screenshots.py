@@ -267,6 +267,22 @@ try:
     shoot("dui-agenda-semaine", "/etablissements/315000018/agenda", widths=tablet)
     shoot("dui-agenda-mois", "/etablissements/315000018/agenda?vue=mois&date=2026-10-01", widths=tablet)
     shoot("dui-indicateurs", "/etablissements/315000018/indicateurs", widths=tablet)
+    # Keyboard alone: a range of months chosen and shown by the button; the targets' sentence read.
+    driver.set_window_size(390, 900)
+    driver.get(base + "/etablissements/315000018/indicateurs")
+    # Ctrl+A, then the month: a modifier stays held until the end of its send_keys.
+    field = tab_to("indicators-from")
+    field.send_keys(Keys.CONTROL, "a")
+    field.send_keys("2026-01", Keys.TAB)
+    field = driver.switch_to.active_element
+    field.send_keys(Keys.CONTROL, "a")
+    field.send_keys("2026-06", Keys.TAB)
+    driver.switch_to.active_element.send_keys(Keys.ENTER)
+    time.sleep(0.5)
+    months = len(driver.find_elements(By.CSS_SELECTOR, "tbody th[scope=row]")) // 2
+    targets = next((p.text for p in driver.find_elements(By.TAG_NAME, "p") if p.text.startswith("Cibles")), "pas de cibles")
+    report.append(f"clavier, indicateurs → de 2026-01 à 2026-06 : {months} mois ; {targets}")
+    shoot("dui-indicateurs-periode", widths=tablet)
     open(f"{out}/report.txt", "w").write("\n".join(report) + "\n")
     print("\n".join(report))
     driver.quit()

@@ -222,7 +222,8 @@ struct UsageChart {
         guard let first = months.first, let last = months.last else { return nil }
         self.title = title
         self.caption = caption
-        let width = Double(self.width), height = Double(self.height), left = 50.0, right = 20.0, top = 20.0, bottom = 60.0
+        // The right margin holds half of the last month's label (« 2026-06 », centred on its point).
+        let width = Double(self.width), height = Double(self.height), left = 50.0, right = 30.0, top = 20.0, bottom = 60.0
         let plotW = width - left - right, plotH = height - top - bottom
         let maxValue = 1.2
         func f(_ v: Double) -> String { String(format: "%.1f", v) }
